@@ -1,0 +1,46 @@
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Finds initdb on PATH or in /usr/lib/postgresql/*/bin (prints nothing if absent).
+PG_INITDB = $(shell command -v initdb 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)
+
+.PHONY: venv deps test lint demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+deps:
+	@if [ -n "$(PG_INITDB)" ]; then \
+		echo "PostgreSQL found: $(PG_INITDB)"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "PostgreSQL not found; installing via apt-get"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	else \
+		echo "ERROR: PostgreSQL server binaries (initdb/pg_ctl/postgres) not found on PATH or in /usr/lib/postgresql/*/bin." >&2; \
+		echo "       Install them (e.g. 'sudo apt-get install -y postgresql') or re-run 'make deps' as root." >&2; \
+		exit 1; \
+	fi
+
+test: venv deps
+	$(BIN)/pytest -q
+	$(BIN)/ruff check reconciler tests
+
+lint: venv
+	$(BIN)/ruff check reconciler tests
+
+demo: venv
+	$(BIN)/python -m reconciler.demo
+
+bench: venv deps
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/mongo_tenants.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

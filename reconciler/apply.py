@@ -1,0 +1,103 @@
+"""The `apply` stage: guards, confirmation, execution under the target's lock, verification."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler import __version__
+from reconciler.backends import ApplyResult, Backend
+from reconciler.changes import Action, Change, Hazard
+from reconciler.errors import PlanError
+from reconciler.plan import Plan
+
+CONFIRM_PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted:"
+
+
+@dataclass
+class Guards:
+    allow_destroy: bool = False
+    allow_hazards: set[str] = field(default_factory=set)
+
+
+def check_prevented(plan: Plan) -> None:
+    """A plan that destroys a prevent_destroy object fails, in `plan` as in `apply`."""
+    prevented = [p.change for p in plan.changes if p.change.prevented]
+    if prevented:
+        raise PlanError(
+            "the plan would destroy objects marked prevent_destroy, which no flag allows:\n"
+            + "\n".join(f"  - {c.address}" for c in prevented)
+            + "\nChange the spec (or remove prevent_destroy in a reviewed change first)."
+        )
+
+
+def check_guards(plan: Plan, guards: Guards) -> None:
+    """Refuse protected, destructive or hazardous changes that were not explicitly allowed."""
+    check_prevented(plan)
+    # Replacing an index or constraint loses no data (its hazards are guarded below); replacing a
+    # collection or anything else that carries data_loss is a destroy.
+    destroys = [p.change for p in plan.changes
+                if p.change.action == Action.DROP
+                or (p.change.action == Action.REPLACE and Hazard.DATA_LOSS in p.change.hazards)]
+    if destroys and not guards.allow_destroy:
+        raise PlanError(
+            "the plan destroys objects; re-run with --allow-destroy to allow it:\n"
+            + "\n".join(f"  - {c.action.symbol} {c.address}" for c in destroys)
+        )
+    refused: dict[str, list[Change]] = {}
+    for planned in plan.changes:
+        for hazard in planned.change.hazards:
+            if hazard == Hazard.DATA_LOSS and guards.allow_destroy:
+                continue
+            if hazard == Hazard.INDEX_DROPPED and guards.allow_destroy and planned.change.action == Action.DROP:
+                continue
+            if hazard.value not in guards.allow_hazards:
+                refused.setdefault(hazard.value, []).append(planned.change)
+    if refused:
+        lines = [f"  - {name}: " + ", ".join(c.address for c in changes) for name, changes in sorted(refused.items())]
+        names = ",".join(sorted(refused))
+        raise PlanError("the plan has hazards that were not allowed:\n" + "\n".join(lines)
+                        + f"\nRe-run with --allow-hazards {names} (or allow them for the environment).")
+
+
+def history_entry(plan: Plan) -> dict[str, Any]:
+    return {
+        "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "spec_hash": plan.spec_hash,
+        "plan_hash": plan.plan_hash(),
+        "tool_version": __version__,
+    }
+
+
+def execute_plan(
+    backend: Backend,
+    conn: Any,
+    plan: Plan,
+    *,
+    lock_timeout: float,
+    progress: Callable[[int, int, str], None] | None,
+    **options: Any,
+) -> ApplyResult:
+    entry = history_entry(plan)
+
+    def record(record_conn: Any, outcome: str, statements: list[str], error: str | None = None) -> None:
+        backend.write_history(record_conn, {**entry, "outcome": outcome, "statements": statements, "error": error})
+
+    steps = [(p.change, p.statements) for p in plan.changes]
+    return backend.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record, **options)
+
+
+class ProgressPrinter:
+    """Step N of M with elapsed time, on stderr so that stdout stays the plan."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo, self.start = echo, time.monotonic()
+
+    def __call__(self, step: int, total: int, statement: str) -> None:
+        first_line = statement.strip().splitlines()[0] if statement.strip() else ""
+        if len(first_line) > 100:
+            first_line = first_line[:97] + "..."
+        self.echo(f"[{step}/{total}] {time.monotonic() - self.start:6.1f}s {first_line}")

@@ -1,0 +1,63 @@
+"""The few server calls the backend makes, behind one small interface.
+
+`ServerOps` is pymongo against a real server. mongomock does not implement
+`runCommand` for DDL (create, collMod, createIndexes ...) nor
+`listCollections`, so `fake.FakeOps` provides the same interface on a
+mongomock client; `ops_for` picks one by the client's type. Everything else
+(history, lock) uses plain collection CRUD, which both honour.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Ops(Protocol):
+    def database_names(self) -> list[str]: ...
+
+    def list_collections(self, database: str) -> list[dict[str, Any]]: ...
+
+    def list_indexes(self, database: str, collection: str) -> list[dict[str, Any]]: ...
+
+    def run(self, database: str, command: dict[str, Any]) -> dict[str, Any]:
+        """Run one command document (first key is the command name) in `database`."""
+
+    def collection(self, database: str, name: str) -> Any:
+        """A pymongo-compatible collection for CRUD (history, lock)."""
+
+    def server_version(self) -> str | None: ...
+
+
+class ServerOps:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def database_names(self) -> list[str]:
+        return list(self.client.list_database_names())
+
+    def list_collections(self, database: str) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self.client[database].list_collections()]
+
+    def list_indexes(self, database: str, collection: str) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self.client[database][collection].list_indexes()]
+
+    def run(self, database: str, command: dict[str, Any]) -> dict[str, Any]:
+        # A dict keeps insertion order, so the command name stays the first key as the server requires.
+        return dict(self.client[database].command(command))
+
+    def collection(self, database: str, name: str) -> Any:
+        return self.client[database][name]
+
+    def server_version(self) -> str | None:
+        try:
+            return str(self.client.server_info().get("version"))
+        except Exception:  # noqa: BLE001 - a version is only decoration in the plan
+            return None
+
+
+def ops_for(client: Any) -> Ops:
+    if type(client).__module__.split(".")[0] == "mongomock":
+        from reconciler.backends.mongodb.fake import FakeOps
+
+        return FakeOps(client)
+    return ServerOps(client)

@@ -1,0 +1,346 @@
+"""Read the live schema from pg_catalog into `reconciler.model.Database`.
+
+One bulk query per object kind covers every managed schema, so inspection
+cost does not grow with round trips per table. Everything runs with an empty
+search_path so that types and expressions come back fully qualified, exactly
+as the spec builder and `canonicalize` spell them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from reconciler.model import (
+    CheckConstraint,
+    Column,
+    Database,
+    Default,
+    Domain,
+    Enum,
+    Extension,
+    ForeignKey,
+    Index,
+    IndexElement,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+)
+
+from .types import DEFAULT_SCHEMA, user_type_name
+
+FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+SERIAL_BY_TYPE = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
+
+# Objects that belong to an extension (pg_depend deptype 'e') are the extension's business.
+_NOT_EXTENSION_MEMBER = """NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+    WHERE dep.classid = {catalog}::regclass AND dep.objid = {oid} AND dep.deptype = 'e')"""
+
+SCHEMAS_SQL = "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%(schemas)s)"
+
+EXTENSIONS_SQL = """
+SELECT e.extname, n.nspname
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+WHERE (n.nspname = ANY(%(schemas)s) OR e.extname = ANY(%(extensions)s)) AND e.extname <> 'plpgsql'
+ORDER BY e.extname
+"""
+
+ENUMS_SQL = f"""
+SELECT n.nspname, t.typname,
+       ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+       d.description
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::regclass AND d.objsubid = 0
+WHERE t.typtype = 'e' AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_catalog.pg_type'", oid="t.oid")}
+ORDER BY n.nspname, t.typname
+"""
+
+# Domain checks come along as parallel arrays (name, pg_get_constraintdef) so domains cost one query.
+# contype 'c' only: PostgreSQL 17 also records a domain's NOT NULL in pg_constraint (typnotnull says it too).
+DOMAINS_SQL = f"""
+SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+       pg_catalog.pg_get_expr(t.typdefaultbin, 0, true),
+       CASE WHEN t.typcollation <> bt.typcollation THEN co.collname END,
+       d.description,
+       ARRAY(SELECT con.conname FROM pg_catalog.pg_constraint con
+             WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+       ARRAY(SELECT pg_catalog.pg_get_constraintdef(con.oid, true) FROM pg_catalog.pg_constraint con
+             WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::regclass AND d.objsubid = 0
+WHERE t.typtype = 'd' AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_catalog.pg_type'", oid="t.oid")}
+ORDER BY n.nspname, t.typname
+"""
+
+# The managed tables, reused by every per-table query as a CTE.
+_TABLES_CTE = f"""
+WITH managed AS (
+    SELECT c.oid, n.nspname, c.relname
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%(schemas)s)
+      AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_catalog.pg_class'", oid="c.oid")}
+)
+"""
+
+TABLES_SQL = _TABLES_CTE + """
+SELECT m.oid, m.nspname, m.relname, d.description
+FROM managed m
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = m.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+ORDER BY m.nspname, m.relname
+"""
+
+COLUMNS_SQL = _TABLES_CTE + """
+SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true), a.attidentity, a.attgenerated,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
+       d.description, owned.seqname
+FROM managed m
+JOIN pg_catalog.pg_attribute a ON a.attrelid = m.oid
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
+LEFT JOIN (
+    -- Sequences owned by a column (deptype 'a'): what serial columns have.
+    SELECT DISTINCT ON (dep.refobjid, dep.refobjsubid) dep.refobjid, dep.refobjsubid,
+           seq.oid::regclass::text AS seqname
+    FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_class seq ON seq.oid = dep.objid
+    WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+      AND dep.deptype = 'a' AND seq.relkind = 'S'
+) owned ON owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_ATTNAMES = """ARRAY(SELECT att.attname FROM unnest({keys}) WITH ORDINALITY k(num, ord)
+    JOIN pg_catalog.pg_attribute att ON att.attrelid = {rel} AND att.attnum = k.num ORDER BY k.ord)"""
+
+CONSTRAINTS_SQL = _TABLES_CTE + f"""
+SELECT con.conrelid, con.conname, con.contype,
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid, true) END,
+       {_ATTNAMES.format(keys="con.conkey", rel="con.conrelid")},
+       fn.nspname, fc.relname,
+       {_ATTNAMES.format(keys="con.confkey", rel="con.confrelid")},
+       con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred
+FROM managed m
+JOIN pg_catalog.pg_constraint con ON con.conrelid = m.oid
+LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY con.conrelid, con.conname
+"""
+
+INDEXES_SQL = _TABLES_CTE + """
+SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts, i.indisvalid
+FROM managed m
+JOIN pg_catalog.pg_index i ON i.indrelid = m.oid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                     AND con.contype IN ('p', 'u', 'x'))
+ORDER BY i.indrelid, ic.relname
+"""
+
+# One row per index key (and INCLUDE column), flat so the catalog joins are hashed once.
+INDEX_KEYS_SQL = _TABLES_CTE + """
+SELECT i.indexrelid, att.attname, COALESCE(k.opt, 0),
+       -- pg_get_indexdef is costly: only expression keys need it.
+       CASE WHEN k.num = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) END,
+       CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END,
+       CASE WHEN k.coll IS NULL OR k.coll = 0 OR att.attnum IS NULL OR k.coll = att.attcollation
+            THEN NULL ELSE co.collname END
+FROM managed m
+JOIN pg_catalog.pg_index i ON i.indrelid = m.oid
+CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indoption::int2[], i.indclass::oid[], i.indcollation::oid[])
+     WITH ORDINALITY k(num, opt, opc, coll, ord)
+LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = k.num AND k.num > 0
+LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opc
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.coll
+ORDER BY i.indexrelid, k.ord
+"""
+
+# indoption bits (pg_index.h): INDOPTION_DESC, INDOPTION_NULLS_FIRST.
+_DESC, _NULLS_FIRST = 1, 2
+_NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
+_CHECK = re.compile(r"^CHECK \((?P<expr>.*)\)(?P<flags>(?: NO INHERIT| NOT VALID)*)$", re.DOTALL)
+
+
+def managed_schemas(desired: Database | None) -> list[str]:
+    schemas = list(desired.schemas) if desired is not None and desired.schemas else []
+    return schemas or [DEFAULT_SCHEMA]
+
+
+# The two halves of the catalog reads, about equal in server time on large schemas.
+_FIRST_HALF = (("tables", TABLES_SQL), ("columns", COLUMNS_SQL), ("indexes", INDEXES_SQL))
+_SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("enums", ENUMS_SQL),
+                ("domains", DOMAINS_SQL), ("constraints", CONSTRAINTS_SQL), ("index_keys", INDEX_KEYS_SQL))
+# Below this many tables a second connection costs more than it saves.
+PARALLEL_FROM_TABLES = 300
+
+
+def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database:
+    schemas = managed_schemas(desired)
+    params = {"schemas": schemas, "extensions": list(desired.extensions) if desired is not None else []}
+    with snapshot_transaction(conn) as snapshot, conn.cursor() as cur:
+        rows = {name: cur.execute(sql, params).fetchall() for name, sql in _FIRST_HALF[:1]}
+        helper = _second_reader(conn, snapshot) if len(rows["tables"]) >= PARALLEL_FROM_TABLES else None
+        if helper is None:
+            rows.update((name, cur.execute(sql, params).fetchall()) for name, sql in _FIRST_HALF[1:] + _SECOND_HALF)
+        else:
+            # Same snapshot on a second connection: the server reads both halves at once.
+            with helper, ThreadPoolExecutor(1) as pool:
+                other = pool.submit(_read_all, helper, _SECOND_HALF, params)
+                rows.update((name, cur.execute(sql, params).fetchall()) for name, sql in _FIRST_HALF[1:])
+                rows.update(other.result())
+    return assemble(schemas, rows)
+
+
+@contextmanager
+def snapshot_transaction(conn: psycopg.Connection[Any]) -> Iterator[str]:
+    """A repeatable-read transaction with an empty search_path; yields its exported snapshot id."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        yield conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0]
+
+
+def _second_reader(conn: psycopg.Connection[Any], snapshot: str) -> psycopg.Connection[Any] | None:
+    try:
+        helper = psycopg.connect(conn.info.dsn, password=conn.info.password, autocommit=False,
+                                 application_name="schemactl")
+        helper.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        helper.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        helper.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        return helper
+    except psycopg.Error:
+        return None  # e.g. no connection slot left: read everything on the first connection
+
+
+def _read_all(conn: psycopg.Connection[Any], queries: Any, params: dict[str, Any]) -> dict[str, list[Any]]:
+    with conn.cursor() as cur:
+        return {name: cur.execute(query, params).fetchall() for name, query in queries}
+
+
+def assemble(schemas: list[str], rows: dict[str, list[tuple[Any, ...]]]) -> Database:
+    db = Database(dialect="postgres")
+    existing = {r[0] for r in rows["schemas"]}
+    db.schemas = [s for s in schemas if s in existing]
+    for name, schema in rows["extensions"]:
+        db.extensions[name] = Extension(name=name, schema=schema)
+    for schema, name, values, comment in rows["enums"]:
+        enum = Enum(name=name, values=list(values), schema=schema, comment=comment)
+        db.enums[enum.key] = enum
+    for domain in _dependency_order([_domain(row) for row in rows["domains"]]):
+        db.domains[domain.key] = domain
+    by_oid: dict[int, Table] = {}
+    for oid, schema, name, comment in rows["tables"]:
+        table = Table(name=name, schema=schema, comment=comment)
+        by_oid[oid] = db.tables[table.key] = table
+    for row in rows["columns"]:
+        table = by_oid[row[0]]
+        column = _column(row)
+        table.columns[column.name] = column
+    for row in rows["constraints"]:
+        _add_constraint(by_oid[row[0]], row)
+    keys: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows["index_keys"]:
+        keys.setdefault(row[0], []).append(row[1:])
+    for row in rows["indexes"]:
+        index = _index(row, keys.get(row[1], []))
+        by_oid[row[0]].indexes[index.name] = index
+    return db
+
+
+def _column(row: tuple[Any, ...]) -> Column:
+    _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq = row
+    column = Column(name=name, type=col_type, nullable=not notnull, comment=comment, collation=collation)
+    if identity:
+        column.identity = "always" if identity == "a" else "by default"
+    elif default is not None and not generated:
+        match = _NEXTVAL.match(default)
+        if owned_seq and match and match.group(1).replace("''", "'") == owned_seq and col_type in SERIAL_BY_TYPE:
+            column.serial = SERIAL_BY_TYPE[col_type]
+        else:
+            column.default = Default(expression=default, literal=False)
+    return column
+
+
+def _domain(row: tuple[Any, ...]) -> Domain:
+    schema, name, base, notnull, default, collation, comment, check_names, check_defs = row
+    return Domain(name=name, type=base, schema=schema, nullable=not notnull, collation=collation, comment=comment,
+                  default=Default(expression=default, literal=False) if default is not None else None,
+                  checks={n: CheckConstraint(name=n, expression=check_body(d))
+                          for n, d in zip(check_names, check_defs, strict=True)})
+
+
+def _dependency_order(domains: list[Domain]) -> list[Domain]:
+    """Domains based on other domains after their base, so specs and creates can run top to bottom."""
+    by_type = {user_type_name(d.schema, d.name): d for d in domains}
+    ordered: dict[str, Domain] = {}
+
+    def visit(domain: Domain, seen: frozenset[str]) -> None:
+        base = by_type.get(domain.type.removesuffix("[]"))
+        if base is not None and base.key not in seen:
+            visit(base, seen | {domain.key})
+        ordered.setdefault(domain.key, domain)
+
+    for domain in domains:
+        visit(domain, frozenset())
+    return list(ordered.values())
+
+
+def check_body(definition: str) -> str:
+    """The expression inside `CHECK (...)` as pg_get_constraintdef prints it."""
+    match = _CHECK.match(definition)
+    return match.group("expr") if match else definition
+
+
+def _add_constraint(table: Table, row: tuple[Any, ...]) -> None:
+    (_, name, contype, definition, columns, ref_schema, ref_table, ref_columns,
+     on_update, on_delete, deferrable, deferred) = row
+    if contype == "p":
+        table.primary_key = PrimaryKey(name=name, columns=list(columns))
+    elif contype == "u":
+        table.uniques[name] = UniqueConstraint(name=name, columns=list(columns), deferrable=deferrable,
+                                               initially_deferred=deferred)
+    elif contype == "f":
+        table.foreign_keys[name] = ForeignKey(
+            name=name, columns=list(columns), ref_table=ref_table, ref_columns=list(ref_columns),
+            ref_schema=ref_schema, on_delete=FK_ACTIONS[on_delete], on_update=FK_ACTIONS[on_update],
+            deferrable=deferrable, initially_deferred=deferred)
+    elif contype == "c":
+        table.checks[name] = CheckConstraint(name=name, expression=check_body(definition))
+
+
+def _index(row: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> Index:
+    _, _, name, unique, method, predicate, nkeys, valid = row
+    elements = []
+    for attname, option, expression, opclass, collation in keys[:nkeys]:
+        descending = bool(option & _DESC)
+        nulls_first = bool(option & _NULLS_FIRST)
+        # Only record NULLS placement when it is not the direction's default (DESC => NULLS FIRST).
+        nulls = None if nulls_first == descending else ("first" if nulls_first else "last")
+        elements.append(IndexElement(column=attname, expression=None if attname is not None else expression,
+                                     descending=descending, nulls=nulls, opclass=opclass, collation=collation))
+    # An index left invalid by an interrupted or failed CREATE INDEX CONCURRENTLY is reported
+    # as such, so that the plan rebuilds it instead of trying to create it again by name.
+    return Index(name=name, elements=elements, unique=unique, method=method, where=predicate,
+                 include=[k[0] for k in keys[nkeys:] if k[0] is not None], valid=bool(valid))

@@ -1,0 +1,335 @@
+"""PostgreSQL spelling rules: canonical types, identifier quoting, literals, expression checks.
+
+The canonical spelling of a type is what `format_type(atttypid, atttypmod)`
+prints with an empty search_path: builtin types unqualified, everything else
+schema-qualified. Both the spec builder and the inspector end up with that
+spelling, so comparing types is plain string equality.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from reconciler.spec.loader import LoadedSpec
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+from reconciler.spec.relational import DialectRules, build_database
+
+DEFAULT_SCHEMA = "public"
+MAX_IDENTIFIER = 63
+
+# Keywords PostgreSQL's quote_identifier() quotes: every category but "unreserved"
+# (SELECT word FROM pg_get_keywords() WHERE catcode <> 'U', PostgreSQL 15).
+RESERVED_WORDS = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both
+case cast char character check coalesce collate collation column concurrently constraint create cross
+current_catalog current_date current_role current_schema current_time current_timestamp current_user dec
+decimal default deferrable desc distinct do else end except exists extract false fetch float for foreign
+freeze from full grant greatest group grouping having ilike in initially inner inout int integer intersect
+interval into is isnull join lateral leading least left like limit localtime localtimestamp national natural
+nchar none normalize not notnull null nullif numeric offset on only or order out outer overlaps overlay
+placing position precision primary real references returning right row select session_user setof similar
+smallint some substring symmetric table tablesample then time timestamp to trailing treat trim true union
+unique user using values varchar variadic verbose when where window with xmlattributes xmlconcat xmlelement
+xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
+""".split())
+
+_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+# Types without modifiers: every accepted spelling -> format_type's spelling.
+_SIMPLE_TYPES: dict[str, str] = {
+    "int": "integer", "int4": "integer", "integer": "integer",
+    "int8": "bigint", "bigint": "bigint",
+    "int2": "smallint", "smallint": "smallint",
+    "float8": "double precision", "double precision": "double precision", "float": "double precision",
+    "float4": "real", "real": "real",
+    "bool": "boolean", "boolean": "boolean",
+    "text": "text", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "bytea": "bytea", "date": "date",
+    "timetz": "time with time zone", "timestamptz": "timestamp with time zone",
+    "inet": "inet", "cidr": "cidr", "macaddr": "macaddr", "macaddr8": "macaddr8", "money": "money",
+    "xml": "xml", "tsvector": "tsvector", "tsquery": "tsquery", "oid": "oid", "name": "name",
+    "regclass": "regclass", "regtype": "regtype",
+    "point": "point", "line": "line", "lseg": "lseg", "box": "box", "path": "path", "polygon": "polygon",
+    "circle": "circle",
+    "int4range": "int4range", "int8range": "int8range", "numrange": "numrange", "tsrange": "tsrange",
+    "tstzrange": "tstzrange", "daterange": "daterange",
+    "int4multirange": "int4multirange", "int8multirange": "int8multirange", "nummultirange": "nummultirange",
+    "tsmultirange": "tsmultirange", "tstzmultirange": "tstzmultirange", "datemultirange": "datemultirange",
+    "pg_lsn": "pg_lsn", "txid_snapshot": "txid_snapshot", "pg_snapshot": "pg_snapshot",
+}
+
+# Types provided by common extensions; format_type qualifies them with the
+# extension's schema, assumed to be the default schema unless written qualified.
+EXTENSION_TYPES = frozenset({"citext", "hstore", "ltree", "lquery", "ltxtquery", "vector", "halfvec",
+                             "sparsevec", "geometry", "geography", "box2d", "box3d", "cube", "seg", "isbn",
+                             "issn", "ean13"})
+
+_ARRAY_SUFFIX = re.compile(r"(\s*\[\s*\d*\s*\])+\s*$")
+_ARRAY_KEYWORD = re.compile(r"\s+array(\s*\[\s*\d*\s*\])?\s*$", re.IGNORECASE)
+_MODIFIERS = re.compile(r"^(?P<base>[^()]+?)\s*\(\s*(?P<mods>[^()]*)\)\s*(?P<rest>[^()]*)$")
+_TZ_SUFFIX = re.compile(r"^(?P<base>time|timestamp)\s*(?:\(\s*(?P<p>\d+)\s*\))?\s*"
+                        r"(?P<tz>with time zone|without time zone)?$")
+
+
+def quote_ident(name: str) -> str:
+    """Always-quoted identifier for rendered SQL: quoting keeps case and makes keywords safe."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_ident_if_needed(name: str) -> str:
+    """Identifier as PostgreSQL's quote_identifier() prints it (format_type, pg_get_expr)."""
+    if _PLAIN_IDENTIFIER.match(name) and name not in RESERVED_WORDS:
+        return name
+    return quote_ident(name)
+
+
+def qualified_name(schema: str | None, name: str) -> str:
+    """`"schema"."name"` (always quoted) for rendered SQL."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+
+
+def user_type_name(schema: str | None, name: str) -> str:
+    """format_type's spelling of a user-defined type: `public.message_role`, `public."MessageRole"`."""
+    if schema is None:
+        return quote_ident_if_needed(name)
+    return f"{quote_ident_if_needed(schema)}.{quote_ident_if_needed(name)}"
+
+
+def _unquote_part(part: str) -> str:
+    part = part.strip()
+    if len(part) >= 2 and part[0] == part[-1] == '"':
+        return part[1:-1].replace('""', '"')
+    return part
+
+
+def _split_dotted(raw: str) -> list[str] | None:
+    """Split `schema."Name"` into its unquoted parts; None if it is not a dotted identifier."""
+    parts: list[str] = []
+    pos, text = 0, raw.strip()
+    while True:
+        match = re.compile(r'\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*').match(text, pos)
+        if not match:
+            return None
+        parts.append(_unquote_part(match.group(1)))
+        pos = match.end()
+        if pos == len(text):
+            return parts
+        if text[pos] != ".":
+            return None
+        pos += 1
+
+
+def _lookup_user_type(raw: str, user_types: dict[str, str]) -> str | None:
+    if raw in user_types:
+        return user_types[raw]
+    parts = _split_dotted(raw)
+    if parts is None or len(parts) > 2:
+        return None
+    plain = ".".join(parts)
+    if plain in user_types:
+        return user_types[plain]
+    canonical = user_type_name(parts[0], parts[1]) if len(parts) == 2 else quote_ident_if_needed(parts[0])
+    return user_types.get(canonical)
+
+
+def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
+    """Types with a modifier list: varchar(n), numeric(p,s), timestamp(p) with time zone ..."""
+    args = [m.strip() for m in mods.split(",")]
+    if not all(a.isdigit() for a in args):
+        return None
+    nums = [int(a) for a in args]
+    rest = rest.strip()
+    if base in ("numeric", "decimal", "dec") and not rest and len(nums) in (1, 2):
+        return f"numeric({nums[0]},{nums[1] if len(nums) == 2 else 0})"
+    if len(nums) != 1:
+        return None
+    n = nums[0]
+    if rest:
+        return _normalize_time(f"{base}({n}) {rest}")
+    if base in ("varchar", "character varying", "char varying"):
+        return f"character varying({n})"
+    if base in ("char", "character", "bpchar"):
+        return f"character({n})"
+    if base in ("bit",):
+        return f"bit({n})"
+    if base in ("varbit", "bit varying"):
+        return f"bit varying({n})"
+    if base == "float":
+        return "real" if n <= 24 else "double precision"
+    if base in ("time", "timestamp"):
+        return f"{base}({n}) without time zone"
+    if base == "timetz":
+        return f"time({n}) with time zone"
+    if base == "timestamptz":
+        return f"timestamp({n}) with time zone"
+    if base == "interval":
+        return f"interval({n})"
+    return None
+
+
+def _normalize_time(text: str) -> str | None:
+    match = _TZ_SUFFIX.match(text)
+    if not match:
+        return None
+    precision = f"({match.group('p')})" if match.group("p") else ""
+    return f"{match.group('base')}{precision} {match.group('tz') or 'without time zone'}"
+
+
+def _normalize_builtin(text: str) -> str | None:
+    """Canonical spelling of a builtin scalar type (lower-cased, whitespace collapsed), or None."""
+    text = text.removeprefix("pg_catalog.")
+    if text in _SIMPLE_TYPES:
+        return _SIMPLE_TYPES[text]
+    if text in ("numeric", "decimal", "dec"):
+        return "numeric"
+    if text in ("varchar", "character varying", "char varying"):
+        return "character varying"
+    if text in ("char", "character", "bpchar"):
+        return "character(1)"
+    if text == "bit":
+        return "bit(1)"
+    if text in ("varbit", "bit varying"):
+        return "bit varying"
+    if text == "interval":
+        return "interval"
+    if text.startswith(("time", "timestamp")) and "(" not in text:
+        return _normalize_time(text)
+    match = _MODIFIERS.match(text)
+    if match:
+        return _normalize_modified(match.group("base").strip(), match.group("mods"), match.group("rest"))
+    return None
+
+
+def _normalize_extension_type(raw: str) -> str | None:
+    """`citext` -> `public.citext`; `vector(3)` -> `public.vector(3)`; `ext.hstore` kept qualified."""
+    match = re.match(r'^(?:(?P<schema>"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\.\s*)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)'
+                     r"\s*(?:\((?P<mods>[^()]*)\))?$", raw)
+    if not match or match.group("name").lower() not in EXTENSION_TYPES:
+        return None
+    schema = _unquote_part(match.group("schema")) if match.group("schema") else DEFAULT_SCHEMA
+    mods = match.group("mods")
+    suffix = "(" + ",".join(m.strip() for m in mods.split(",")) + ")" if mods else ""
+    return f"{quote_ident_if_needed(schema)}.{match.group('name').lower()}{suffix}"
+
+
+def normalize_type(raw: str, user_types: dict[str, str]) -> str:
+    """Canonical (format_type) spelling of a spec type; ValueError for types we cannot place."""
+    text = raw.strip()
+    is_array = False
+    keyword = _ARRAY_KEYWORD.search(text)
+    if keyword:
+        text, is_array = text[: keyword.start()].strip(), True
+    suffix = _ARRAY_SUFFIX.search(text)
+    if suffix:
+        # format_type prints one [] whatever the declared dimensions: PostgreSQL ignores them.
+        text, is_array = text[: suffix.start()].strip(), True
+    if not text:
+        raise ValueError(f'unknown type "{raw}"')
+    canonical = _lookup_user_type(text, user_types)
+    if canonical is None:
+        canonical = _normalize_builtin(" ".join(text.lower().split()))
+    if canonical is None:
+        canonical = _normalize_extension_type(text)
+    if canonical is None:
+        raise ValueError(f'unknown type "{raw}"')
+    return canonical + "[]" if is_array else canonical
+
+
+def sql_string(value: str) -> str:
+    """A standard-conforming SQL string literal (quotes doubled; no backslash escapes needed)."""
+    if "\x00" in value:
+        raise ValueError("string literals cannot contain NUL characters")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def literal_sql(value: Any, col_type: str) -> str:
+    """SQL literal for a YAML scalar default; PostgreSQL casts it to the column type itself."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "'NaN'"
+        if math.isinf(value):
+            return "'Infinity'" if value > 0 else "'-Infinity'"
+        return repr(value)
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return sql_string(value.isoformat())
+    if isinstance(value, str):
+        return sql_string(value)
+    raise ValueError(f"cannot use {type(value).__name__} value {value!r} as a default for {col_type}")
+
+
+# Statements sqlglot would happily parse where we want an expression.
+@lru_cache(maxsize=1)
+def _statement_types() -> tuple[type, ...]:
+    from sqlglot import exp
+
+    return tuple(
+        t for t in (getattr(exp, n, None) for n in (
+            "Create", "Drop", "Insert", "Update", "Delete", "Alter", "Command", "Merge", "Use", "Set",
+            "Transaction", "Commit", "Rollback", "Grant", "Revoke", "TruncateTable", "Copy", "Pragma", "Describe",
+        )) if isinstance(t, type)
+    )
+
+
+def parse_expression(sql: str) -> exp.Expression:
+    """Parse one PostgreSQL expression; ValueError with a one-line reason if it is not one."""
+    # Imported here: most specs never need a parser (see check_expression), and it costs 0.1 s to load.
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    try:
+        parsed = sqlglot.parse(sql, dialect="postgres")
+    except SqlglotError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(reason) from None
+    statements = [p for p in parsed if p is not None]
+    if len(statements) != 1:
+        raise ValueError("expected exactly one expression" if statements else "empty expression")
+    expression = statements[0]
+    if isinstance(expression, _statement_types()):
+        raise ValueError(f"expected an expression, got a {expression.key.upper()} statement")
+    return expression
+
+
+_IDENT = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")'
+_LITERAL = r"(?:-?\d+(?:\.\d+)?|'(?:[^']|'')*'(?:::[A-Za-z_][A-Za-z0-9_ ]*)?)"
+# Expressions so simple that no parser is needed to know they are one expression: literals,
+# names, calls without arguments, and a comparison of a column with a literal. Specs are full
+# of these, and parsing each with sqlglot costs a second per few thousand.
+_TRIVIAL_EXPRESSION = re.compile(
+    rf"^\s*(?:{_LITERAL}|{_IDENT}(?:\.{_IDENT})?(?:\(\))?|{_IDENT}\s*(?:=|<>|!=|<=|>=|<|>)\s*{_LITERAL})\s*$")
+
+
+def check_expression(sql: str) -> None:
+    if _TRIVIAL_EXPRESSION.match(sql):
+        return
+    _check_parsed(sql)
+
+
+@lru_cache(maxsize=4096)
+def _check_parsed(sql: str) -> None:
+    parse_expression(sql)
+
+
+RULES = DialectRules(
+    name="postgres",
+    default_schema=DEFAULT_SCHEMA,
+    max_identifier=MAX_IDENTIFIER,
+    normalize_type=normalize_type,
+    user_type_name=user_type_name,
+    literal_sql=literal_sql,
+    check_expression=check_expression,
+    supports=frozenset({"schemas", "extensions", "enums", "domains", "comments"}),
+)
+
+
+def build_model(loaded: LoadedSpec) -> Any:
+    return build_database(loaded, RULES)

@@ -1,0 +1,95 @@
+"""Spec -> model for SQLite: the shared relational builder plus what SQLite cannot express."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.errors import SpecError, SpecErrors
+from reconciler.model import Database
+from reconciler.spec.loader import LoadedSpec, Path_
+from reconciler.spec.relational import build_database
+
+from .types import RULES
+
+_INDEX_ELEMENT_UNSUPPORTED = ("nulls", "opclass")
+
+
+def build_model(loaded: LoadedSpec) -> Database:
+    errors = _unsupported_features(loaded)
+    db: Database | None = None
+    try:
+        db = build_database(loaded, RULES)
+    except SpecErrors as exc:
+        errors.extend(exc.errors)
+    except SpecError as exc:
+        errors.append(exc)
+    if db is not None:
+        errors.extend(_fold_auto_numbering(loaded, db))
+    if errors:
+        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+    assert db is not None
+    return db
+
+
+def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
+    """Spec features SQLite has no storage for; accepting them would make every plan non-empty."""
+    errors: list[SpecError] = []
+
+    def error(path: Path_, message: str) -> None:
+        errors.append(loaded.positions.error(path, message))
+
+    for key, table in (loaded.data.get("tables") or {}).items():
+        if not isinstance(table, dict):
+            continue
+        path: Path_ = ("tables", key)
+        if table.get("comment") is not None:
+            error((*path, "comment"), "comments are not supported by dialect sqlite")
+        for name, column in (table.get("columns") or {}).items():
+            if isinstance(column, dict) and column.get("comment") is not None:
+                error((*path, "columns", name, "comment"), "comments are not supported by dialect sqlite")
+        for i, unique in enumerate(table.get("unique") or []):
+            if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
+                error((*path, "unique", i), "deferrable unique constraints are not supported by dialect sqlite")
+        for i, index in enumerate(table.get("indexes") or []):
+            errors.extend(_index_errors(loaded, (*path, "indexes", i), index))
+    return errors
+
+
+def _index_errors(loaded: LoadedSpec, path: Path_, index: Any) -> list[SpecError]:
+    if not isinstance(index, dict):
+        return []
+    errors: list[SpecError] = []
+    if index.get("method", "btree") != "btree":
+        errors.append(loaded.positions.error((*path, "method"), "SQLite indexes only support method btree"))
+    if index.get("include"):
+        errors.append(loaded.positions.error((*path, "include"), "include is not supported by dialect sqlite"))
+    for j, element in enumerate(index.get("columns") or []):
+        if not isinstance(element, dict):
+            continue
+        for key in _INDEX_ELEMENT_UNSUPPORTED:
+            if element.get(key):
+                errors.append(loaded.positions.error(
+                    (*path, "columns", j, key), f"{key} is not supported in SQLite indexes"))
+    return errors
+
+
+def _fold_auto_numbering(loaded: LoadedSpec, db: Database) -> list[SpecError]:
+    """serial/identity become a plain INTEGER PRIMARY KEY, which SQLite numbers by itself (rowid alias).
+
+    Anything else has no SQLite equivalent, so it is an error rather than a silent difference.
+    """
+    errors: list[SpecError] = []
+    for table in db.tables.values():
+        for column in table.columns.values():
+            if not (column.serial or column.identity):
+                continue
+            what = column.serial or "identity"
+            pk = table.primary_key
+            if pk is None or pk.columns != [column.name] or column.type not in ("INTEGER", "BIGINT", "SMALLINT"):
+                errors.append(loaded.positions.error(
+                    ("tables", table.name, "columns", column.name, "type" if column.serial else "identity"),
+                    f"{what} needs the column to be the table's only primary key column on dialect sqlite "
+                    "(an INTEGER PRIMARY KEY is numbered automatically)"))
+                continue
+            column.type, column.serial, column.identity = "INTEGER", None, None
+    return errors

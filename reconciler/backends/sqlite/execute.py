@@ -1,0 +1,157 @@
+"""Connecting to a SQLite file and applying statements in one locked transaction."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from reconciler.backends import ApplyResult, ProgressCallback
+from reconciler.changes import Change, Statement
+from reconciler.errors import ApplyError, PlanError, TargetError
+
+from .types import quote_ident
+
+OUTCOME_APPLIED = "applied"
+OUTCOME_FAILED = "failed"
+
+
+def database_path(url: str) -> str:
+    """`sqlite:///relative/x.db` -> `relative/x.db`; `sqlite:////abs/x.db` -> `/abs/x.db`."""
+    scheme, sep, rest = url.partition(":")
+    if not sep or scheme.lower() != "sqlite" or not rest.startswith("///"):
+        raise TargetError(f"invalid SQLite URL {url!r}: expected sqlite:///relative/path.db or sqlite:////abs/path.db")
+    path = unquote(rest[3:].split("?", 1)[0])
+    if not path:
+        raise TargetError(f"invalid SQLite URL {url!r}: no database file path")
+    return path
+
+
+def connect(url: str) -> sqlite3.Connection:
+    path = database_path(url)
+    try:
+        # isolation_level=None: the module must not open transactions behind our back;
+        # execute() issues BEGIN IMMEDIATE / COMMIT itself.
+        conn = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise TargetError(f"cannot open SQLite database {path}: {exc}") from None
+    try:
+        # Opening is lazy; reading the header is what fails for directories and non-database files.
+        conn.execute("PRAGMA schema_version").fetchone()
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise TargetError(f"cannot open SQLite database {path}: {exc}") from None
+    return conn
+
+
+def close(conn: sqlite3.Connection) -> None:
+    conn.close()
+
+
+def execute(
+    conn: sqlite3.Connection,
+    steps: list[tuple[Change, list[Statement]]],
+    *,
+    lock_timeout: float,
+    progress: ProgressCallback | None,
+    record: Callable[..., None] | None = None,
+) -> ApplyResult:
+    """Run every statement in one transaction; all or nothing.
+
+    Foreign key enforcement is switched off for the duration (it cannot change inside a
+    transaction, and the rebuild procedure drops and renames referenced tables), then the
+    whole database is checked once before COMMIT. A failure rolls everything back, is
+    recorded in the history in a transaction of its own, and raises ApplyError.
+    """
+    total = sum(len(statements) for _change, statements in steps)
+    done: list[str] = []
+    step = 0
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        _begin(conn, lock_timeout)
+        try:
+            for change, statements in steps:
+                # Dropping the old table during a rebuild drops its triggers too.
+                triggers = _triggers_of(conn, change.after.name) if change.extra.get("rebuild") else []
+                for statement in statements:
+                    step += 1
+                    if progress is not None:
+                        progress(step, total, statement.sql)
+                    _run(conn, change, statement)
+                    done.append(statement.sql)
+                for trigger in triggers:
+                    _run(conn, change, Statement(trigger))
+                    done.append(trigger)
+            _check_foreign_keys(conn)
+            if record is not None:
+                record(conn, OUTCOME_APPLIED, done)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if record is not None and isinstance(exc, ApplyError):
+                _record_failure(conn, record, done, exc)
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+    return ApplyResult(applied=total, total=total)
+
+
+def _record_failure(conn: sqlite3.Connection, record: Callable[..., None], done: list[str],
+                    error: ApplyError) -> None:
+    """History of a failed apply; never allowed to hide the failure itself."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        record(conn, OUTCOME_FAILED, done, error=str(error))
+        conn.execute("COMMIT")
+    except (sqlite3.Error, TypeError):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def _begin(conn: sqlite3.Connection, lock_timeout: float) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: it is the apply lock, and the busy
+    # timeout is how long a second apply waits for it.
+    conn.execute(f"PRAGMA busy_timeout = {max(0, int(lock_timeout * 1000))}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise PlanError(f"another schemactl apply holds the lock on the SQLite database "
+                            f"(waited {lock_timeout:g}s): {exc}") from None
+        raise ApplyError(f"cannot start the apply transaction: {exc}") from None
+
+
+def _triggers_of(conn: sqlite3.Connection, table: str) -> list[str]:
+    rows = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL "
+                        "ORDER BY rowid", (table,)).fetchall()
+    return [row[0] for row in rows]
+
+
+def _one_line(sql: str, limit: int = 240) -> str:
+    text = re.sub(r"\s+", " ", sql).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _run(conn: sqlite3.Connection, change: Change, statement: Statement) -> None:
+    try:
+        conn.execute(statement.sql)
+    except sqlite3.Error as exc:
+        error = ApplyError(f"{change.address}: statement failed: {_one_line(statement.sql)}: {exc}")
+        error.statement = statement.sql  # type: ignore[attr-defined]
+        error.sqlite_message = str(exc)  # type: ignore[attr-defined]
+        raise error from None
+
+
+def _check_foreign_keys(conn: sqlite3.Connection) -> None:
+    violations = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if not violations:
+        return
+    table, rowid, parent, _fkid = violations[0]
+    count = len(violations)
+    raise ApplyError(
+        f"foreign key check failed: {count} row(s) violate foreign keys, e.g. row {rowid} of table "
+        f"{quote_ident(table)} references a missing row of {quote_ident(parent)}; nothing was applied")

@@ -1,0 +1,379 @@
+"""`schemactl` command line: wires the stages together, nothing more."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+import click
+import yaml
+
+from reconciler import __version__
+from reconciler.apply import (
+    CONFIRM_PROMPT,
+    Guards,
+    ProgressPrinter,
+    check_guards,
+    check_prevented,
+    execute_plan,
+)
+from reconciler.backends import RenderOptions, get_backend
+from reconciler.changes import Hazard
+from reconciler.errors import ApplyError, PlanError, SchemactlError, UsageError
+from reconciler.formats import render_plan
+from reconciler.formats.common import summary_line
+from reconciler.model import Database
+from reconciler.plan import Plan
+from reconciler.project import Environment, load_environment
+from reconciler.redact import password_of, redact_text
+from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
+from reconciler.spec import load_model
+from reconciler.workflow import Target, load_validated, offline_plan, open_target, plan_for_target
+
+FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
+_SECRETS: list[str] = []
+
+
+def _resolve(spec: str | None, url: str | None, env: str | None, config: str | None) -> tuple[str, str, Environment | None]:
+    """Spec path, URL and environment settings from flags, `--env` and SCHEMACTL_URL."""
+    environment = load_environment(env, config) if env else None
+    if environment is not None:
+        spec = spec or environment.spec
+        url = url or environment.url()
+    if not spec:
+        raise UsageError("no spec: pass SPEC or --env NAME")
+    return spec, _resolve_url(url), environment
+
+
+def _env_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--config", type=click.Path(), help="Project file (default ./schemactl.yaml).")(f)
+    return click.option("--env", "env", help="Environment from the project file (spec, URL variable, allowances).")(f)
+
+
+def _resolve_url(url: str | None) -> str:
+    url = url or os.environ.get("SCHEMACTL_URL")
+    if not url:
+        raise UsageError("no database URL: pass --url or set SCHEMACTL_URL")
+    secret = password_of(url)
+    if secret:
+        _SECRETS.append(secret)
+    return url
+
+
+def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    click.echo(redact_text(text, tuple(_SECRETS)), err=err, nl=nl)
+
+
+def _use_color(no_color: bool) -> bool:
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+class SchemactlGroup(click.Group):
+    """Turns every known error into one redacted line and exit code 1; tracebacks only with --debug."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        # Bad flags exit 1 like every other error: exit 2 means "changes present" with --detailed-exitcode.
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except click.exceptions.Abort:
+            _echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug")) or os.environ.get("SCHEMACTL_DEBUG") == "1"
+        try:
+            return super().invoke(ctx)
+        except SchemactlError as exc:
+            if debug:
+                raise
+            _echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _echo("Interrupted. Transactional changes were rolled back; run `schemactl plan` to see what is left.",
+                  err=True)
+            ctx.exit(130)
+        except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+            if debug:
+                raise
+            _echo(f"Error: unexpected {type(exc).__name__}: {exc} (re-run with --debug for details)", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=SchemactlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemactl")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+def main(debug: bool) -> None:
+    """Declarative schema-as-code for PostgreSQL, SQLite and MongoDB."""
+
+
+@main.command()
+@click.argument("spec", type=click.Path())
+def validate(spec: str) -> None:
+    """Check a spec file or directory without touching any database."""
+    loaded, desired = load_model(spec)
+    _echo(f"{spec}: valid {loaded.data['dialect']} spec ({_describe(desired)}).")
+
+
+def _describe(model: Any) -> str:
+    if isinstance(model, Database):
+        return f"{len(model.tables)} tables, {len(model.enums)} enums"
+    describe = getattr(model, "describe", None)
+    return describe() if callable(describe) else "ok"
+
+
+_DURATION = re.compile(r"^\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?$")
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not _DURATION.match(value.strip()):
+        raise click.BadParameter(f"{value!r} is not a duration like 500ms, 5s or 2min")
+    return value.strip() if value else value
+
+
+def _online_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--statement-timeout", callback=_duration,
+                     help="Online mode: statement_timeout for each statement (e.g. 10min).")(f)
+    f = click.option("--statement-lock-timeout", callback=_duration,
+                     help="Online mode: lock_timeout for each statement [default: 5s].")(f)
+    return click.option("--online", is_flag=True,
+                        help="Online-safe PostgreSQL statements (CONCURRENTLY, NOT VALID, per-statement timeouts).")(f)
+
+
+def _render_options(online: bool, statement_lock_timeout: str | None = None, statement_timeout: str | None = None,
+                    environment: Environment | None = None) -> RenderOptions:
+    if environment is not None:
+        online = online or environment.online
+        statement_lock_timeout = statement_lock_timeout or environment.statement_lock_timeout
+        statement_timeout = statement_timeout or environment.statement_timeout
+    return RenderOptions(online=online, lock_timeout=statement_lock_timeout or "5s", statement_timeout=statement_timeout)
+
+
+def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
+    _echo(render_plan(plan, fmt, color=_use_color(no_color)), nl=False)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(), required=False)
+@click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
+@_env_options
+@click.option("--format", "fmt", type=FORMAT_CHOICES, default="text", show_default=True, help="Output format.")
+@click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
+@click.option("-out", "--out", "out", type=click.Path(), help="Save the plan to a file for `apply PLANFILE`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
+@_online_options
+def plan(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str, no_color: bool,
+         out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: str | None,
+         statement_timeout: str | None) -> None:
+    """Show what apply would change in the target database."""
+    spec, url, environment = _resolve(spec, url, env, config)
+    options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
+    loaded = load_validated(spec)
+    with open_target(url, loaded.data["dialect"]) as target:
+        run = plan_for_target(target, loaded, None, options)
+    _print_plan(run.plan, fmt, no_color)
+    check_prevented(run.plan)
+    if out:
+        save_plan(out, run.plan, loaded, run.current, target.backend)
+        _echo(f"Saved the plan to {out}. Apply it with: schemactl apply {out}", err=True)
+    if detailed_exitcode and not run.plan.empty:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("spec_or_plan", type=click.Path(), required=False)
+@click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
+@_env_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--allow-destroy", is_flag=True, help="Allow dropping tables, columns, enums, constraints.")
+@click.option("--allow-hazards", default="", help="Comma-separated hazards to allow (e.g. blocks_writes,table_rewrite).")
+@_online_options
+@click.option("--lock-timeout", type=float, default=None, help="Seconds to wait for another apply on the same target [default: 30].")
+@click.option("--quiet", is_flag=True, help="No per-statement progress.")
+@click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
+@click.option("--parallel", type=click.IntRange(1, 64), default=None,
+              help="MongoDB: databases applied at once [default: 4].")
+@click.option("--fail-fast", is_flag=True, help="MongoDB: stop at the first database that fails.")
+def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: str | None, auto_approve: bool,
+          allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: str | None,
+          statement_timeout: str | None, lock_timeout: float | None, quiet: bool,
+          no_color: bool, parallel: int | None, fail_fast: bool) -> None:
+    """Apply a spec (or a saved plan file) to the target database."""
+    spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
+    allowed = {h.strip() for h in allow_hazards.split(",") if h.strip()}
+    if environment is not None:
+        allowed |= environment.allow_hazards
+        allow_destroy = allow_destroy or environment.allow_destroy
+        lock_timeout = lock_timeout if lock_timeout is not None else environment.lock_timeout
+        parallel = parallel or environment.parallel
+    unknown = allowed - {h.value for h in Hazard}
+    if unknown:
+        raise UsageError(f"--allow-hazards: unknown hazard {sorted(unknown)[0]!r} "
+                         f"(known: {', '.join(h.value for h in Hazard)})")
+    guards = Guards(allow_destroy=allow_destroy, allow_hazards=allowed)
+    lock_timeout = 30.0 if lock_timeout is None else lock_timeout
+    saved = load_saved_plan(spec_or_plan)
+    if saved is not None:
+        loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
+    else:
+        loaded, desired = load_validated(spec_or_plan), None
+    with open_target(url, loaded.data["dialect"]) as target, _apply_lock(target, lock_timeout):
+        if saved is not None:
+            # The saved statements are what runs; the live schema only has to be the one they were made for.
+            verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
+            plan_ = saved.plan
+        else:
+            options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
+            plan_ = plan_for_target(target, loaded, desired, options).plan
+        _print_plan(plan_, "text", no_color)
+        if plan_.empty:
+            return
+        check_guards(plan_, guards)
+        if not auto_approve:
+            _confirm()
+        progress = None if quiet else ProgressPrinter(lambda s: _echo(s, err=True))
+        _interrupt_on_sigterm()
+        tenants: dict[str, Any] = {}
+        if plan_.dialect == "mongodb":
+            tenants = {"parallel": parallel or 4, "fail_fast": fail_fast}
+        result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
+                              **tenants)
+        for line in result.details:
+            _echo(line)
+        if result.error:
+            failed = f": {result.failed_statement}" if result.failed_statement else ""
+            raise ApplyError(f"apply failed ({result.applied} of {result.total} steps applied){failed}\n{result.error}")
+        _verify_converged(target, loaded)
+    add, change, destroy = plan_.counts()
+    _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+
+
+def _apply_lock(target: Target, lock_timeout: float) -> AbstractContextManager[Any]:
+    """The target's apply lock from before inspection to the end, where the backend has one."""
+    hold = getattr(target.backend, "hold_apply_lock", None)
+    return hold(target.conn, lock_timeout) if hold is not None else nullcontext()
+
+
+def _interrupt_on_sigterm() -> None:
+    """Treat SIGTERM (a cancelled deploy job) like Ctrl-C: the open transaction is rolled back."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _confirm() -> None:
+    _echo(CONFIRM_PROMPT + " ", nl=False)
+    answer = sys.stdin.readline().strip() if sys.stdin else ""
+    if answer != "yes":
+        _echo("Apply cancelled.")
+        raise click.exceptions.Exit(1)
+
+
+def _verify_converged(target: Target, loaded: Any) -> None:
+    # A fresh model: planning rewrote the first one to the spelling of the schema as it was before.
+    after = plan_for_target(target, loaded, None, RenderOptions())
+    if not after.plan.empty:
+        remaining = ", ".join(p.change.address for p in after.plan.changes)
+        raise PlanError(f"apply finished, but the database still differs from the spec: {remaining}")
+
+
+@main.command()
+@click.option("--url", help="Database URL (or SCHEMACTL_URL).")
+@click.option("--schema", "schemas", multiple=True, help="PostgreSQL schema to read (repeatable; default public).")
+@click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
+def inspect(url: str | None, schemas: tuple[str, ...], output: str | None) -> None:
+    """Write the live schema as a spec that plans with no changes."""
+    url = _resolve_url(url)
+    with open_target(url) as target:
+        scope = _scope_model(target, schemas)
+        current = target.backend.inspect(target.conn, scope)
+        document = target.backend.to_spec(current)
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        _echo(f"Wrote {output}.", err=True)
+    else:
+        _echo(text, nl=False)
+
+
+def _scope_model(target: Target, schemas: tuple[str, ...]) -> Any:
+    if target.backend.name == "postgres":
+        return Database(dialect="postgres", schemas=list(schemas) or ["public"])
+    return None
+
+
+@main.command()
+@click.argument("old_spec")
+@click.argument("new_spec")
+@click.option("--format", "fmt", type=FORMAT_CHOICES, default="text", show_default=True)
+@click.option("--no-color", is_flag=True)
+@_online_options
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when the specs agree, 2 when they differ.")
+def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, statement_lock_timeout: str | None,
+         statement_timeout: str | None, detailed_exitcode: bool) -> None:
+    """Plan between two specs without a database (OLD may be a git path like main:db/schema.yaml)."""
+    plan_ = offline_plan(old_spec, new_spec, _render_options(online, statement_lock_timeout, statement_timeout))
+    _print_plan(plan_, fmt, no_color)
+    check_prevented(plan_)
+    if detailed_exitcode and not plan_.empty:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(), required=False)
+@click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
+@_env_options
+def status(spec: str | None, url: str | None, env: str | None, config: str | None) -> None:
+    """Show the last apply recorded in the target and whether it drifted from the spec."""
+    spec, url, _ = _resolve(spec, url, env, config)
+    loaded = load_validated(spec)
+    with open_target(url, loaded.data["dialect"]) as target:
+        # Planning first: it resolves where the history lives (MongoDB's history_database).
+        run = plan_for_target(target, loaded, None, RenderOptions())
+        history = target.backend.read_history(target.conn, 1)
+    if history:
+        last = history[0]
+        _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} "
+              f"tool={last.get('tool_version')} spec={str(last.get('spec_hash'))[:19]}")
+    else:
+        _echo("Last apply: none recorded.")
+    if run.plan.empty:
+        _echo("Drift: none. The database matches the spec.")
+    else:
+        _echo(f"Drift: {summary_line(run.plan)}")
+        for planned in run.plan.changes:
+            _echo(f"  {planned.change.action.symbol} {planned.change.address}")
+
+
+def run(argv: list[str] | None = None, *, prog: Callable[..., Any] = main) -> int:
+    try:
+        prog.main(args=argv, prog_name="schemactl", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Errors that reach the user as one clear line and exit code 1 (no traceback)."""
+
+from __future__ import annotations
+
+
+class SchemactlError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(SchemactlError):
+    """Wrong flags, arguments or files."""
+
+
+class SpecError(SchemactlError):
+    """Invalid spec: names file, line, column and the path inside the document."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, path: str | None = None) -> None:
+        self.file, self.line, self.column, self.path, self.message = file, line, column, path, message
+        location = ""
+        if file:
+            location = file
+            if line is not None:
+                location += f":{line}"
+                if column is not None:
+                    location += f":{column}"
+            location += ": "
+        where = f"{path}: " if path else ""
+        super().__init__(f"{location}{where}{message}")
+
+
+class SpecErrors(SchemactlError):
+    """Several spec errors found at once; each is reported on its own line."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class TargetError(SchemactlError):
+    """The database could not be reached, authenticated against, or read. Message is redacted."""
+
+
+class PlanError(SchemactlError):
+    """The plan cannot be made or applied safely (refused hazards, stale plan, failed rename)."""
+
+
+class ApplyError(SchemactlError):
+    """A statement failed while applying."""

@@ -1,0 +1,209 @@
+"""Typed, backend-neutral model of a relational database schema.
+
+The spec loader produces it (desired state) and every relational backend's
+inspector produces it (live state); `diff` compares two of them. Values are
+kept in the canonical form the backends agree on (types as PostgreSQL's
+`format_type` prints them, expressions as the database re-prints them), so
+comparison is plain equality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Default:
+    """A column default: always a SQL expression in the model.
+
+    `literal` records whether the spec wrote it as a plain value, which only
+    matters for rendering the spec back (`inspect`), never for comparison.
+    """
+
+    expression: str
+    literal: bool = field(default=False, compare=False)
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    nullable: bool = False
+    default: Default | None = None
+    # "always" | "by default" | None
+    identity: str | None = None
+    # "serial" | "bigserial" | "smallserial" | None: a sequence owned by the column
+    serial: str | None = None
+    comment: str | None = None
+    collation: str | None = None
+    # Conversion expression for type changes the database cannot cast implicitly.
+    using: str | None = None
+    renamed_from: str | None = None
+    prevent_destroy: bool = False
+
+
+@dataclass
+class IndexElement:
+    """One key of an index: a column or an expression, with its ordering."""
+
+    column: str | None = None
+    expression: str | None = None
+    descending: bool = False
+    # "first" | "last" | None (the default for the direction)
+    nulls: str | None = None
+    opclass: str | None = None
+    collation: str | None = None
+
+
+@dataclass
+class Index:
+    name: str
+    elements: list[IndexElement]
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: list[str] = field(default_factory=list)
+    renamed_from: str | None = None
+    # False for an index PostgreSQL left invalid (a failed concurrent build); the spec always wants True.
+    valid: bool = True
+
+
+@dataclass
+class PrimaryKey:
+    name: str
+    columns: list[str]
+
+
+@dataclass
+class UniqueConstraint:
+    name: str
+    columns: list[str]
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+@dataclass
+class ForeignKey:
+    name: str
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str]
+    ref_schema: str | None = None
+    on_delete: str = "no action"
+    on_update: str = "no action"
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+@dataclass
+class CheckConstraint:
+    name: str
+    expression: str
+
+
+@dataclass
+class Table:
+    name: str
+    schema: str | None = None
+    columns: dict[str, Column] = field(default_factory=dict)
+    primary_key: PrimaryKey | None = None
+    uniques: dict[str, UniqueConstraint] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    foreign_keys: dict[str, ForeignKey] = field(default_factory=dict)
+    checks: dict[str, CheckConstraint] = field(default_factory=dict)
+    comment: str | None = None
+    renamed_from: str | None = None
+    prevent_destroy: bool = False
+
+    @property
+    def key(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass
+class Enum:
+    name: str
+    values: list[str]
+    schema: str | None = None
+    comment: str | None = None
+    prevent_destroy: bool = False
+
+    @property
+    def key(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass
+class Domain:
+    """A PostgreSQL domain: a base type with an optional default, NOT NULL and named checks (on `VALUE`)."""
+
+    name: str
+    type: str
+    schema: str | None = None
+    # Domains, unlike spec columns, are nullable unless declared NOT NULL.
+    nullable: bool = True
+    default: Default | None = None
+    checks: dict[str, CheckConstraint] = field(default_factory=dict)
+    collation: str | None = None
+    comment: str | None = None
+    prevent_destroy: bool = False
+
+    @property
+    def key(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass
+class Extension:
+    name: str
+    schema: str | None = None
+    # Extension versions are not compared: upgrades are out of scope.
+
+
+@dataclass
+class Database:
+    """A whole relational schema: what a spec describes or an inspector reads."""
+
+    dialect: str
+    schemas: list[str] = field(default_factory=list)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    enums: dict[str, Enum] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def table(self, schema: str | None, name: str) -> Table | None:
+        return self.tables.get(qualified(schema, name))
+
+
+def qualified(schema: str | None, name: str) -> str:
+    """The model's key for a schema-scoped object: `schema.name`, or `name` without a schema."""
+    return f"{schema}.{name}" if schema else name
+
+
+_SKIPPED_FIELDS = frozenset({"renamed_from", "prevent_destroy", "using", "literal"})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _compared_fields(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(f.name for f in fields(cls) if f.compare and f.name not in _SKIPPED_FIELDS)
+        _FIELD_NAMES[cls] = names
+    return names
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-ready structure of a model object, used for fingerprints and `--format json`.
+
+    Hashed for every plan of the whole live schema, so field lists are computed once per class.
+    """
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: to_plain(getattr(value, name)) for name in _compared_fields(type(value))}
+    return value

@@ -1,0 +1,189 @@
+"""The `plan` stage: order changes by dependency, attach statements and hazards, fingerprint.
+
+A `Plan` is everything a reviewer sees and everything `apply` needs: the
+ordered changes with their rendered statements, the hazards, a fingerprint of
+the live schema it was computed against, and a hash of the spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler import __version__
+from reconciler.backends import Backend, RenderOptions
+from reconciler.changes import (
+    CHECK,
+    COLUMN,
+    DOMAIN,
+    ENUM,
+    EXTENSION,
+    FOREIGN_KEY,
+    INDEX,
+    PRIMARY_KEY,
+    SCHEMA,
+    TABLE,
+    UNIQUE,
+    Action,
+    Change,
+    Hazard,
+    Statement,
+)
+
+FORMAT_VERSION = 1
+
+# Relational apply order. Drops of dependants come before what they depend on;
+# creates of dependencies before their dependants; foreign keys are added last so
+# that cycles between tables never block a create.
+_PHASES: list[tuple[str, tuple[Action, ...]]] = [
+    (SCHEMA, (Action.CREATE,)),
+    (EXTENSION, (Action.CREATE,)),
+    (ENUM, (Action.CREATE,)),
+    # A domain may be based on an enum; columns may use a domain.
+    (DOMAIN, (Action.CREATE, Action.REPLACE, Action.ALTER)),
+    (FOREIGN_KEY, (Action.DROP, Action.REPLACE)),
+    (INDEX, (Action.DROP, Action.REPLACE)),
+    (CHECK, (Action.DROP, Action.REPLACE)),
+    (UNIQUE, (Action.DROP, Action.REPLACE)),
+    (PRIMARY_KEY, (Action.DROP, Action.REPLACE)),
+    # After the drops: a recreated enum needs the indexes and checks that mention it gone first.
+    # (New values are added by statements that run and commit before everything else anyway.)
+    (ENUM, (Action.ALTER,)),
+    (TABLE, (Action.RENAME,)),
+    (COLUMN, (Action.RENAME,)),
+    (INDEX, (Action.RENAME,)),
+    (PRIMARY_KEY, (Action.RENAME,)),
+    (UNIQUE, (Action.RENAME,)),
+    (FOREIGN_KEY, (Action.RENAME,)),
+    (CHECK, (Action.RENAME,)),
+    (TABLE, (Action.CREATE, Action.ALTER)),
+    (COLUMN, (Action.CREATE, Action.ALTER)),
+    (PRIMARY_KEY, (Action.CREATE,)),
+    (UNIQUE, (Action.CREATE,)),
+    (CHECK, (Action.CREATE,)),
+    (INDEX, (Action.CREATE,)),
+    (FOREIGN_KEY, (Action.CREATE,)),
+    (COLUMN, (Action.DROP,)),
+    (TABLE, (Action.DROP,)),
+    (DOMAIN, (Action.DROP,)),
+    (ENUM, (Action.DROP,)),
+    (EXTENSION, (Action.DROP, Action.REPLACE)),
+    (SCHEMA, (Action.DROP,)),
+]
+_PHASE_OF = {(kind, action): i for i, (kind, actions) in enumerate(_PHASES) for action in actions}
+
+
+def relational_order(changes: list[Change]) -> list[Change]:
+    """Phase order, then the diff's own order (spec order) within a phase; stable and deterministic."""
+    indexed = list(enumerate(changes))
+    indexed.sort(key=lambda ic: (_PHASE_OF.get((ic[1].kind, ic[1].action), len(_PHASES)), ic[0]))
+    return [c for _, c in indexed]
+
+
+@dataclass
+class PlannedChange:
+    change: Change
+    statements: list[Statement]
+
+
+@dataclass
+class Plan:
+    dialect: str
+    target: str
+    changes: list[PlannedChange]
+    spec_hash: str
+    # The fingerprint, or how to compute it: hashing a large live schema is only worth doing when
+    # the plan is saved or printed as JSON.
+    fingerprint_source: str | Callable[[], str]
+    tool_version: str = __version__
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    online: bool = False
+
+    @property
+    def live_fingerprint(self) -> str:
+        if callable(self.fingerprint_source):
+            self.fingerprint_source = self.fingerprint_source()
+        return self.fingerprint_source
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> tuple[int, int, int]:
+        add = change = destroy = 0
+        for planned in self.changes:
+            action = planned.change.action
+            if action == Action.CREATE:
+                add += 1
+            elif action in (Action.ALTER, Action.RENAME):
+                change += 1
+            elif action == Action.DROP:
+                destroy += 1
+            elif action == Action.REPLACE:
+                add += 1
+                destroy += 1
+        return add, change, destroy
+
+    def statements(self) -> list[Statement]:
+        return [s for planned in self.changes for s in planned.statements]
+
+    def hazards(self) -> list[str]:
+        return sorted({h.value for planned in self.changes for h in planned.change.hazards})
+
+    def plan_hash(self) -> str:
+        """Hash of exactly what would run, and against what; a saved plan is refused if it was edited."""
+        payload = {
+            "dialect": self.dialect,
+            "spec_hash": self.spec_hash,
+            "live_fingerprint": self.live_fingerprint,
+            "statements": [[s.sql, s.transactional, s.commit_first, s.lock_timeout, s.statement_timeout]
+                           for s in self.statements()],
+        }
+        return sha256_json(payload)
+
+
+def sha256_json(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def spec_hash(source: str) -> str:
+    return "sha256:" + hashlib.sha256(source.encode()).hexdigest()
+
+
+def fingerprint(backend: Backend, model: Any) -> str:
+    return sha256_json(backend.fingerprint_data(model))
+
+
+def make_plan(
+    backend: Backend,
+    current: Any,
+    desired: Any,
+    *,
+    target: str,
+    source: str,
+    options: RenderOptions | None = None,
+) -> Plan:
+    options = options or RenderOptions()
+    changes = backend.diff(current, desired)
+    annotate = getattr(backend, "annotate_hazards", None)
+    if annotate is not None:
+        for change in changes:
+            annotate(change, options)
+    for change in changes:
+        # Objects created together with their table touch no existing rows: nothing to warn about.
+        if change.extra.get("new_table"):
+            change.hazards.clear()
+            change.notes.clear()
+        # A change the backend found to lose data (a narrowing type change) on a protected object.
+        if Hazard.DATA_LOSS in change.hazards and getattr(change.after, "prevent_destroy", False):
+            change.prevented = True
+    order = getattr(backend, "order", None)
+    ordered = order(changes) if order is not None else relational_order(changes)
+    planned = [PlannedChange(change, backend.render(change, options)) for change in ordered]
+    return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash(source),
+                fingerprint_source=lambda: fingerprint(backend, current), online=options.online)

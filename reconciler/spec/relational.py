@@ -1,0 +1,444 @@
+"""Build the relational model (`reconciler.model.Database`) from a validated spec.
+
+Dialect differences (type spelling, literal quoting, default schema) come in
+through `DialectRules`; naming of unnamed indexes and constraints follows
+PostgreSQL's own convention so that an inspected database compares equal to
+the spec that created it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.errors import SpecError, SpecErrors
+from reconciler.model import (
+    CheckConstraint,
+    Column,
+    Database,
+    Default,
+    Domain,
+    Enum,
+    Extension,
+    ForeignKey,
+    Index,
+    IndexElement,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+    qualified,
+)
+from reconciler.spec.loader import LoadedSpec, Path_
+
+SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
+                "smallserial": "smallint", "serial2": "smallint"}
+
+
+@dataclass
+class DialectRules:
+    name: str
+    #: Schema of unqualified names; None where the dialect has no schemas (SQLite).
+    default_schema: str | None
+    #: Longest identifier the database keeps (PostgreSQL truncates to 63 bytes).
+    max_identifier: int
+    #: Canonical spelling of a type, given user-defined types {spelling: canonical}; ValueError if unknown.
+    normalize_type: Callable[[str, dict[str, str]], str]
+    #: Canonical spelling of a user-defined type (an enum) named (schema, name).
+    user_type_name: Callable[[str | None, str], str]
+    #: SQL literal for a YAML scalar default, in the column's type.
+    literal_sql: Callable[[Any, str], str]
+    #: SQL expression check; ValueError with a reason if it does not parse.
+    check_expression: Callable[[str], None]
+    supports: frozenset[str] = field(default_factory=frozenset)
+
+
+def make_object_name(table: str, columns: list[str], label: str, limit: int) -> str:
+    """PostgreSQL's makeObjectName: table_col1_col2_label, truncating the longer part first."""
+    name2 = "_".join(columns)
+    overhead = (len(label) + 1 if label else 0) + (1 if name2 else 0)
+    avail = limit - overhead
+    n1, n2 = len(table.encode()), len(name2.encode())
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    head = table.encode()[:n1].decode(errors="ignore")
+    parts = [head]
+    if name2:
+        parts.append(name2.encode()[:n2].decode(errors="ignore"))
+    if label:
+        parts.append(label)
+    return "_".join(parts)
+
+
+_FUNC_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def index_column_name(element: IndexElement) -> str:
+    """The name PostgreSQL uses for an index key when naming the index."""
+    if element.column is not None:
+        return element.column
+    match = _FUNC_NAME.match(element.expression or "")
+    return match.group(1).lower() if match else "expr"
+
+
+_REFERENCE = re.compile(
+    r'^\s*(?:(?P<schema>"[^"]+"|[^\s."()]+)\.)?(?P<table>"[^"]+"|[^\s."()]+)\s*\((?P<columns>[^)]*)\)\s*$')
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    return name[1:-1].replace('""', '"') if len(name) >= 2 and name[0] == name[-1] == '"' else name
+
+
+def split_qualified(name: str, default_schema: str | None) -> tuple[str | None, str]:
+    if default_schema is not None and "." in name and not name.startswith('"'):
+        schema, _, rest = name.partition(".")
+        return schema, rest
+    return default_schema, name
+
+
+class _Builder:
+    def __init__(self, loaded: LoadedSpec, rules: DialectRules) -> None:
+        self.loaded, self.rules = loaded, rules
+        self.errors: list[SpecError] = []
+        self._types: dict[str, str] = {}
+        self.data = loaded.data
+
+    def column_type(self, raw: str, user_types: dict[str, str]) -> str:
+        """normalize_type, memoised: a large spec spells the same few types thousands of times."""
+        cached = self._types.get(raw)
+        if cached is None:
+            cached = self._types[raw] = self.rules.normalize_type(raw, user_types)
+        return cached
+
+    def error(self, path: Path_, message: str) -> None:
+        self.errors.append(self.loaded.positions.error(path, message))
+
+    def name_ok(self, path: Path_, name: str, what: str) -> bool:
+        if not name or len(name.encode()) > self.rules.max_identifier:
+            self.error(path, f"{what} name {name!r} is longer than {self.rules.max_identifier} bytes")
+            return False
+        return True
+
+    def build(self) -> Database:
+        rules = self.rules
+        default_schema = self.data.get("schema", rules.default_schema) if rules.default_schema else None
+        db = Database(dialect=rules.name)
+        for feature in ("schemas", "extensions", "enums", "domains"):
+            if self.data.get(feature) and feature not in rules.supports:
+                self.error((feature,), f"{feature} are not supported by dialect {rules.name}")
+        schemas = list(self.data.get("schemas") or [])
+        if default_schema and default_schema not in schemas:
+            schemas.insert(0, default_schema)
+        db.schemas = schemas
+
+        for ext in self.data.get("extensions") or []:
+            ext = {"name": ext} if isinstance(ext, str) else ext
+            db.extensions[ext["name"]] = Extension(name=ext["name"], schema=ext.get("schema"))
+
+        user_types: dict[str, str] = {}
+        for key, spec in (self.data.get("enums") or {}).items():
+            path = ("enums", key)
+            schema, name = split_qualified(key, default_schema)
+            self.name_ok(path, name, "enum")
+            if schema is not None and schema not in schemas:
+                self.error(path, f"schema {schema!r} is not listed in schemas")
+            spec = {"values": spec} if isinstance(spec, list) else spec
+            values = [str(v) for v in spec["values"]]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                self.error((*path, "values"), f"duplicate enum value {dupes[0]!r}")
+            enum = Enum(name=name, values=values, schema=schema, comment=spec.get("comment"),
+                        prevent_destroy=bool(spec.get("prevent_destroy")))
+            db.enums[enum.key] = enum
+            canonical = rules.user_type_name(schema, name)
+            user_types[name if schema == default_schema else enum.key] = canonical
+            user_types[enum.key] = canonical
+            user_types[canonical] = canonical
+
+        domains = (self.data.get("domains") or {}) if "domains" in rules.supports else {}
+        for key, spec in domains.items():
+            domain = self.build_domain(("domains", key), key, spec, default_schema, schemas, user_types)
+            if domain is None:
+                continue
+            if domain.key in db.enums:
+                self.error(("domains", key), f"type {domain.key!r} is defined both as an enum and a domain")
+            db.domains[domain.key] = domain
+            self._domains_by_type[rules.user_type_name(domain.schema, domain.name)] = domain
+            canonical = rules.user_type_name(domain.schema, domain.name)
+            user_types[domain.name if domain.schema == default_schema else domain.key] = canonical
+            user_types[domain.key] = canonical
+            user_types[canonical] = canonical
+
+        tables = self.data.get("tables") or {}
+        for key, spec in tables.items():
+            table = self.build_table(("tables", key), key, spec, default_schema, schemas, user_types)
+            if table is not None:
+                if table.key in db.tables:
+                    self.error(("tables", key), f"table {table.key!r} is defined twice")
+                if table.key in db.domains:
+                    self.error(("tables", key), f"table {table.key!r} has the name of a domain (a table is also a type)")
+                db.tables[table.key] = table
+        self.check_references(db)
+        self.check_unique_names(db)
+        if self.errors:
+            raise SpecErrors(self.errors) if len(self.errors) > 1 else self.errors[0]
+        return db
+
+    def build_domain(self, path: Path_, key: str, spec: dict[str, Any], default_schema: str | None,
+                     schemas: list[str], user_types: dict[str, str]) -> Domain | None:
+        rules = self.rules
+        schema, name = split_qualified(key, default_schema)
+        self.name_ok(path, name, "domain")
+        if schema is not None and schema not in schemas:
+            self.error(path, f"schema {schema!r} is not listed in schemas")
+        try:
+            base = rules.normalize_type(spec["type"].strip(), user_types)
+        except ValueError as exc:
+            self.error((*path, "type"), str(exc))
+            return None
+        domain = Domain(name=name, type=base, schema=schema, nullable=bool(spec.get("nullable", True)),
+                        collation=spec.get("collation"), comment=spec.get("comment"),
+                        prevent_destroy=bool(spec.get("prevent_destroy")))
+        if "default" in spec:
+            domain.default = self.default(path, spec["default"], base)
+        else:
+            # Like PostgreSQL, a domain over a domain starts with its base's default.
+            base_domain = self._domains_by_type.get(base)
+            domain.default = base_domain.default if base_domain is not None else None
+        domain.checks = self.checks(path, spec)
+        return domain
+
+    def checks(self, path: Path_, spec: dict[str, Any]) -> dict[str, CheckConstraint]:
+        """The `checks:` map of a table or domain: name -> expression, each checked."""
+        result = {}
+        for cname, expression in (spec.get("checks") or {}).items():
+            chpath = (*path, "checks", cname)
+            self.name_ok(chpath, cname, "check constraint")
+            try:
+                self.rules.check_expression(expression)
+            except ValueError as exc:
+                self.error(chpath, f"invalid check expression: {exc}")
+            result[cname] = CheckConstraint(name=cname, expression=expression.strip())
+        return result
+
+    def default(self, path: Path_, value: Any, type_: str) -> Default:
+        """A `default:` value: `{sql: expression}` or a YAML scalar quoted as a literal of `type_`."""
+        if isinstance(value, dict):
+            try:
+                self.rules.check_expression(value["sql"])
+            except ValueError as exc:
+                self.error((*path, "default", "sql"), f"invalid default expression: {exc}")
+            return Default(expression=value["sql"].strip(), literal=False)
+        return Default(expression=self.rules.literal_sql(value, type_), literal=True)
+
+    def build_table(self, path: Path_, key: str, spec: dict[str, Any], default_schema: str | None,
+                    schemas: list[str], user_types: dict[str, str]) -> Table | None:
+        rules = self.rules
+        schema, name = split_qualified(key, default_schema)
+        self.name_ok(path, name, "table")
+        if schema is not None and schema not in schemas:
+            self.error(path, f"schema {schema!r} is not listed in schemas")
+        table = Table(name=name, schema=schema, comment=spec.get("comment"),
+                      renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")))
+        limit = rules.max_identifier
+        pk_columns: list[str] = []
+        for col_name, col in spec["columns"].items():
+            cpath = (*path, "columns", col_name)
+            self.name_ok(cpath, col_name, "column")
+            raw_type = col["type"].strip()
+            serial = None
+            if raw_type.lower() in SERIAL_TYPES:
+                serial = raw_type.lower().replace("serial4", "serial").replace("serial8", "bigserial") \
+                    .replace("serial2", "smallserial")
+                raw_type = SERIAL_TYPES[raw_type.lower()]
+            try:
+                col_type = self.column_type(raw_type, user_types)
+            except ValueError as exc:
+                self.error((*cpath, "type"), str(exc))
+                continue
+            default = self.default(cpath, col["default"], col_type) if "default" in col else None
+            if serial and (default or col.get("identity")):
+                self.error(cpath, f"a {serial} column cannot also have a default or identity")
+            if col.get("identity") and default:
+                self.error(cpath, "an identity column cannot also have a default")
+            if col.get("using"):
+                try:
+                    rules.check_expression(col["using"])
+                except ValueError as exc:
+                    self.error((*cpath, "using"), f"invalid expression: {exc}")
+            column = Column(
+                name=col_name, type=col_type, nullable=bool(col.get("nullable", False)), default=default,
+                identity=col.get("identity", "").replace("_", " ") or None, serial=serial,
+                comment=col.get("comment"), collation=col.get("collation"), using=col.get("using"),
+                renamed_from=col.get("renamed_from"), prevent_destroy=bool(col.get("prevent_destroy")),
+            )
+            if col.get("primary_key"):
+                pk_columns.append(col_name)
+                if column.nullable:
+                    self.error((*cpath, "nullable"), "a primary key column cannot be nullable")
+            table.columns[col_name] = column
+            if col.get("unique"):
+                uname = make_object_name(name, [col_name], "key", limit)
+                table.uniques[uname] = UniqueConstraint(name=uname, columns=[col_name])
+            if col.get("references"):
+                self.add_foreign_key(table, (*cpath, "references"), {
+                    "columns": [col_name], "references": col["references"],
+                    "on_delete": col.get("on_delete"), "on_update": col.get("on_update")}, default_schema)
+            elif col.get("on_delete") or col.get("on_update"):
+                self.error(cpath, "on_delete/on_update need references")
+
+        pk_spec = spec.get("primary_key")
+        if pk_spec is not None:
+            if pk_columns:
+                self.error((*path, "primary_key"), "primary key is declared both on columns and on the table")
+            pk_spec = {"columns": pk_spec} if isinstance(pk_spec, list) else pk_spec
+            pk_columns = list(pk_spec["columns"])
+            self.require_columns(table, (*path, "primary_key"), pk_columns)
+            for c in pk_columns:
+                if c in table.columns and table.columns[c].nullable:
+                    self.error((*path, "primary_key"), f"primary key column {c!r} cannot be nullable")
+        if pk_columns:
+            pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
+            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns)
+
+        for i, uq in enumerate(spec.get("unique") or []):
+            upath = (*path, "unique", i)
+            uq = {"columns": uq} if isinstance(uq, list) else uq
+            self.require_columns(table, upath, uq["columns"])
+            uname = uq.get("name") or make_object_name(name, list(uq["columns"]), "key", limit)
+            if uname in table.uniques:
+                self.error(upath, f"unique constraint {uname!r} is defined twice")
+            table.uniques[uname] = UniqueConstraint(
+                name=uname, columns=list(uq["columns"]), deferrable=bool(uq.get("deferrable")),
+                initially_deferred=bool(uq.get("initially_deferred")))
+
+        for i, ix in enumerate(spec.get("indexes") or []):
+            self.add_index(table, (*path, "indexes", i), ix)
+        for i, fk in enumerate(spec.get("foreign_keys") or []):
+            self.add_foreign_key(table, (*path, "foreign_keys", i), fk, default_schema)
+        table.checks = self.checks(path, spec)
+        return table
+
+    def require_columns(self, table: Table, path: Path_, columns: list[str]) -> bool:
+        ok = True
+        for c in columns:
+            if c not in table.columns:
+                self.error(path, f"column {c!r} does not exist in table {table.name!r}")
+                ok = False
+        if len(set(columns)) != len(columns):
+            self.error(path, "a column is listed twice")
+            ok = False
+        return ok
+
+    def add_index(self, table: Table, path: Path_, spec: dict[str, Any]) -> None:
+        order = spec.get("order", "asc")
+        elements: list[IndexElement] = []
+        for j, item in enumerate(spec["columns"]):
+            item = {"column": item} if isinstance(item, str) else item
+            if "expression" in item:
+                try:
+                    self.rules.check_expression(item["expression"])
+                except ValueError as exc:
+                    self.error((*path, "columns", j, "expression"), f"invalid index expression: {exc}")
+            elif item["column"] not in table.columns:
+                self.error((*path, "columns", j), f"column {item['column']!r} does not exist in table {table.name!r}")
+            elements.append(IndexElement(
+                column=item.get("column"), expression=item.get("expression"),
+                descending=item.get("order", order) == "desc", nulls=item.get("nulls"),
+                opclass=item.get("opclass"), collation=item.get("collation")))
+        for c in spec.get("include") or []:
+            if c not in table.columns:
+                self.error((*path, "include"), f"column {c!r} does not exist in table {table.name!r}")
+        if spec.get("where"):
+            try:
+                self.rules.check_expression(spec["where"])
+            except ValueError as exc:
+                self.error((*path, "where"), f"invalid index predicate: {exc}")
+        name = spec.get("name") or make_object_name(
+            table.name, [index_column_name(e) for e in elements], "idx", self.rules.max_identifier)
+        if name in table.indexes:
+            self.error(path, f"index {name!r} is defined twice")
+        table.indexes[name] = Index(
+            name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
+            where=spec.get("where", "").strip() or None, include=list(spec.get("include") or []),
+            renamed_from=spec.get("renamed_from"))
+
+    def add_foreign_key(self, table: Table, path: Path_, spec: dict[str, Any], default_schema: str | None) -> None:
+        ref = spec["references"]
+        if isinstance(ref, str):
+            match = _REFERENCE.match(ref)
+            if not match:
+                self.error(path, f"references {ref!r} is not of the form table(column, ...)")
+                return
+            ref_schema = _unquote(match.group("schema")) if match.group("schema") else default_schema
+            ref_table = _unquote(match.group("table"))
+            ref_columns = [_unquote(c) for c in match.group("columns").split(",") if c.strip()]
+        else:
+            ref_schema, ref_table, ref_columns = ref.get("schema", default_schema), ref["table"], list(ref["columns"])
+        columns = list(spec["columns"])
+        self.require_columns(table, path, columns)
+        if len(columns) != len(ref_columns):
+            self.error(path, f"foreign key has {len(columns)} columns but references {len(ref_columns)}")
+        name = spec.get("name") or make_object_name(table.name, columns, "fkey", self.rules.max_identifier)
+        if name in table.foreign_keys:
+            self.error(path, f"foreign key {name!r} is defined twice")
+        table.foreign_keys[name] = ForeignKey(
+            name=name, columns=columns, ref_table=ref_table, ref_columns=ref_columns,
+            ref_schema=ref_schema if self.rules.default_schema else None,
+            on_delete=spec.get("on_delete") or "no action", on_update=spec.get("on_update") or "no action",
+            deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")))
+        self._fk_paths[(table.key, name)] = path
+
+    _fk_paths: dict[tuple[str, str], Path_]
+    _domains_by_type: dict[str, Domain]
+
+    def check_references(self, db: Database) -> None:
+        for table in db.tables.values():
+            for fk in table.foreign_keys.values():
+                path = self._fk_paths.get((table.key, fk.name), ("tables",))
+                target = db.tables.get(qualified(fk.ref_schema, fk.ref_table))
+                if target is None:
+                    self.error(path, f"foreign key {fk.name!r} references missing table "
+                                     f"{qualified(fk.ref_schema, fk.ref_table)!r}")
+                    continue
+                for c in fk.ref_columns:
+                    if c not in target.columns:
+                        self.error(path, f"foreign key {fk.name!r} references missing column "
+                                         f"{c!r} of table {target.key!r}")
+                keys = [target.primary_key.columns] if target.primary_key else []
+                keys += [u.columns for u in target.uniques.values()]
+                keys += [[e.column for e in ix.elements] for ix in target.indexes.values()
+                         if ix.unique and ix.where is None and all(e.column for e in ix.elements)]
+                if fk.ref_columns and all(c in target.columns for c in fk.ref_columns) and \
+                        not any(sorted(k) == sorted(fk.ref_columns) for k in keys):
+                    self.error(path, f"foreign key {fk.name!r} references {target.key}({', '.join(fk.ref_columns)}),"
+                                     " which is neither a primary key nor unique")
+
+    def check_unique_names(self, db: Database) -> None:
+        # Indexes, primary keys and unique constraints share one namespace per schema (pg_class).
+        seen: dict[tuple[str | None, str], str] = {}
+        for table in db.tables.values():
+            names = [n for n in table.indexes] + list(table.uniques)
+            if table.primary_key:
+                names.append(table.primary_key.name)
+            for n in names:
+                key = (table.schema, n)
+                if key in seen and seen[key] != table.key + n:
+                    self.error(("tables", table.key if table.schema != self.rules.default_schema else table.name),
+                               f"index or constraint name {n!r} is used twice in schema "
+                               f"{table.schema or 'main'} (also on {seen[key].removesuffix(n)})")
+                seen[key] = table.key + n
+            if len(set(names)) != len(names):
+                self.error(("tables", table.name), "an index and a constraint share a name")
+
+
+def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
+    builder = _Builder(loaded, rules)
+    builder._fk_paths = {}
+    builder._domains_by_type = {}
+    return builder.build()

@@ -1,0 +1,116 @@
+"""Validate a loaded spec against the published JSON Schema, with positions."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import fastjsonschema
+
+from reconciler.errors import SpecError, SpecErrors
+from reconciler.spec.loader import LoadedSpec
+
+if TYPE_CHECKING:
+    import jsonschema
+
+
+@cache
+def spec_schema() -> dict[str, Any]:
+    return json.loads(schema_path("spec.schema.json").read_text(encoding="utf-8"))
+
+
+def schema_path(name: str) -> Path:
+    """A published JSON Schema: beside the package in a checkout, under <prefix>/share once installed."""
+    candidates = [Path(__file__).resolve().parents[2] / "schemas" / name,
+                  Path(sys.prefix) / "share" / "schemactl" / "schemas" / name]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"schemactl is installed without its JSON Schemas (looked for {name} in "
+                            f"{', '.join(str(c.parent) for c in candidates)})")
+
+
+def describe_error(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = ", ".join(sorted(error.schema.get("properties", {}))) or "none"
+        if not extra:
+            return error.message
+        close = difflib.get_close_matches(extra[0], list(error.schema.get("properties", {})), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown key {extra[0]!r} ({hint}allowed: {allowed})"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # Report the branch that got furthest rather than "is not valid under any of the given schemas".
+        best = max(error.context, key=lambda e: len(e.absolute_path))
+        return describe_error(best)
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
+    if error.validator == "type":
+        return f"expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
+    return error.message
+
+
+def _remember_valid(marker: Path | None) -> None:
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only cache only costs the next run a validation
+
+
+@cache
+def _fast_validator() -> Callable[[Any], Any]:
+    # fastjsonschema compiles the schema to Python: ~6x faster than jsonschema on a 2,000-table spec.
+    # It speaks draft 7, which covers every keyword the spec schema uses.
+    schema = {k: v for k, v in spec_schema().items() if k != "$schema"}
+    return fastjsonschema.compile(schema)
+
+
+@cache
+def _schema_digest() -> str:
+    return hashlib.sha256(schema_path("spec.schema.json").read_bytes()).hexdigest()[:16]
+
+
+def validate_document(loaded: LoadedSpec) -> None:
+    marker = loaded.validated_marker
+    if marker is not None:
+        # Valid against this exact schema: a schema edited without a version bump must not be skipped.
+        marker = marker.with_name(f"{marker.stem}-{_schema_digest()}{marker.suffix}")
+    if marker is not None and marker.exists():
+        return
+    try:
+        _fast_validator()(loaded.data)
+        _remember_valid(marker)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema below reports every error with its path, for the positioned messages
+    # jsonschema only on the error path: it names every error with its path, and costs 0.1 s to import.
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(spec_schema())
+    errors = sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    reported: list[SpecError] = []
+    seen: set[tuple] = set()
+    for error in errors:
+        leaf = error
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            leaf = max(error.context, key=lambda e: len(e.absolute_path))
+        path = tuple(leaf.absolute_path)
+        key = (path, describe_error(error))
+        if key in seen:
+            continue
+        seen.add(key)
+        reported.append(loaded.positions.error(path, describe_error(error)))
+    raise SpecErrors(reported) if len(reported) > 1 else reported[0]

@@ -1,0 +1,104 @@
+"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan.
+
+Kept out of the CLI so that tests and other front-ends drive the same path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.backends import Backend, RenderOptions, dialect_of_url, get_backend
+from reconciler.errors import UsageError
+from reconciler.plan import Plan, make_plan
+from reconciler.redact import redact_url
+from reconciler.spec import LoadedSpec, load_model, load_spec, validate_document
+
+
+@dataclass
+class Target:
+    backend: Backend
+    conn: Any
+    url: str
+
+    @property
+    def display(self) -> str:
+        return redact_url(self.url)
+
+
+@contextmanager
+def open_target(url: str, expected_dialect: str | None = None) -> Iterator[Target]:
+    dialect = dialect_of_url(url)
+    if expected_dialect is not None and dialect != expected_dialect:
+        raise UsageError(f"the spec is for {expected_dialect}, but the URL {redact_url(url)} is a {dialect} target")
+    backend = get_backend(dialect)
+    conn = backend.connect(url)
+    try:
+        yield Target(backend, conn, url)
+    finally:
+        backend.close(conn)
+
+
+@contextmanager
+def spec_at_revision(path: str) -> Iterator[str]:
+    """A spec path, or `REV:path` read from git (`main:db/schema.yaml`) into a temporary file."""
+    if os.path.exists(path) or ":" not in path:
+        yield path
+        return
+    try:
+        blob = subprocess.run(["git", "show", path], check=True, capture_output=True).stdout
+    except FileNotFoundError:
+        raise UsageError(f"{path}: not a file, and git is not installed to read it as REV:path") from None
+    except subprocess.CalledProcessError as exc:
+        message = exc.stderr.decode(errors="replace").strip()
+        raise UsageError(f"{path}: not a file, and git cannot read it: {message}") from None
+    suffix = os.path.splitext(path)[1] or ".yaml"
+    with tempfile.TemporaryDirectory() as tmp:
+        name = os.path.join(tmp, path.replace(":", "_").replace("/", "_") + ("" if path.endswith(suffix) else suffix))
+        with open(name, "wb") as fh:
+            fh.write(blob)
+        yield name
+
+
+@dataclass
+class PlannedRun:
+    loaded: LoadedSpec
+    current: Any
+    plan: Plan
+
+
+def load_validated(path: str) -> LoadedSpec:
+    """Load and validate a spec; the model is built later, while the target is being read."""
+    loaded = load_spec(path)
+    validate_document(loaded)
+    return loaded
+
+
+def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, options: RenderOptions) -> PlannedRun:
+    """Inspect, canonicalize, diff and plan. With `desired` None the model is built from `loaded`."""
+    backend = target.backend
+    if desired is None:
+        desired = backend.build_model(loaded)
+    current = backend.inspect(target.conn, desired)
+    canonical = backend.canonicalize(target.conn, desired, current)
+    plan = make_plan(backend, current, canonical, target=target.display, source=loaded.source, options=options)
+    return PlannedRun(loaded, current, plan)
+
+
+def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
+    """Plan between two specs without a database (review of a pull request)."""
+    with spec_at_revision(old_path) as old_file:
+        old_loaded, old = load_model(old_file)
+    with spec_at_revision(new_path) as new_file:
+        new_loaded, new = load_model(new_file)
+    if old_loaded.data["dialect"] != new_loaded.data["dialect"]:
+        raise UsageError("the two specs are for different dialects")
+    backend = get_backend(new_loaded.data["dialect"])
+    canonical = backend.canonicalize(None, new, old)
+    return make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}", source=new_loaded.source,
+                     options=options)

@@ -1,0 +1,150 @@
+"""Pure diff and planning: no database involved."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.apply import Guards, check_guards
+from reconciler.changes import Action, Hazard
+from reconciler.diff import diff_databases
+from reconciler.errors import PlanError
+from reconciler.model import Column, Database, Enum, ForeignKey, Index, IndexElement, PrimaryKey, Table
+from reconciler.plan import Plan, PlannedChange, relational_order
+
+
+def table(name, *columns, fks=(), indexes=(), **kw):
+    t = Table(name=name, schema="public", columns={c.name: c for c in columns}, **kw)
+    t.primary_key = PrimaryKey(f"{name}_pkey", ["id"]) if "id" in t.columns else None
+    t.foreign_keys = {fk.name: fk for fk in fks}
+    t.indexes = {ix.name: ix for ix in indexes}
+    return t
+
+
+def db(*tables, enums=()):
+    return Database(dialect="postgres", schemas=["public"], tables={t.key: t for t in tables},
+                    enums={e.key: e for e in enums})
+
+
+def fk(name, col, ref):
+    return ForeignKey(name=name, columns=[col], ref_table=ref, ref_columns=["id"], ref_schema="public")
+
+
+ID = Column("id", "integer")
+
+
+def addresses(changes):
+    return [f"{c.action.symbol} {c.address}" for c in changes]
+
+
+def test_identical_models_have_no_changes():
+    a = db(table("users", ID, Column("email", "text")), enums=[Enum("role", ["a", "b"], "public")])
+    b = db(table("users", ID, Column("email", "text")), enums=[Enum("role", ["a", "b"], "public")])
+    assert diff_databases(a, b) == []
+
+
+def test_create_order_puts_enums_first_and_foreign_keys_last_breaking_cycles():
+    a = table("a", ID, Column("b_id", "integer"), fks=[fk("a_b_id_fkey", "b_id", "b")])
+    b = table("b", ID, Column("a_id", "integer", nullable=True), fks=[fk("b_a_id_fkey", "a_id", "a")],
+              indexes=[Index("b_a_id_idx", [IndexElement(column="a_id")])])
+    desired = db(a, b, enums=[Enum("role", ["x"], "public")])
+    ordered = relational_order(diff_databases(db(), desired))
+    assert addresses(ordered) == [
+        "+ enum public.role", "+ table public.a", "+ table public.b", "+ index public.b.b_a_id_idx",
+        "+ foreign_key public.a.a_b_id_fkey", "+ foreign_key public.b.b_a_id_fkey",
+    ]
+
+
+def test_dropping_a_column_drops_its_index_first_and_carries_data_loss():
+    live = db(table("t", ID, Column("old", "text"), indexes=[Index("t_old_idx", [IndexElement(column="old")])]))
+    ordered = relational_order(diff_databases(live, db(table("t", ID))))
+    assert addresses(ordered) == ["- index public.t.t_old_idx", "- column public.t.old"]
+    assert Hazard.DATA_LOSS in ordered[1].hazards
+    assert Hazard.INDEX_DROPPED in ordered[0].hazards
+
+
+def test_column_attribute_changes_are_listed():
+    live = db(table("t", ID, Column("c", "text", nullable=True)))
+    want = db(table("t", ID, Column("c", "public.role", comment="the role")))
+    [change] = diff_databases(live, want)
+    assert change.action == Action.ALTER
+    assert [(a.name, a.old, a.new) for a in change.attributes] == [
+        ("type", "text", "public.role"), ("nullable", True, False), ("comment", None, "the role")]
+
+
+def test_enum_values_added_in_position_or_recreated():
+    live = db(enums=[Enum("role", ["a", "c"], "public")])
+    [added] = diff_databases(live, db(enums=[Enum("role", ["a", "b", "c", "d"], "public")]))
+    assert added.extra["added"] == [("b", "a"), ("d", "c")]
+    assert not added.hazards
+    users = table("u", ID, Column("r", "public.role"))
+    live = db(users, enums=[Enum("role", ["a", "b"], "public")])
+    [recreate] = diff_databases(live, db(users, enums=[Enum("role", ["b"], "public")]))
+    assert recreate.extra["recreate"] and recreate.extra["columns"] == [("public.u", "r")]
+    assert Hazard.DATA_LOSS in recreate.hazards
+
+
+def test_table_rename_keeps_the_table_and_fails_when_nothing_to_rename():
+    live = db(table("people", ID))
+    want = db(table("users", ID, renamed_from="people"))
+    rename, pk_rename = diff_databases(live, want)
+    assert rename.action == Action.RENAME and rename.attributes[0].old == "people"
+    # The primary key keeps its old name on a table rename; it is renamed, not rebuilt.
+    assert pk_rename.action == Action.RENAME and pk_rename.address == "primary_key public.users"
+    assert (pk_rename.attributes[0].old, pk_rename.attributes[0].new) == ("people_pkey", "users_pkey")
+    assert diff_databases(db(table("users", ID)), want) == []
+    assert addresses(relational_order([pk_rename, rename])) == ["~ table public.users", "~ primary_key public.users"]
+    with pytest.raises(PlanError, match="neither exists"):
+        diff_databases(db(table("other", ID)), want)
+
+
+def test_column_rename_then_change():
+    live = db(table("t", ID, Column("fullname", "text")))
+    want = db(table("t", ID, Column("name", "text", nullable=True, renamed_from="fullname")))
+    changes = relational_order(diff_databases(live, want))
+    assert addresses(changes) == ["~ column public.t.name", "~ column public.t.name"]
+    assert changes[0].action == Action.RENAME and changes[1].attributes[0].name == "nullable"
+
+
+def test_prevent_destroy_marks_column_drops_in_protected_tables():
+    live = db(table("t", ID, Column("c", "text")))
+    [change] = diff_databases(live, db(table("t", ID, prevent_destroy=True)))
+    assert change.prevented
+    plan = Plan("postgres", "x", [PlannedChange(change, [])], "s", "f")
+    with pytest.raises(PlanError, match="prevent_destroy"):
+        check_guards(plan, Guards(allow_destroy=True))
+
+
+def test_guards_require_allow_destroy_and_named_hazards():
+    live = db(table("t", ID, Column("c", "text")))
+    changes = diff_databases(live, db(table("t", ID)))
+    plan = Plan("postgres", "x", [PlannedChange(c, []) for c in changes], "s", "f")
+    with pytest.raises(PlanError, match="--allow-destroy") as exc:
+        check_guards(plan, Guards())
+    assert "- column public.t.c" in str(exc.value)
+    check_guards(plan, Guards(allow_destroy=True))
+    changes[0].hazards.append(Hazard.TABLE_REWRITE)
+    with pytest.raises(PlanError, match="--allow-hazards table_rewrite"):
+        check_guards(plan, Guards(allow_destroy=True))
+    check_guards(plan, Guards(allow_destroy=True, allow_hazards={"table_rewrite"}))
+
+
+def test_plan_counts_replace_as_add_and_destroy():
+    live = db(table("t", ID, Column("c", "text"), indexes=[Index("i", [IndexElement(column="c")])]))
+    want = db(table("t", ID, Column("c", "text"), indexes=[Index("i", [IndexElement(column="c")], unique=True)]))
+    changes = diff_databases(live, want)
+    assert [c.action for c in changes] == [Action.REPLACE]
+    assert Plan("postgres", "x", [PlannedChange(c, []) for c in changes], "s", "f").counts() == (1, 0, 1)
+
+
+def test_renames_carry_keys_indexes_and_foreign_keys_in_other_tables_along():
+    people = table("people", ID, Column("full_name", "text"),
+                   indexes=[Index("people_full_name_idx", [IndexElement(column="full_name")])])
+    notes = table("notes", ID, Column("person_id", "integer"), fks=[fk("notes_person_id_fkey", "person_id", "people")])
+    users = table("users", ID, Column("name", "text", renamed_from="full_name"), renamed_from="people",
+                  indexes=[Index("users_name_idx", [IndexElement(column="name")])])
+    notes_after = table("notes", ID, Column("person_id", "integer"),
+                        fks=[fk("notes_person_id_fkey", "person_id", "users")])
+    changes = relational_order(diff_databases(db(people, notes), db(users, notes_after)))
+    assert addresses(changes) == ["~ table public.users", "~ column public.users.name",
+                                  "~ index public.users.users_name_idx", "~ primary_key public.users"]
+    assert all(c.action == Action.RENAME for c in changes)

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.model import (
+    CheckConstraint,
+    Column,
+    Database,
+    Default,
+    Domain,
+    Enum,
+    Extension,
+    ForeignKey,
+    Index,
+    IndexElement,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+)
+from tests.postgres.helpers import inspect
+
+FIXTURE = (Path(__file__).parent / "fixture_schema.sql").read_text()
+
+
+def col(name: str, type_: str, default: str | None = None, **kw: object) -> Column:
+    return Column(name=name, type=type_, default=Default(default) if default else None, **kw)  # type: ignore[arg-type]
+
+
+def cols(*columns: Column) -> dict[str, Column]:
+    return {c.name: c for c in columns}
+
+
+def expected_model() -> Database:
+    user = Table(name="User", schema="public", comment="people", columns=cols(
+        col("id", "integer", identity="always"),
+        col("email", "public.citext", comment="login"),
+        col("name", "character varying(100)", nullable=True),
+        col("nick", "character(3)", nullable=True),
+        col("role", 'public."MessageRole"', "'USER'::public.\"MessageRole\""),
+        col("roles", 'public."MessageRole"[]', nullable=True),
+        col("tags", "text[]", "'{}'::text[]"),
+        col("matrix", "integer[]", nullable=True),
+        col("score", "numeric(10,2)", "0", nullable=True),
+        col("ratio", "double precision", nullable=True),
+        col("small", "smallint", "'-1'::integer", nullable=True),
+        col("big", "bigint", nullable=True),
+        col("flag", "boolean", "false"),
+        col("data", "jsonb", "'{}'::jsonb", nullable=True),
+        col("raw", "bytea", nullable=True),
+        col("uid", "uuid", "gen_random_uuid()", nullable=True),
+        col("born", "date", nullable=True),
+        col("created_at", "timestamp(3) without time zone", "CURRENT_TIMESTAMP"),
+        col("updated_at", "timestamp with time zone", "now()", nullable=True),
+        col("wake", "time without time zone", nullable=True),
+        col("span", "interval", nullable=True),
+        col("ip", "inet", nullable=True),
+        col("doc", "tsvector", nullable=True),
+        col("Mixed Case", "text", nullable=True, collation="C"),
+    ))
+    user.primary_key = PrimaryKey(name="User_pkey", columns=["id"])
+    user.uniques = {"User_email_key": UniqueConstraint(name="User_email_key", columns=["email"])}
+    user.checks = {"score_positive": CheckConstraint(name="score_positive", expression="score >= 0::numeric")}
+    user.indexes = {"User_tags_idx": Index(name="User_tags_idx", elements=[IndexElement(column="tags")],
+                                           method="gin")}
+    order = Table(name="order", schema="public", columns=cols(
+        col("id", "bigint", serial="bigserial"),
+        col("user_id", "integer", nullable=True),
+        col("parent_id", "bigint", nullable=True),
+        col("code", "text"),
+        col("status", "text", "'new'::text"),
+        col("note", "text", nullable=True),
+    ))
+    order.primary_key = PrimaryKey(name="order_pkey", columns=["id"])
+    order.uniques = {"order_code_status_key": UniqueConstraint(
+        name="order_code_status_key", columns=["code", "status"], deferrable=True)}
+    order.checks = {"order_status_check": CheckConstraint(
+        name="order_status_check", expression="status = ANY (ARRAY['new'::text, 'paid'::text])")}
+    order.foreign_keys = {
+        "order_parent_fkey": ForeignKey(name="order_parent_fkey", columns=["parent_id"], ref_table="order",
+                                        ref_columns=["id"], ref_schema="public", on_delete="set null",
+                                        deferrable=True, initially_deferred=True),
+        "order_user_id_fkey": ForeignKey(name="order_user_id_fkey", columns=["user_id"], ref_table="User",
+                                         ref_columns=["id"], ref_schema="public", on_delete="cascade",
+                                         on_update="cascade"),
+    }
+    order.indexes = {
+        "order_code_live_idx": Index(name="order_code_live_idx", elements=[IndexElement(column="code")],
+                                     where="note IS NULL"),
+        "order_desc_idx": Index(name="order_desc_idx", include=["note"], elements=[
+            IndexElement(column="user_id", descending=True, nulls="last"), IndexElement(column="id")]),
+        "order_lower_idx": Index(name="order_lower_idx", elements=[IndexElement(expression="lower(code)")]),
+        "order_note_key": Index(name="order_note_key", unique=True,
+                                elements=[IndexElement(column="note", opclass="text_pattern_ops")]),
+    }
+    events = Table(name="events", schema="audit", columns=cols(
+        col("id", "integer", serial="serial"),
+        col("level", "audit.level"),
+        col("weight", "public.positive_int", nullable=True),
+        col("tags", "audit.tag[]", nullable=True),
+        col("at", "timestamp with time zone", "now()"),
+    ), primary_key=PrimaryKey(name="events_pkey", columns=["id"]))
+    loose = Table(name="unmanaged_schema_table", schema="audit", columns=cols(col("id", "integer", nullable=True)))
+    return Database(
+        dialect="postgres", schemas=["public", "audit"],
+        extensions={"citext": Extension(name="citext", schema="public")},
+        enums={
+            "audit.level": Enum(name="level", values=["low", "high"], schema="audit"),
+            "public.MessageRole": Enum(name="MessageRole", values=["USER", "ASSISTANT", "SYSTEM"], schema="public",
+                                       comment="who wrote it"),
+        },
+        domains={
+            "audit.tag": Domain(name="tag", type="character varying(20)", schema="audit", nullable=False,
+                                default=Default("'none'::character varying"), comment="a label",
+                                checks={"tag_lower": CheckConstraint(
+                                    name="tag_lower", expression="VALUE::text = lower(VALUE::text)")}),
+            "public.positive_int": Domain(name="positive_int", type="integer", schema="public", checks={
+                "positive_int_check": CheckConstraint(name="positive_int_check", expression="VALUE > 0")}),
+        },
+        tables={t.key: t for t in (events, loose, user, order)},
+    )
+
+
+def test_inspect_reports_every_object_kind_exactly(pg_conn) -> None:
+    pg_conn.execute(FIXTURE)
+    actual = inspect(pg_conn, ["public", "audit"])
+    expected = expected_model()
+    assert actual.schemas == expected.schemas
+    assert actual.extensions == expected.extensions
+    assert actual.enums == expected.enums
+    assert actual.domains == expected.domains
+    assert sorted(actual.tables) == sorted(expected.tables)
+    for key, table in expected.tables.items():
+        assert actual.tables[key] == table, key
+    assert actual == expected
+
+
+def test_views_functions_triggers_and_sequences_are_not_reported(pg_conn) -> None:
+    pg_conn.execute(FIXTURE)
+    actual = inspect(pg_conn, ["public", "audit"])
+    assert "public.user_names" not in actual.tables
+    assert "public.order_codes" not in actual.tables
+    assert "public.loose_seq" not in actual.tables
+    assert "public.composite_thing" not in actual.enums and "public.positive_int" not in actual.enums
+    assert "other.ignored" not in actual.tables  # schema not managed
+    assert all(t.schema in ("public", "audit") for t in actual.tables.values())
+
+
+def test_only_managed_schemas_are_read(pg_conn) -> None:
+    pg_conn.execute(FIXTURE)
+    actual = inspect(pg_conn, ["public"])
+    assert actual.schemas == ["public"]
+    assert sorted(actual.tables) == ["public.User", "public.order"]
+    assert list(actual.enums) == ["public.MessageRole"]
+    assert list(actual.domains) == ["public.positive_int"]
+
+
+def test_missing_schema_is_not_listed(pg_conn) -> None:
+    actual = inspect(pg_conn, ["public", "nope"])
+    assert actual.schemas == ["public"]
+    assert actual.tables == {}
+
+
+def test_extension_members_are_ignored(pg_conn) -> None:
+    # hstore/citext create types and functions; pg_trgm creates operator classes: none are reported.
+    pg_conn.execute("CREATE EXTENSION hstore; CREATE EXTENSION pg_trgm")
+    actual = inspect(pg_conn, ["public"])
+    assert set(actual.extensions) == {"hstore", "pg_trgm"}
+    assert actual.enums == {} and actual.tables == {}
+
+
+def test_dropped_columns_are_skipped(pg_conn) -> None:
+    pg_conn.execute("CREATE TABLE t (a int, b int, c int); ALTER TABLE t DROP COLUMN b; CREATE INDEX ON t (c)")
+    table = inspect(pg_conn).tables["public.t"]
+    assert list(table.columns) == ["a", "c"]
+    assert table.indexes["t_c_idx"].elements == [IndexElement(column="c")]
+
+
+def create_tables(conn, count: int) -> None:
+    for start in range(0, count, 250):
+        conn.execute(";".join(
+            f"CREATE TABLE t{i} (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x'"
+            f" CONSTRAINT t{i}_name_check CHECK (name <> ''), ref int)" for i in range(start, min(start + 250, count))))
+        conn.execute(";".join(f"CREATE INDEX ON t{i} (name)" for i in range(start, min(start + 250, count))))
+
+
+class CountingConnection:
+    """Counts the statements inspect sends, to prove the query count does not grow with the table count."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.statements = conn, 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.conn, name)
+
+    def execute(self, *args, **kwargs):
+        self.statements += 1
+        return self.conn.execute(*args, **kwargs)
+
+    def cursor(self, *args, **kwargs):
+        outer, cursor = self, self.conn.cursor(*args, **kwargs)
+
+        class Counting:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                cursor.close()
+
+            def execute(self, *a, **k):
+                outer.statements += 1
+                return cursor.execute(*a, **k)
+
+        return Counting()
+
+
+def test_inspect_sends_a_fixed_number_of_queries(pg_conn) -> None:
+    counts = []
+    for total in (3, 60):
+        create_tables(pg_conn, total)
+        counting = CountingConnection(pg_conn)
+        model = inspect(counting)  # type: ignore[arg-type]
+        assert len(model.tables) == total
+        counts.append(counting.statements)
+        pg_conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    # Nine catalog queries plus three to open one repeatable-read snapshot, whatever the size.
+    assert counts[0] == counts[1] <= 12
+
+
+def test_inspect_reads_many_tables(pg_conn) -> None:
+    # Speed is measured by `make bench`; this checks the bulk queries' results at a size that matters.
+    create_tables(pg_conn, 500)
+    model = inspect(pg_conn)
+    assert len(model.tables) == 500
+    assert model.tables["public.t499"].checks["t499_name_check"].expression == "name <> ''::text"
+    assert model.tables["public.t499"].indexes["t499_name_idx"].elements == [IndexElement(column="name")]
+
+
+def test_parallel_inspection_reads_the_same_model_from_one_snapshot(pg_conn, monkeypatch):
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    pg_conn.execute(FIXTURE)
+    sequential = pg_inspect.inspect(pg_conn, None)
+    monkeypatch.setattr(pg_inspect, "PARALLEL_FROM_TABLES", 1)
+    opened: list[object] = []
+    original = pg_inspect._second_reader
+    monkeypatch.setattr(pg_inspect, "_second_reader", lambda *a: opened.append(1) or original(*a))
+    assert pg_inspect.inspect(pg_conn, None) == sequential
+    assert opened == [1]
