@@ -5,6 +5,7 @@ Kept out of the CLI so that tests and other front-ends drive the same path.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import tempfile
@@ -72,21 +73,44 @@ class PlannedRun:
     plan: Plan
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large model is built.
+
+    Building and comparing two 2,000-table models allocates hundreds of thousands of small,
+    acyclic objects; the collector's repeated full scans of them cost about a third of a plan's
+    CPU time. Reference counting still frees everything; cycles wait for the next collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_validated(path: str) -> LoadedSpec:
     """Load and validate a spec; the model is built later, while the target is being read."""
-    loaded = load_spec(path)
-    validate_document(loaded)
+    with without_cycle_collection():
+        loaded = load_spec(path)
+        validate_document(loaded)
     return loaded
 
 
 def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, options: RenderOptions) -> PlannedRun:
     """Inspect, canonicalize, diff and plan. With `desired` None the model is built from `loaded`."""
     backend = target.backend
-    if desired is None:
-        desired = backend.build_model(loaded)
-    current = backend.inspect(target.conn, desired)
-    canonical = backend.canonicalize(target.conn, desired, current)
-    plan = make_plan(backend, current, canonical, target=target.display, source=loaded.source, options=options)
+    build_and_inspect = getattr(backend, "build_and_inspect", None)
+    with without_cycle_collection():
+        if desired is None and build_and_inspect is not None:
+            desired, current = build_and_inspect(target.conn, loaded)
+        else:
+            if desired is None:
+                desired = backend.build_model(loaded)
+            current = backend.inspect(target.conn, desired)
+        canonical = backend.canonicalize(target.conn, desired, current)
+        plan = make_plan(backend, current, canonical, target=target.display, source=loaded.source, options=options)
     return PlannedRun(loaded, current, plan)
 
 

@@ -3,6 +3,11 @@
 A backend is a folder under `reconciler/backends/` exposing a module-level
 `BACKEND` object that satisfies `Backend`. The core never imports a backend's
 internals; it only calls these methods.
+
+Optional methods, looked up with `getattr` by the core when present:
+`annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
+lock_timeout)`, and `build_and_inspect(conn, spec) -> (desired, current)`, which
+a backend provides when it can build the model while the live state is read.
 """
 
 from __future__ import annotations

@@ -148,3 +148,21 @@ def test_renames_carry_keys_indexes_and_foreign_keys_in_other_tables_along():
     assert addresses(changes) == ["~ table public.users", "~ column public.users.name",
                                   "~ index public.users.users_name_idx", "~ primary_key public.users"]
     assert all(c.action == Action.RENAME for c in changes)
+
+
+def test_cycle_collection_is_paused_only_inside_and_restored() -> None:
+    import gc
+
+    from reconciler.workflow import without_cycle_collection
+
+    assert gc.isenabled()
+    with without_cycle_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with without_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller's own choice is left as it was
+    finally:
+        gc.enable()

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reconciler.model import (
     CheckConstraint,
     Column,
@@ -17,6 +19,8 @@ from reconciler.model import (
     Table,
     UniqueConstraint,
 )
+from reconciler.spec.loader import load_spec
+from reconciler.spec.validate import validate_document
 from tests.postgres.helpers import inspect
 
 FIXTURE = (Path(__file__).parent / "fixture_schema.sql").read_text()
@@ -246,3 +250,88 @@ def test_parallel_inspection_reads_the_same_model_from_one_snapshot(pg_conn, mon
     monkeypatch.setattr(pg_inspect, "_second_reader", lambda *a: opened.append(1) or original(*a))
     assert pg_inspect.inspect(pg_conn, None) == sequential
     assert opened == [1]
+
+
+def test_catalog_rows_assemble_to_the_same_model_in_any_arrival_order(pg_conn) -> None:
+    # The readers hand each query's rows over as they arrive, from two threads.
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    pg_conn.execute(FIXTURE)
+    arrived: list[tuple[str, list]] = []
+    pg_inspect.read_catalog(pg_conn, ["public", "audit"], ["citext"], lambda name, rows: arrived.append((name, rows)))
+    assert len(arrived) == 9
+    expected = inspect(pg_conn, ["public", "audit"])
+    for order in (arrived, arrived[::-1], sorted(arrived)):
+        assembler = pg_inspect.Assembler(["public", "audit"])
+        for name, rows in order:
+            assembler.add(name, rows)
+        assert assembler.result() == expected
+
+
+def test_an_incomplete_read_is_an_error_not_a_partial_model() -> None:
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    assembler = pg_inspect.Assembler(["public"])
+    assembler.add("columns", [])
+    with pytest.raises(RuntimeError, match="catalog rows missing"):
+        assembler.result()
+
+
+SCOPED_SPEC = """\
+version: 1
+dialect: postgres
+schema: app
+schemas: [audit]
+extensions: [citext, {name: pgcrypto, schema: audit}]
+tables:
+  t: {columns: {id: {type: integer, primary_key: true}, email: {type: citext}}}
+  audit.log: {columns: {id: {type: integer}}}
+"""
+
+
+def test_spec_scope_agrees_with_the_built_model(tmp_path) -> None:
+    from reconciler.backends.postgres import BACKEND
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    for text in (SCOPED_SPEC, "version: 1\ndialect: postgres\ntables: {}\n",
+                 SCOPED_SPEC.replace("schemas: [audit]", "schemas: [audit, app]")):
+        path = tmp_path / "spec.yaml"
+        path.write_text(text)
+        loaded = load_spec(path, env={})
+        validate_document(loaded)
+        model = BACKEND.build_model(loaded)
+        assert pg_inspect.spec_scope(loaded.data) == (pg_inspect.managed_schemas(model), list(model.extensions))
+
+
+def test_build_and_inspect_matches_build_then_inspect(pg_conn, tmp_path, monkeypatch) -> None:
+    from reconciler.backends.postgres import BACKEND
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    pg_conn.execute(FIXTURE)
+    path = tmp_path / "spec.yaml"
+    path.write_text(SCOPED_SPEC.replace("schema: app\nschemas: [audit]", "schemas: [public, audit]"))
+    loaded = load_spec(path, env={})
+    validate_document(loaded)
+    built = BACKEND.build_model(loaded)
+    desired, current = BACKEND.build_and_inspect(pg_conn, loaded)
+    assert desired == built
+    assert current == BACKEND.inspect(pg_conn, built)
+    assert sorted(current.tables) == sorted(inspect(pg_conn, ["public", "audit"]).tables)
+    # Should the scope read up front ever disagree with the model, the live state is read again.
+    monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
+    _, again = BACKEND.build_and_inspect(pg_conn, loaded)
+    assert again == current
+
+
+def test_a_spec_error_during_build_and_inspect_leaves_the_connection_usable(pg_conn, tmp_path) -> None:
+    from reconciler.backends.postgres import BACKEND
+    from reconciler.errors import SpecError
+
+    pg_conn.execute(FIXTURE)
+    path = tmp_path / "spec.yaml"
+    path.write_text(SCOPED_SPEC.replace("type: citext", "type: citextt"))
+    loaded = load_spec(path, env={})
+    validate_document(loaded)
+    with pytest.raises(SpecError, match="citextt"):
+        BACKEND.build_and_inspect(pg_conn, loaded)
+    assert pg_conn.execute("SELECT 1").fetchone() == (1,)

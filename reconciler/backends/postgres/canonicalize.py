@@ -82,7 +82,8 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         for index in table.indexes.values():
             _default_nulls(index)
         live_table = _live_table(table, current)
-        if live_table is None:
+        # Equal already (the common case in a large schema): nothing to re-spell.
+        if live_table is None or live_table == table:
             continue
         pending = TablePending(table, live_table, renames=_column_renames(table, live_table))
         _compare_columns(table, live_table, pending.items)

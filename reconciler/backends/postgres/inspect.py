@@ -9,7 +9,8 @@ as the spec builder and `canonicalize` spell them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -188,6 +189,20 @@ def managed_schemas(desired: Database | None) -> list[str]:
     return schemas or [DEFAULT_SCHEMA]
 
 
+def spec_scope(data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The schemas and extensions a validated spec document manages, without building its model.
+
+    Must agree with `managed_schemas` / `Database.extensions` of the built model; `build_and_inspect`
+    checks that it does.
+    """
+    schemas = list(data.get("schemas") or [])
+    default_schema = data.get("schema", DEFAULT_SCHEMA)
+    if default_schema not in schemas:
+        schemas.insert(0, default_schema)
+    extensions = [e if isinstance(e, str) else e["name"] for e in data.get("extensions") or []]
+    return schemas, list(dict.fromkeys(extensions))
+
+
 # The two halves of the catalog reads, about equal in server time on large schemas.
 _FIRST_HALF = (("tables", TABLES_SQL), ("columns", COLUMNS_SQL), ("indexes", INDEXES_SQL))
 _SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("enums", ENUMS_SQL),
@@ -198,19 +213,57 @@ PARALLEL_FROM_TABLES = 300
 
 def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database:
     schemas = managed_schemas(desired)
-    params = {"schemas": schemas, "extensions": list(desired.extensions) if desired is not None else []}
+    extensions = list(desired.extensions) if desired is not None else []
+    assembler = Assembler(schemas)
+    read_catalog(conn, schemas, extensions, assembler.add)
+    return assembler.result()
+
+
+def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
+                      build: Callable[[], Database]) -> tuple[Database, Database]:
+    """Build the desired model while the server runs the catalog queries.
+
+    The queries are server time (the client mostly waits, without the GIL) and building a large
+    spec is client time, so on a 2,000-table schema running both at once saves most of the build.
+    """
+    schemas, extensions = spec_scope(data)
+    assembler = Assembler(schemas)
+    with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
+        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add)
+        try:
+            desired = build()
+        except BaseException:
+            reading.cancel()
+            raise  # the pool's exit still waits for the reader: the connection is never left mid-query
+        reading.result()
+    if (managed_schemas(desired), list(desired.extensions)) != (schemas, extensions):
+        return desired, inspect(conn, desired)
+    return desired, assembler.result()
+
+
+Rows = list[tuple[Any, ...]]
+
+
+def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: list[str],
+                 consume: Callable[[str, Rows], None]) -> None:
+    """Run every catalog query in one snapshot (on two connections for large schemas).
+
+    Each query's rows go to `consume` as soon as they arrive, from the thread that read them, so
+    turning rows into the model overlaps with the server running the next query.
+    """
+    params = {"schemas": schemas, "extensions": extensions}
     with snapshot_transaction(conn) as snapshot, conn.cursor() as cur:
-        rows = {name: cur.execute(sql, params).fetchall() for name, sql in _FIRST_HALF[:1]}
-        helper = _second_reader(conn, snapshot) if len(rows["tables"]) >= PARALLEL_FROM_TABLES else None
+        tables = cur.execute(TABLES_SQL, params).fetchall()
+        consume("tables", tables)
+        helper = _second_reader(conn, snapshot) if len(tables) >= PARALLEL_FROM_TABLES else None
         if helper is None:
-            rows.update((name, cur.execute(sql, params).fetchall()) for name, sql in _FIRST_HALF[1:] + _SECOND_HALF)
+            _read_all(cur, _FIRST_HALF[1:] + _SECOND_HALF, params, consume)
         else:
             # Same snapshot on a second connection: the server reads both halves at once.
-            with helper, ThreadPoolExecutor(1) as pool:
-                other = pool.submit(_read_all, helper, _SECOND_HALF, params)
-                rows.update((name, cur.execute(sql, params).fetchall()) for name, sql in _FIRST_HALF[1:])
-                rows.update(other.result())
-    return assemble(schemas, rows)
+            with helper, helper.cursor() as other_cur, ThreadPoolExecutor(1) as pool:
+                other = pool.submit(_read_all, other_cur, _SECOND_HALF, params, consume)
+                _read_all(cur, _FIRST_HALF[1:], params, consume)
+                other.result()
 
 
 @contextmanager
@@ -234,39 +287,94 @@ def _second_reader(conn: psycopg.Connection[Any], snapshot: str) -> psycopg.Conn
         return None  # e.g. no connection slot left: read everything on the first connection
 
 
-def _read_all(conn: psycopg.Connection[Any], queries: Any, params: dict[str, Any]) -> dict[str, list[Any]]:
-    with conn.cursor() as cur:
-        return {name: cur.execute(query, params).fetchall() for name, query in queries}
+def _read_all(cur: psycopg.Cursor[Any], queries: Any, params: dict[str, Any],
+              consume: Callable[[str, Rows], None]) -> None:
+    for name, query in queries:
+        consume(name, cur.execute(query, params).fetchall())
 
 
-def assemble(schemas: list[str], rows: dict[str, list[tuple[Any, ...]]]) -> Database:
-    db = Database(dialect="postgres")
-    existing = {r[0] for r in rows["schemas"]}
-    db.schemas = [s for s in schemas if s in existing]
-    for name, schema in rows["extensions"]:
-        db.extensions[name] = Extension(name=name, schema=schema)
-    for schema, name, values, comment in rows["enums"]:
-        enum = Enum(name=name, values=list(values), schema=schema, comment=comment)
-        db.enums[enum.key] = enum
-    for domain in _dependency_order([_domain(row) for row in rows["domains"]]):
-        db.domains[domain.key] = domain
-    by_oid: dict[int, Table] = {}
-    for oid, schema, name, comment in rows["tables"]:
-        table = Table(name=name, schema=schema, comment=comment)
-        by_oid[oid] = db.tables[table.key] = table
-    for row in rows["columns"]:
-        table = by_oid[row[0]]
-        column = _column(row)
-        table.columns[column.name] = column
-    for row in rows["constraints"]:
-        _add_constraint(by_oid[row[0]], row)
-    keys: dict[int, list[tuple[Any, ...]]] = {}
-    for row in rows["index_keys"]:
-        keys.setdefault(row[0], []).append(row[1:])
-    for row in rows["indexes"]:
-        index = _index(row, keys.get(row[1], []))
-        by_oid[row[0]].indexes[index.name] = index
-    return db
+class Assembler:
+    """Turns catalog rows into the model as each query's rows arrive, in whatever order.
+
+    Columns, constraints and indexes need their table, and indexes their keys: rows whose
+    prerequisites have not arrived yet wait. Called from the reader threads, hence the lock.
+    """
+
+    _NEEDS = {"columns": ("tables",), "constraints": ("tables",), "indexes": ("tables", "index_keys"),
+              "domains": (), "enums": (), "extensions": (), "schemas": (), "tables": (), "index_keys": ()}
+
+    def __init__(self, schemas: list[str]) -> None:
+        self.db = Database(dialect="postgres")
+        self._schemas = schemas
+        self._arrived: dict[str, Rows] = {}
+        self._done: set[str] = set()
+        self._by_oid: dict[int, Table] = {}
+        self._keys: dict[int, list[tuple[Any, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, name: str, rows: Rows) -> None:
+        with self._lock:
+            self._arrived[name] = rows
+            progress = True
+            while progress:
+                progress = False
+                for kind, arrived in list(self._arrived.items()):
+                    if all(n in self._done for n in self._NEEDS[kind]):
+                        del self._arrived[kind]
+                        getattr(self, f"_add_{kind}")(arrived)
+                        self._done.add(kind)
+                        progress = True
+
+    def result(self) -> Database:
+        missing = set(self._NEEDS) - self._done
+        if missing:
+            raise RuntimeError(f"catalog rows missing: {sorted(missing)}")
+        return self.db
+
+    def _add_schemas(self, rows: Rows) -> None:
+        existing = {r[0] for r in rows}
+        self.db.schemas = [s for s in self._schemas if s in existing]
+
+    def _add_extensions(self, rows: Rows) -> None:
+        for name, schema in rows:
+            self.db.extensions[name] = Extension(name=name, schema=schema)
+
+    def _add_enums(self, rows: Rows) -> None:
+        for schema, name, values, comment in rows:
+            enum = Enum(name=name, values=list(values), schema=schema, comment=comment)
+            self.db.enums[enum.key] = enum
+
+    def _add_domains(self, rows: Rows) -> None:
+        for domain in _dependency_order([_domain(row) for row in rows]):
+            self.db.domains[domain.key] = domain
+
+    def _add_tables(self, rows: Rows) -> None:
+        tables, by_oid = self.db.tables, self._by_oid
+        for oid, schema, name, comment in rows:
+            table = Table(name=name, schema=schema, comment=comment)
+            by_oid[oid] = tables[table.key] = table
+
+    def _add_columns(self, rows: Rows) -> None:
+        by_oid = self._by_oid
+        for row in rows:
+            column = _column(row)
+            by_oid[row[0]].columns[column.name] = column
+
+    def _add_constraints(self, rows: Rows) -> None:
+        by_oid = self._by_oid
+        for row in rows:
+            _add_constraint(by_oid[row[0]], row)
+
+    def _add_index_keys(self, rows: Rows) -> None:
+        keys = self._keys
+        for row in rows:
+            keys.setdefault(row[0], []).append(row[1:])
+
+    def _add_indexes(self, rows: Rows) -> None:
+        by_oid, keys = self._by_oid, self._keys
+        for row in rows:
+            index = _index(row, keys.get(row[1], []))
+            by_oid[row[0]].indexes[index.name] = index
 
 
 def _column(row: tuple[Any, ...]) -> Column:
