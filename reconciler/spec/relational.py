@@ -59,6 +59,9 @@ def make_object_name(table: str, columns: list[str], label: str, limit: int) -> 
     name2 = "_".join(columns)
     overhead = (len(label) + 1 if label else 0) + (1 if name2 else 0)
     avail = limit - overhead
+    # Nearly every name is ASCII (a byte per character) and fits: skip the byte-wise truncation.
+    if len(table) + len(name2) <= avail and table.isascii() and name2.isascii():
+        return "_".join(p for p in (table, name2, label) if p)
     n1, n2 = len(table.encode()), len(name2.encode())
     while n1 + n2 > avail:
         if n1 > n2:
@@ -101,6 +104,9 @@ def split_qualified(name: str, default_schema: str | None) -> tuple[str | None, 
     return default_schema, name
 
 
+_PLAIN_COLUMN_KEYS = frozenset({"type", "nullable", "default"})
+
+
 class _Builder:
     def __init__(self, loaded: LoadedSpec, rules: DialectRules) -> None:
         self.loaded, self.rules = loaded, rules
@@ -119,6 +125,8 @@ class _Builder:
         self.errors.append(self.loaded.positions.error(path, message))
 
     def name_ok(self, path: Path_, name: str, what: str) -> bool:
+        if name and name.isascii() and len(name) <= self.rules.max_identifier:
+            return True
         if not name or len(name.encode()) > self.rules.max_identifier:
             self.error(path, f"{what} name {name!r} is longer than {self.rules.max_identifier} bytes")
             return False
@@ -251,6 +259,8 @@ class _Builder:
             cpath = (*path, "columns", col_name)
             self.name_ok(cpath, col_name, "column")
             raw_type = col["type"].strip()
+            # Most columns say only type, nullable and default: skip the lookups of the rest.
+            plain = _PLAIN_COLUMN_KEYS.issuperset(col)
             serial = None
             if raw_type.lower() in SERIAL_TYPES:
                 serial = raw_type.lower().replace("serial4", "serial").replace("serial8", "bigserial") \
@@ -262,6 +272,10 @@ class _Builder:
                 self.error((*cpath, "type"), str(exc))
                 continue
             default = self.default(cpath, col["default"], col_type) if "default" in col else None
+            if plain and serial is None:
+                table.columns[col_name] = Column(name=col_name, type=col_type, nullable=bool(col.get("nullable")),
+                                                 default=default)
+                continue
             if serial and (default or col.get("identity")):
                 self.error(cpath, f"a {serial} column cannot also have a default or identity")
             if col.get("identity") and default:

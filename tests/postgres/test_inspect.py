@@ -335,3 +335,26 @@ def test_a_spec_error_during_build_and_inspect_leaves_the_connection_usable(pg_c
     with pytest.raises(SpecError, match="citextt"):
         BACKEND.build_and_inspect(pg_conn, loaded)
     assert pg_conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_second_connection_opened_early_is_used_or_closed(pg_conn, monkeypatch) -> None:
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    def helpers_open() -> int:
+        return pg_conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'schemactl'"
+                               " AND datname = current_database()").fetchone()[0]
+
+    monkeypatch.setattr(pg_inspect, "PARALLEL_FROM_TABLES", 2)
+    # The spec promised a large schema, but the database is empty: the early connection is closed.
+    assembler = pg_inspect.Assembler(["public"])
+    pg_inspect.read_catalog(pg_conn, ["public"], [], assembler.add, expected_tables=5000)
+    assert assembler.result().tables == {} and helpers_open() == 0
+    pg_conn.execute(FIXTURE)
+    expected = inspect(pg_conn, ["public", "audit"])
+    used: list[object] = []
+    original = pg_inspect._second_reader
+    monkeypatch.setattr(pg_inspect, "_second_reader", lambda *a: used.append(a[0]) or original(*a))
+    assembler = pg_inspect.Assembler(["public", "audit"])
+    pg_inspect.read_catalog(pg_conn, ["public", "audit"], ["citext"], assembler.add, expected_tables=5000)
+    assert assembler.result() == expected
+    assert len(used) == 1 and used[0] is not None and helpers_open() == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -215,7 +215,7 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
     schemas = managed_schemas(desired)
     extensions = list(desired.extensions) if desired is not None else []
     assembler = Assembler(schemas)
-    read_catalog(conn, schemas, extensions, assembler.add)
+    read_catalog(conn, schemas, extensions, assembler.add, len(desired.tables) if desired is not None else 0)
     return assembler.result()
 
 
@@ -229,7 +229,7 @@ def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
     schemas, extensions = spec_scope(data)
     assembler = Assembler(schemas)
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
-        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add)
+        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, len(data.get("tables") or {}))
         try:
             desired = build()
         except BaseException:
@@ -245,22 +245,38 @@ Rows = list[tuple[Any, ...]]
 
 
 def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: list[str],
-                 consume: Callable[[str, Rows], None]) -> None:
+                 consume: Callable[[str, Rows], None], expected_tables: int = 0) -> None:
     """Run every catalog query in one snapshot (on two connections for large schemas).
 
     Each query's rows go to `consume` as soon as they arrive, from the thread that read them, so
-    turning rows into the model overlaps with the server running the next query.
+    turning rows into the model overlaps with the server running the next query. When the spec
+    already says the schema is large (`expected_tables`), the second connection is opened while
+    the first one starts reading.
     """
     params = {"schemas": schemas, "extensions": extensions}
+    with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
+        early = pool.submit(_connect_helper, conn) if expected_tables >= PARALLEL_FROM_TABLES else None
+        try:
+            _read_in_snapshot(conn, params, consume, pool, early)
+        finally:
+            helper = early.result() if early is not None else None
+            if helper is not None and not helper.closed:
+                helper.close()  # opened early but not needed after all, or left by an error
+
+
+def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], consume: Callable[[str, Rows], None],
+                      pool: ThreadPoolExecutor, early: Future[psycopg.Connection[Any] | None] | None) -> None:
     with snapshot_transaction(conn) as snapshot, conn.cursor() as cur:
         tables = cur.execute(TABLES_SQL, params).fetchall()
         consume("tables", tables)
-        helper = _second_reader(conn, snapshot) if len(tables) >= PARALLEL_FROM_TABLES else None
+        helper = None
+        if len(tables) >= PARALLEL_FROM_TABLES:
+            helper = _second_reader(early.result() if early is not None else _connect_helper(conn), snapshot)
         if helper is None:
             _read_all(cur, _FIRST_HALF[1:] + _SECOND_HALF, params, consume)
         else:
             # Same snapshot on a second connection: the server reads both halves at once.
-            with helper, helper.cursor() as other_cur, ThreadPoolExecutor(1) as pool:
+            with helper, helper.cursor() as other_cur:
                 other = pool.submit(_read_all, other_cur, _SECOND_HALF, params, consume)
                 _read_all(cur, _FIRST_HALF[1:], params, consume)
                 other.result()
@@ -275,16 +291,26 @@ def snapshot_transaction(conn: psycopg.Connection[Any]) -> Iterator[str]:
         yield conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0]
 
 
-def _second_reader(conn: psycopg.Connection[Any], snapshot: str) -> psycopg.Connection[Any] | None:
+def _connect_helper(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any] | None:
     try:
-        helper = psycopg.connect(conn.info.dsn, password=conn.info.password, autocommit=False,
-                                 application_name="schemactl")
+        return psycopg.connect(conn.info.dsn, password=conn.info.password, autocommit=False,
+                               application_name="schemactl")
+    except psycopg.Error:
+        return None  # e.g. no connection slot left: read everything on the first connection
+
+
+def _second_reader(helper: psycopg.Connection[Any] | None, snapshot: str) -> psycopg.Connection[Any] | None:
+    """`helper` moved into the first connection's snapshot, or None (then one connection reads all)."""
+    if helper is None:
+        return None
+    try:
         helper.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         helper.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
         helper.execute("SELECT pg_catalog.set_config('search_path', '', true)")
         return helper
     except psycopg.Error:
-        return None  # e.g. no connection slot left: read everything on the first connection
+        helper.close()
+        return None
 
 
 def _read_all(cur: psycopg.Cursor[Any], queries: Any, params: dict[str, Any],
