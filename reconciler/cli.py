@@ -34,7 +34,14 @@ from reconciler.project import Environment, load_environment
 from reconciler.redact import password_of, redact_text
 from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
 from reconciler.spec import load_model
-from reconciler.workflow import Target, load_validated, offline_plan, open_target, plan_for_target
+from reconciler.workflow import (
+    Target,
+    load_validated,
+    offline_plan,
+    open_target,
+    plan_for_target,
+    without_cycle_collection,
+)
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
 _SECRETS: list[str] = []
@@ -300,7 +307,7 @@ def _verify_converged(target: Target, loaded: Any) -> None:
 def inspect(url: str | None, schemas: tuple[str, ...], output: str | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
-    with open_target(url) as target:
+    with open_target(url) as target, without_cycle_collection():
         scope = _scope_model(target, schemas)
         current = target.backend.inspect(target.conn, scope)
         document = target.backend.to_spec(current)

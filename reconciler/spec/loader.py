@@ -174,7 +174,25 @@ class _SlowPath(Exception):
 
 
 def _string_keys(value: Any) -> Any:
-    """Mapping keys as the positioned loader spells them: scalars become strings, anything else is refused."""
+    """Mapping keys as the positioned loader spells them: scalars become strings, anything else is refused.
+
+    Rewrites in place and copies only mappings that have a non-string key (rare): rebuilding every
+    mapping of a large spec cost more than parsing it.
+    """
+    if type(value) is dict and all(type(key) is str for key in value):
+        for key, item in value.items():
+            if type(item) is dict or type(item) is list:
+                converted = _string_keys(item)
+                if converted is not item:
+                    value[key] = converted
+        return value
+    if type(value) is list:
+        for i, item in enumerate(value):
+            if type(item) is dict or type(item) is list:
+                converted = _string_keys(item)
+                if converted is not item:
+                    value[i] = converted
+        return value
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
