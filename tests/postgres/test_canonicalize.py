@@ -174,3 +174,31 @@ def test_column_renames_carry_into_checks_and_indexes(pg_conn, tmp_path) -> None
     # Equal to the live text: RENAME COLUMN rewrites these references by itself.
     assert table.checks["body_not_empty"] == live_table.checks["body_not_empty"]
     assert table.indexes["notes_body_idx"] == live_table.indexes["notes_body_idx"]
+
+
+@pytest.mark.parametrize(("desired", "live", "column_type", "same"), [
+    ("'USER'", "'USER'::public.\"MessageRole\"", 'public."MessageRole"', True),
+    ("'abc'", "'abc'::character varying", "character varying(10)", True),
+    ("'it''s'", "'it''s'::text", "text", True),
+    ("'{}'", "'{}'::character varying[]", "character varying(10)[]", True),
+    ("'abc'", "'abc'::text", "character varying(10)", False),  # a cast to another type
+    ("'a'", "'a'::text || 'b'::text", "text", False),  # more than the cast follows
+    ("'a' || 'b'", "'a' || 'b'::text", "text", False),  # not a single literal
+    ("'ab'", "'abc'::text", "text", False),
+])
+def test_literal_cast_shortcut(desired: str, live: str, column_type: str, same: bool) -> None:
+    from reconciler.backends.postgres.canonicalize import literal_cast_to
+
+    assert literal_cast_to(desired, live, column_type) is same
+
+
+def test_literal_defaults_that_differ_stay_changes(pg_conn, tmp_path) -> None:
+    pg_conn.execute("CREATE TABLE t (code varchar(10)[] NOT NULL DEFAULT '{a}', s text NOT NULL DEFAULT 'x')")
+    wanted = model_from_spec(tmp_path, {"tables": {"t": {"columns": {
+        "code": {"type": "varchar(10)[]", "default": "{a}"}, "s": {"type": "text", "default": "y"}}}}})
+    current = inspect(pg_conn)
+    canonical = BACKEND.canonicalize(pg_conn, wanted, current)
+    columns = canonical.tables["public.t"].columns
+    assert columns["code"].default == current.tables["public.t"].columns["code"].default
+    assert columns["s"].default.expression == "'y'"
+    assert [c.address for c in BACKEND.diff(current, canonical)] == ["column public.t.s"]

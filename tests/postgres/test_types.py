@@ -123,3 +123,20 @@ def test_check_expression_accepts_expressions(sql):
 def test_check_expression_rejects_statements_and_garbage(sql):
     with pytest.raises(ValueError):
         check_expression(sql)
+
+
+@pytest.mark.parametrize("sql", ["amount >= 0::numeric", "'x'::character varying", "1.5::double precision",
+                                 "'s0'::public.status_0", "'2020-01-01'::timestamp with time zone",
+                                 "x = 'a'::text", "0::numeric"])
+def test_expressions_taken_without_the_parser_are_ones_it_accepts(sql: str) -> None:
+    from reconciler.backends.postgres.types import _TRIVIAL_EXPRESSION, parse_expression
+
+    assert _TRIVIAL_EXPRESSION.match(sql)
+    parse_expression(sql)  # the shortcut must never accept what the parser would refuse
+
+
+@pytest.mark.parametrize("sql", ["a >= 0::numeric numeric", "0::numeric; DROP TABLE t", "'x'::text text"])
+def test_the_parser_still_sees_anything_more(sql: str) -> None:
+    from reconciler.backends.postgres.types import _TRIVIAL_EXPRESSION
+
+    assert not _TRIVIAL_EXPRESSION.match(sql)

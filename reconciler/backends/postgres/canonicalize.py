@@ -17,6 +17,7 @@ Only objects whose text differs ever reach step 3.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,9 +87,13 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         if live_table is None or live_table == table:
             continue
         pending = TablePending(table, live_table, renames=_column_renames(table, live_table))
-        _compare_columns(table, live_table, pending.items)
-        _compare_checks(table, live_table, pending.items, pending.renames)
-        _compare_indexes(table, live_table, pending.items, pending.renames)
+        # Each part is compared only when it differs at all (typically one column's default does).
+        if table.columns != live_table.columns:
+            _compare_columns(table, live_table, pending.items)
+        if table.checks != live_table.checks:
+            _compare_checks(table, live_table, pending.items, pending.renames)
+        if table.indexes != live_table.indexes:
+            _compare_indexes(table, live_table, pending.items, pending.renames)
         if pending.items:
             work.append(pending)
     if work and conn is not None:
@@ -160,12 +165,29 @@ def _compare_columns(table: Table, live: Table, out: list[Pending]) -> None:
         if column.default is None or live_column.default is None:
             continue
         desired_text, live_text = column.default.expression, live_column.default.expression
-        decided = _same(desired_text, live_text)
+        decided = True if literal_cast_to(desired_text, live_text, column.type) else _same(desired_text, live_text)
         if decided:
             column.default = type(column.default)(expression=live_text, literal=column.default.literal)
         elif decided is None:
             out.append(Pending("default", column.name, [desired_text], [live_text],
                                _default_setter(column)))
+
+
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_TYPMOD = re.compile(r"\(\d+(?:,\d+)?\)")
+
+
+def literal_cast_to(desired: str, live: str, column_type: str) -> bool:
+    """True when `live` is the string literal `desired` cast to the column's own type.
+
+    That is how PostgreSQL prints a literal default back (`'USER'` -> `'USER'::public.role`,
+    `'x'` -> `'x'::character varying` for varchar(10)): the most common difference in a
+    spec, decided without loading the SQL parser.
+    """
+    if not live.startswith(desired) or not _STRING_LITERAL.fullmatch(desired):
+        return False
+    cast = live[len(desired):]
+    return cast in (f"::{column_type}", f"::{_TYPMOD.sub('', column_type)}")
 
 
 def _default_setter(column: Column | Domain) -> Callable[[list[str | None]], None]:

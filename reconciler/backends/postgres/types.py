@@ -300,7 +300,9 @@ def parse_expression(sql: str) -> exp.Expression:
 
 
 _IDENT = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")'
-_LITERAL = r"(?:-?\d+(?:\.\d+)?|'(?:[^']|'')*'(?:::[A-Za-z_][A-Za-z0-9_ ]*)?)"
+_CAST_TYPE = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?(?: varying| precision| with(?:out)? time zone)?"
+# A number or string, optionally cast as PostgreSQL prints them back: 0::numeric, 'x'::character varying.
+_LITERAL = rf"(?:(?:-?\d+(?:\.\d+)?|'(?:[^']|'')*')(?:::{_CAST_TYPE})?)"
 # Expressions so simple that no parser is needed to know they are one expression: literals,
 # names, calls without arguments, and a comparison of a column with a literal. Specs are full
 # of these, and parsing each with sqlglot costs a second per few thousand.
