@@ -83,13 +83,11 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         for index in table.indexes.values():
             _default_nulls(index)
         live_table = _live_table(table, current)
-        # Equal already (the common case in a large schema): nothing to re-spell.
-        if live_table is None or live_table == table:
+        if live_table is None:
             continue
         pending = TablePending(table, live_table, renames=_column_renames(table, live_table))
-        # Each part is compared only when it differs at all (typically one column's default does).
-        if table.columns != live_table.columns:
-            _compare_columns(table, live_table, pending.items)
+        _compare_columns(table, live_table, pending.items)
+        # Checks and indexes are compared only when they differ at all (they rarely do).
         if table.checks != live_table.checks:
             _compare_checks(table, live_table, pending.items, pending.renames)
         if table.indexes != live_table.indexes:
