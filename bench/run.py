@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from reconciler.backends import RenderOptions, get_backend  # noqa: E402
 from reconciler.backends.postgres import inspect as pg_inspect  # noqa: E402
-from reconciler.workflow import load_validated, open_target, plan_for_target  # noqa: E402
+from reconciler.workflow import load_unvalidated, open_spec_target, open_target, plan_for_target  # noqa: E402
 from tests.support.pgserver import PgServer  # noqa: E402
 
 ENUMS = {f"status_{i}": [f"s{j}" for j in range(4)] for i in range(5)}
@@ -110,8 +110,8 @@ def inspect_run(url: str) -> Callable[[], object]:
 def plan_run(url: str, spec: Path) -> Callable[[], object]:
     def run() -> object:
         # The same path as the `plan` command.
-        loaded = load_validated(str(spec))
-        with open_target(url, "postgres") as target:
+        loaded = load_unvalidated(str(spec))
+        with open_spec_target(url, loaded) as target:
             planned = plan_for_target(target, loaded, None, RenderOptions())
         if not planned.plan.empty:
             raise SystemExit("bench: plan against the inspected spec is not empty: "

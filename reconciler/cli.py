@@ -36,8 +36,9 @@ from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
 from reconciler.spec import load_model
 from reconciler.workflow import (
     Target,
-    load_validated,
+    load_unvalidated,
     offline_plan,
+    open_spec_target,
     open_target,
     plan_for_target,
     without_cycle_collection,
@@ -188,8 +189,8 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
-    loaded = load_validated(spec)
-    with open_target(url, loaded.data["dialect"]) as target:
+    loaded = load_unvalidated(spec)
+    with open_spec_target(url, loaded) as target:
         run = plan_for_target(target, loaded, None, options)
     _print_plan(run.plan, fmt, no_color)
     check_prevented(run.plan)
@@ -236,8 +237,8 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
     if saved is not None:
         loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
     else:
-        loaded, desired = load_validated(spec_or_plan), None
-    with open_target(url, loaded.data["dialect"]) as target, _apply_lock(target, lock_timeout):
+        loaded, desired = load_unvalidated(spec_or_plan), None
+    with open_spec_target(url, loaded) as target, _apply_lock(target, lock_timeout):
         if saved is not None:
             # The saved statements are what runs; the live schema only has to be the one they were made for.
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
@@ -350,8 +351,8 @@ def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, s
 def status(spec: str | None, url: str | None, env: str | None, config: str | None) -> None:
     """Show the last apply recorded in the target and whether it drifted from the spec."""
     spec, url, _ = _resolve(spec, url, env, config)
-    loaded = load_validated(spec)
-    with open_target(url, loaded.data["dialect"]) as target:
+    loaded = load_unvalidated(spec)
+    with open_spec_target(url, loaded) as target:
         # Planning first: it resolves where the history lives (MongoDB's history_database).
         run = plan_for_target(target, loaded, None, RenderOptions())
         history = target.backend.read_history(target.conn, 1)

@@ -10,12 +10,12 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.backends import Backend, RenderOptions, dialect_of_url, get_backend
-from reconciler.errors import UsageError
+from reconciler.backends import Backend, RenderOptions, dialect_of_url, dialects, get_backend
+from reconciler.errors import SchemactlError, UsageError
 from reconciler.plan import Plan, make_plan
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model, load_spec, validate_document
@@ -96,28 +96,52 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def load_validated(path: str) -> LoadedSpec:
-    """Load and validate a spec; the model is built later, while the target is being read."""
+def load_unvalidated(path: str) -> LoadedSpec:
+    """Load a spec (YAML errors are reported here); `plan_for_target` validates it while the target is read."""
     with without_cycle_collection():
-        loaded = load_spec(path)
-        validate_document(loaded)
-    return loaded
+        return load_spec(path)
+
+
+@contextmanager
+def open_spec_target(url: str, loaded: LoadedSpec) -> Iterator[Target]:
+    """Connect to the target of a spec that may not have been validated yet.
+
+    A broken spec is still reported before an unreachable target, as if it had been validated first.
+    """
+    dialect = loaded.data.get("dialect")
+    if dialect not in dialects():
+        validate_document(loaded)  # names the missing or unknown dialect at its position
+    with ExitStack() as stack:
+        try:
+            target = stack.enter_context(open_target(url, dialect))
+        except SchemactlError:
+            _validated_model(get_backend(dialect), loaded)  # a spec error, if any, is the one to fix first
+            raise
+        yield target
 
 
 def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, options: RenderOptions) -> PlannedRun:
-    """Inspect, canonicalize, diff and plan. With `desired` None the model is built from `loaded`."""
+    """Inspect, canonicalize, diff and plan. With `desired` None the model is built from `loaded`.
+
+    A `loaded` spec not validated yet is validated here, while the live schema is being read.
+    """
     backend = target.backend
     build_and_inspect = getattr(backend, "build_and_inspect", None)
     with without_cycle_collection():
         if desired is None and build_and_inspect is not None:
-            desired, current = build_and_inspect(target.conn, loaded)
+            desired, current = build_and_inspect(target.conn, loaded, lambda: _validated_model(backend, loaded))
         else:
             if desired is None:
-                desired = backend.build_model(loaded)
+                desired = _validated_model(backend, loaded)
             current = backend.inspect(target.conn, desired)
         canonical = backend.canonicalize(target.conn, desired, current)
         plan = make_plan(backend, current, canonical, target=target.display, source=loaded.source, options=options)
     return PlannedRun(loaded, current, plan, canonical)
+
+
+def _validated_model(backend: Backend, loaded: LoadedSpec) -> Any:
+    validate_document(loaded)  # a no-op when it already passed
+    return backend.build_model(loaded)
 
 
 def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:

@@ -6,8 +6,9 @@ internals; it only calls these methods.
 
 Optional methods, looked up with `getattr` by the core when present:
 `annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
-lock_timeout)`, and `build_and_inspect(conn, spec) -> (desired, current)`, which
-a backend provides when it can build the model while the live state is read.
+lock_timeout)`, and `build_and_inspect(conn, spec, build) -> (desired, current)`,
+which a backend provides when it can run `build()` (validate the spec and build the
+model) while the live state is read.
 """
 
 from __future__ import annotations

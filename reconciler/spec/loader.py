@@ -81,6 +81,8 @@ class LoadedSpec:
     source: str
     # A file whose existence says this exact document already passed validation with this version.
     validated_marker: Path | None = None
+    # Set by validate_document once the document passed: validating again is a no-op.
+    validated: bool = False
 
 
 class _Builder:

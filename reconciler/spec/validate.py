@@ -82,15 +82,19 @@ def _schema_digest() -> str:
 
 
 def validate_document(loaded: LoadedSpec) -> None:
+    if loaded.validated:
+        return
     marker = loaded.validated_marker
     if marker is not None:
         # Valid against this exact schema: a schema edited without a version bump must not be skipped.
         marker = marker.with_name(f"{marker.stem}-{_schema_digest()}{marker.suffix}")
     if marker is not None and marker.exists():
+        loaded.validated = True
         return
     try:
         _fast_validator()(loaded.data)
         _remember_valid(marker)
+        loaded.validated = True
         return
     except fastjsonschema.JsonSchemaException:
         pass  # jsonschema below reports every error with its path, for the positioned messages
@@ -100,6 +104,7 @@ def validate_document(loaded: LoadedSpec) -> None:
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
+        loaded.validated = True
         return
     reported: list[SpecError] = []
     seen: set[tuple] = set()

@@ -384,3 +384,30 @@ tables:
              "full_scan_validation")
     assert sorted(pg_conn.execute("SELECT id, status::text FROM posts")) == [(1, "published"), (2, "draft")]
     assert replan(spec, pg_url) == "No changes. The database matches the spec."
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "status"])
+def test_spec_errors_come_before_the_target_and_change_nothing(spec, pg_url, pg_conn, tmp_path, command):
+    # The spec is validated while the live schema is read; its errors must still win and stop everything.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPEC.replace('type: "varchar(200)"', "type: varchr"))
+    extra = ["--auto-approve"] if command == "apply" else []
+    code, out = invoke(command, str(bad), "--url", pg_url, *extra)
+    assert code == 1 and f'{bad}:9:21: tables.accounts.columns.email.type: unknown type "varchr"' in out, out
+    assert relations(pg_conn) == []
+    # With the target unreachable too, the spec error is the one reported (as if validated first).
+    code, out = invoke(command, str(bad), "--url", f"postgresql://u:{PASSWORD}@127.0.0.1:1/db", *extra)
+    assert code == 1 and 'unknown type "varchr"' in out and PASSWORD not in out, out
+    no_dialect = tmp_path / "no_dialect.yaml"
+    no_dialect.write_text(SPEC.replace("dialect: postgres\n", ""))
+    code, out = invoke(command, str(no_dialect), "--url", pg_url, *extra)
+    assert code == 1 and "dialect" in out and "Traceback" not in out, out
+    code, out = invoke(command, str(spec), "--url", f"postgresql://u:{PASSWORD}@127.0.0.1:1/db", *extra)
+    assert code == 1 and PASSWORD not in out and "Traceback" not in out and "varchr" not in out
+
+
+def test_a_spec_with_a_bad_shape_for_the_early_scope_still_gets_its_validation_error(pg_url, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ndialect: postgres\nschemas: public\nextensions: [{nam: x}]\ntables: [1]\n")
+    code, out = invoke("plan", str(bad), "--url", pg_url)
+    assert code == 1 and f"{bad}:" in out and "Traceback" not in out, out

@@ -313,13 +313,13 @@ def test_build_and_inspect_matches_build_then_inspect(pg_conn, tmp_path, monkeyp
     loaded = load_spec(path, env={})
     validate_document(loaded)
     built = BACKEND.build_model(loaded)
-    desired, current = BACKEND.build_and_inspect(pg_conn, loaded)
+    desired, current = BACKEND.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded))
     assert desired == built
     assert current == BACKEND.inspect(pg_conn, built)
     assert sorted(current.tables) == sorted(inspect(pg_conn, ["public", "audit"]).tables)
     # Should the scope read up front ever disagree with the model, the live state is read again.
     monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
-    _, again = BACKEND.build_and_inspect(pg_conn, loaded)
+    _, again = BACKEND.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded))
     assert again == current
 
 
@@ -333,7 +333,7 @@ def test_a_spec_error_during_build_and_inspect_leaves_the_connection_usable(pg_c
     loaded = load_spec(path, env={})
     validate_document(loaded)
     with pytest.raises(SpecError, match="citextt"):
-        BACKEND.build_and_inspect(pg_conn, loaded)
+        BACKEND.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded))
     assert pg_conn.execute("SELECT 1").fetchone() == (1,)
 
 

@@ -66,8 +66,8 @@ class PostgresBackend:
     def inspect(self, conn: Any, desired: Any | None) -> Database:
         return _inspect.inspect(conn, desired)
 
-    def build_and_inspect(self, conn: Any, spec: Any) -> tuple[Database, Database]:
-        return _inspect.build_and_inspect(conn, spec.data, lambda: self.build_model(spec))
+    def build_and_inspect(self, conn: Any, spec: Any, build: Callable[[], Database]) -> tuple[Database, Database]:
+        return _inspect.build_and_inspect(conn, spec.data, build)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
         canonical = _canonicalize.canonicalize(conn, desired, current)

@@ -189,17 +189,24 @@ def managed_schemas(desired: Database | None) -> list[str]:
     return schemas or [DEFAULT_SCHEMA]
 
 
-def spec_scope(data: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """The schemas and extensions a validated spec document manages, without building its model.
+def spec_scope(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """The schemas and extensions a spec document manages, without building its model.
 
-    Must agree with `managed_schemas` / `Database.extensions` of the built model; `build_and_inspect`
-    checks that it does.
+    The document may not be validated yet: None when it is not shaped as expected (validation
+    will say why). Must agree with `managed_schemas` / `Database.extensions` of the built model;
+    `build_and_inspect` checks that it does.
     """
-    schemas = list(data.get("schemas") or [])
-    default_schema = data.get("schema", DEFAULT_SCHEMA)
+    schemas, default_schema, extensions = data.get("schemas") or [], data.get("schema", DEFAULT_SCHEMA), []
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in [*schemas, default_schema]):
+        return None
+    schemas = list(schemas)
     if default_schema not in schemas:
         schemas.insert(0, default_schema)
-    extensions = [e if isinstance(e, str) else e["name"] for e in data.get("extensions") or []]
+    for extension in data.get("extensions") or []:
+        name = extension.get("name") if isinstance(extension, dict) else extension
+        if not isinstance(name, str):
+            return None
+        extensions.append(name)
     return schemas, list(dict.fromkeys(extensions))
 
 
@@ -226,10 +233,14 @@ def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
     The queries are server time (the client mostly waits, without the GIL) and building a large
     spec is client time, so on a 2,000-table schema running both at once saves most of the build.
     """
-    schemas, extensions = spec_scope(data)
+    scope = spec_scope(data)
+    if scope is None:
+        desired = build()
+        return desired, inspect(conn, desired)
+    schemas, extensions = scope
     assembler = Assembler(schemas)
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
-        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, len(data.get("tables") or {}))
+        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, _table_count(data))
         try:
             desired = build()
         except BaseException:
@@ -242,6 +253,11 @@ def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
 
 
 Rows = list[tuple[Any, ...]]
+
+
+def _table_count(data: dict[str, Any]) -> int:
+    tables = data.get("tables")
+    return len(tables) if isinstance(tables, dict) else 0
 
 
 def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: list[str],
