@@ -328,6 +328,18 @@ def _scope_model(target: Target, schemas: tuple[str, ...]) -> Any:
 
 
 @main.command()
+@click.argument("plan_file", type=click.Path())
+@click.option("--format", "fmt", type=FORMAT_CHOICES, default="text", show_default=True, help="Output format.")
+@click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
+def show(plan_file: str, fmt: str, no_color: bool) -> None:
+    """Print a saved plan (from `plan -out`) in any format, without a database."""
+    saved = load_saved_plan(plan_file)
+    if saved is None:
+        raise UsageError(f"{plan_file}: not a saved plan (create one with `schemactl plan SPEC -out {plan_file}`)")
+    _print_plan(saved.plan, fmt, no_color)
+
+
+@main.command()
 @click.argument("old_spec")
 @click.argument("new_spec")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="text", show_default=True)

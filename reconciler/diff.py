@@ -449,7 +449,13 @@ def _diff_indexes(key: str, live: Table, table: Table) -> list[Change]:
     changes = []
     renamed_old: set[str] = set()
     for name, index in table.indexes.items():
-        if index.renamed_from and name not in live.indexes and index.renamed_from in live.indexes:
+        if index.renamed_from and (name in live.indexes) == (index.renamed_from in live.indexes):
+            if name not in live.indexes:
+                raise PlanError(f"index {key}.{name} is renamed from {index.renamed_from}, but neither exists; "
+                                "refusing to guess (remove renamed_from to create it)")
+            raise PlanError(f"index {key}.{name} is renamed from {index.renamed_from}, but both exist; "
+                            "drop one or remove renamed_from")
+        if index.renamed_from and name not in live.indexes:
             old = live.indexes[index.renamed_from]
             renamed_old.add(old.name)
             changes.append(Change(Action.RENAME, INDEX, f"index {key}.{name}", before=old, after=index, table=key,

@@ -48,13 +48,28 @@ class SavedPlan:
 def load_saved_plan(path: str) -> SavedPlan | None:
     """The saved plan in `path`, or None when `path` is a spec rather than a plan file."""
     file = Path(path)
-    if not file.is_file() or file.suffix.lower() != ".json":
+    if not file.is_file():
+        return None
+    # Recognised by content, whatever the file is called (`-out plan.out` works too); a spec
+    # written as JSON (valid YAML) is still a spec.
+    named_json = file.suffix.lower() == ".json"
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        if named_json:
+            raise UsageError(f"{path}: not a readable plan file: {exc}") from None
+        return None  # the spec loader reports it
+    if not named_json and not text.lstrip().startswith("{"):
         return None
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable plan file: {exc}") from None
+        document = json.loads(text)
+    except ValueError as exc:
+        if named_json:
+            raise UsageError(f"{path}: not a readable plan file: {exc}") from None
+        return None
     if not isinstance(document, dict) or document.get("kind") != SAVED_KIND:
+        if not named_json:
+            return None
         raise UsageError(f"{path}: not a schemactl saved plan (create one with `schemactl plan SPEC -out {path}`)")
     if document.get("format_version") != FORMAT_VERSION:
         raise PlanError(f"{path}: saved plan format {document.get('format_version')} is not supported "

@@ -51,19 +51,41 @@ def spec_at_revision(path: str) -> Iterator[str]:
     if os.path.exists(path) or ":" not in path:
         yield path
         return
-    try:
-        blob = subprocess.run(["git", "show", path], check=True, capture_output=True).stdout
-    except FileNotFoundError:
-        raise UsageError(f"{path}: not a file, and git is not installed to read it as REV:path") from None
-    except subprocess.CalledProcessError as exc:
-        message = exc.stderr.decode(errors="replace").strip()
-        raise UsageError(f"{path}: not a file, and git cannot read it: {message}") from None
+    if _git(path, "cat-file", "-t", path).strip() == b"tree":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield _export_tree(path, os.path.join(tmp, path.replace(":", "_").replace("/", "_")))
+        return
+    blob = _git(path, "show", path)
     suffix = os.path.splitext(path)[1] or ".yaml"
     with tempfile.TemporaryDirectory() as tmp:
         name = os.path.join(tmp, path.replace(":", "_").replace("/", "_") + ("" if path.endswith(suffix) else suffix))
         with open(name, "wb") as fh:
             fh.write(blob)
         yield name
+
+
+def _export_tree(path: str, target: str) -> str:
+    """The *.yaml / *.yml files of the directory `REV:dir`, written under `target` as they sit in it."""
+    prefix = path.rstrip("/")
+    for name in _git(path, "ls-tree", "-r", "--name-only", prefix).decode().splitlines():
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        file = os.path.join(target, name)
+        os.makedirs(os.path.dirname(file), exist_ok=True)
+        with open(file, "wb") as fh:
+            fh.write(_git(path, "show", f"{prefix}/{name}" if not prefix.endswith(":") else f"{prefix}{name}"))
+    os.makedirs(target, exist_ok=True)
+    return target
+
+
+def _git(path: str, *args: str) -> bytes:
+    try:
+        return subprocess.run(["git", *args], check=True, capture_output=True).stdout
+    except FileNotFoundError:
+        raise UsageError(f"{path}: not a file, and git is not installed to read it as REV:path") from None
+    except subprocess.CalledProcessError as exc:
+        message = exc.stderr.decode(errors="replace").strip()
+        raise UsageError(f"{path}: not a file, and git cannot read it: {message}") from None
 
 
 @dataclass

@@ -166,3 +166,29 @@ def test_cycle_collection_is_paused_only_inside_and_restored() -> None:
         assert not gc.isenabled()  # a caller's own choice is left as it was
     finally:
         gc.enable()
+
+
+def test_index_rename_renames_and_refuses_to_guess():
+    name_idx = Index("users_name_idx", [IndexElement(column="name")])
+    live = db(table("users", ID, Column("name", "text"), indexes=[name_idx]))
+    wanted = Index("users_by_name", [IndexElement(column="name")], renamed_from="users_name_idx")
+    changes = diff_databases(live, db(table("users", ID, Column("name", "text"), indexes=[wanted])))
+    assert addresses(changes) == ["~ index public.users.users_by_name"]
+    assert changes[0].action is Action.RENAME
+    # Already renamed by an earlier apply: nothing to do.
+    done = db(table("users", ID, Column("name", "text"), indexes=[Index("users_by_name", name_idx.elements)]))
+    assert diff_databases(done, db(table("users", ID, Column("name", "text"), indexes=[wanted]))) == []
+    missing = Index("users_by_name", name_idx.elements, renamed_from="no_such_idx")
+    with pytest.raises(PlanError, match="neither exists"):
+        diff_databases(live, db(table("users", ID, Column("name", "text"), indexes=[missing])))
+    both = db(table("users", ID, Column("name", "text"),
+                    indexes=[name_idx, Index("users_by_name", name_idx.elements)]))
+    with pytest.raises(PlanError, match="both exist"):
+        diff_databases(both, db(table("users", ID, Column("name", "text"), indexes=[wanted])))
+
+
+def test_column_rename_from_a_missing_column_refuses_to_guess():
+    live = db(table("users", ID, Column("name", "text")))
+    wanted = db(table("users", ID, Column("full_name", "text", renamed_from="nickname")))
+    with pytest.raises(PlanError, match="neither exists"):
+        diff_databases(live, wanted)
