@@ -184,13 +184,15 @@ def _blocking_spec(spec: Path) -> None:
         "      body: {type: text}\n", "      body: {type: text}\n      extra: {type: text, nullable: true}\n"))
 
 
-def test_sigint_during_apply_rolls_back_and_next_plan_completes(spec, pg_url, pg_server):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_apply_rolls_back_and_next_plan_completes(spec, pg_url, pg_server, signum):
+    # SIGTERM is what a cancelled deploy job sends: it must behave like Ctrl-C.
     apply_ok(spec, pg_url)
     _blocking_spec(spec)
     with psycopg.connect(pg_url, autocommit=True) as watcher, psycopg.connect(pg_url) as locker:
         locker.execute("LOCK TABLE notes IN ACCESS SHARE MODE")
         proc = _start_blocked_apply(spec, pg_url, watcher)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
         locker.rollback()
         assert proc.returncode == 130, err
