@@ -110,9 +110,11 @@ class SchemactlGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
-            _echo("Interrupted. Transactional changes were rolled back; run `schemactl plan` to see what is left.",
-                  err=True)
+        except KeyboardInterrupt as exc:
+            # A backend without transactional DDL (MongoDB) says what it applied; PostgreSQL and SQLite roll back.
+            report = getattr(exc, "report", None) or (
+                "Interrupted. Transactional changes were rolled back; run `schemactl plan` to see what is left.")
+            _echo(report, err=True)
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
             if debug:

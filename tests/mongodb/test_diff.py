@@ -90,7 +90,7 @@ def test_ttl_and_hidden_change_in_place(model):
     assert change.action == Action.ALTER and change.kind == "mongo_index"
     assert sql == ['db.getSiblingDB("d").runCommand({collMod: "c", index: {name: "t_1", expireAfterSeconds: 120}});',
                    'db.getSiblingDB("d").runCommand({collMod: "c", index: {name: "t_1", hidden: true}});']
-    assert change.extra["group"] == "index t_1 on c (expire_after_seconds 60 -> 120, hidden (none) -> true)"
+    assert change.extra["group"] == "index t_1 on c (expire_after_seconds 60 -> 120, hidden false -> true)"
 
 
 def test_removing_ttl_or_changing_unique_rebuilds_same_name(model):
@@ -100,7 +100,11 @@ def test_removing_ttl_or_changing_unique_rebuilds_same_name(model):
     (change, sql), = plan(old, new)
     assert change.action == Action.REPLACE
     assert set(change.hazards) == {Hazard.INDEX_DROPPED, Hazard.MAY_FAIL_ON_DATA}
-    assert sql == ['db.getSiblingDB("d").runCommand({dropIndexes: "c", index: "i"});',
+    # A unique rebuild first looks for duplicate keys, so that a build bound to fail drops nothing.
+    assert sql == ['db.getSiblingDB("d").runCommand({aggregate: "c", pipeline: [{$group: {_id: {k0: "$t"}, count: '
+                   '{$sum: 1}}}, {$match: {count: {$gt: 1}}}, {$limit: 1}], cursor: {}, comment: "schemactl: '
+                   'duplicate keys for unique index i"});',
+                   'db.getSiblingDB("d").runCommand({dropIndexes: "c", index: "i"});',
                    'db.getSiblingDB("d").runCommand({createIndexes: "c", indexes: [{key: {t: 1}, name: "i", '
                    'unique: true}]});']
 
@@ -195,3 +199,161 @@ def test_render_is_byte_stable(model):
     assert [s for _, s in first] == [s for _, s in second]
     assert first[1][1] == ['db.getSiblingDB("d").runCommand({createIndexes: "c", indexes: [{key: {z: 1, a: -1}, '
                            'name: "z_1_a_-1", partialFilterExpression: {z: {$gt: 1}, a: {$exists: true}}}]});']
+
+
+# -- regressions ----------------------------------------------------------------------------------
+
+
+def test_unhiding_an_index_sends_hidden_false(model):
+    # A real server refuses `hidden: null` (collMod wants a boolean).
+    old = model("  d:\n    collections:\n      c: {indexes: [{keys: {t: 1}, hidden: true}]}\n", ["d"])
+    for body in ("  d:\n    collections:\n      c: {indexes: [{keys: {t: 1}}]}\n",
+                 "  d:\n    collections:\n      c: {indexes: [{keys: {t: 1}, hidden: false}]}\n"):
+        (change, sql), = plan(old, model(body))
+        assert change.action == Action.ALTER
+        assert sql == ['db.getSiblingDB("d").runCommand({collMod: "c", index: {name: "t_1", hidden: false}});']
+        assert change.extra["group"] == "index t_1 on c (hidden true -> false)"
+
+
+def _with_live_collation(collection_model, collation):
+    # Stands in for an inspected model: the server's answer goes through the same normalisation.
+    from reconciler.backends.mongodb.normalize import collation as normalise
+
+    collection_model.options["collation"] = normalise(collation)
+    return collection_model
+
+
+def test_removing_collation_fields_replaces_the_collection(model):
+    old = model("  d:\n    collections:\n      c: {options: {collation: {locale: fr, strength: 2}}}\n", ["d"])
+    new = model("  d:\n    collections:\n      c: {options: {collation: {locale: fr}}}\n")
+    (replace, sql), = plan(old, new)
+    assert replace.action == Action.REPLACE and replace.hazards == [Hazard.DATA_LOSS]
+    assert [(a.name, a.old, a.new) for a in replace.attributes] == [
+        ("collation", {"locale": "fr", "strength": 2}, {"locale": "fr"})]
+    assert sql[0] == 'db.getSiblingDB("d").runCommand({drop: "c"});'
+
+
+def test_removing_index_collation_fields_rebuilds_the_index(model):
+    old = model("  d:\n    collections:\n      c: {indexes: [{name: i, keys: {n: 1}, "
+                "collation: {locale: fr, strength: 2}}]}\n", ["d"])
+    new = model("  d:\n    collections:\n      c: {indexes: [{name: i, keys: {n: 1}, collation: {locale: fr}}]}\n")
+    (change, sql), = plan(old, new)
+    assert change.action == Action.REPLACE and Hazard.INDEX_DROPPED in change.hazards
+    assert sql == ['db.getSiblingDB("d").runCommand({dropIndexes: "c", index: "i"});',
+                   'db.getSiblingDB("d").runCommand({createIndexes: "c", indexes: [{key: {n: 1}, name: "i", '
+                   'collation: {locale: "fr"}}]});']
+
+
+def test_server_filled_collation_defaults_compare_equal(model):
+    full = {"locale": "fr", "caseLevel": False, "caseFirst": "off", "strength": 3, "numericOrdering": False,
+            "alternate": "non-ignorable", "maxVariable": "punct", "normalization": False, "backwards": False,
+            "version": "57.1"}
+    live = model("  d:\n    collections:\n      c: {}\n", ["d"])
+    _with_live_collation(live.databases["d"].collections["c"], full)
+    assert plan(live, model("  d:\n    collections:\n      c: {options: {collation: {locale: fr}}}\n")) == []
+    # fr_CA sorts accents backwards by default (MongoDB manual, "Collation Locales and Default Parameters").
+    live_ca = model("  d:\n    collections:\n      c: {}\n", ["d"])
+    _with_live_collation(live_ca.databases["d"].collections["c"], {**full, "locale": "fr_CA", "backwards": True})
+    assert plan(live_ca, model("  d:\n    collections:\n      c: {options: {collation: {locale: fr_CA}}}\n")) == []
+    # ... so asking fr_CA for forward accents is a real difference, not a default.
+    (change, _), = plan(live_ca, model("  d:\n    collections:\n      c: {options: {collation: "
+                                       "{locale: fr_CA, backwards: false}}}\n"))
+    assert change.action == Action.REPLACE
+
+
+def test_same_name_change_to_unique_checks_duplicates_before_dropping(model):
+    old = model("  d:\n    collections:\n      c: {indexes: [{name: i, keys: [{a: 1}, {b.c: -1}], sparse: true}]}\n",
+                ["d"])
+    new = model("  d:\n    collections:\n      c: {indexes: [{name: i, keys: [{a: 1}, {b.c: -1}], sparse: true, "
+                "unique: true}]}\n")
+    (change, sql), = plan(old, new)
+    assert change.action == Action.REPLACE
+    assert sql[0] == ('db.getSiblingDB("d").runCommand({aggregate: "c", pipeline: [{$match: {$or: [{a: {$exists: '
+                      'true}}, {"b.c": {$exists: true}}]}}, {$group: {_id: {k0: "$a", k1: "$b.c"}, count: {$sum: 1}}}, '
+                      '{$match: {count: {$gt: 1}}}, {$limit: 1}], cursor: {}, comment: "schemactl: duplicate keys '
+                      'for unique index i"});')
+    assert sql[1:] == ['db.getSiblingDB("d").runCommand({dropIndexes: "c", index: "i"});',
+                       'db.getSiblingDB("d").runCommand({createIndexes: "c", indexes: [{key: {a: 1, "b.c": -1}, '
+                       'name: "i", sparse: true, unique: true}]});']
+
+
+@pytest.mark.parametrize(("action", "level", "expected"), [
+    ("error", "strict", {Hazard.FULL_SCAN_VALIDATION, Hazard.MAY_FAIL_ON_DATA}),
+    # Updates of documents that do not match are not checked with level moderate, and only logged with warn.
+    ("error", "moderate", {Hazard.FULL_SCAN_VALIDATION}),
+    ("warn", "strict", {Hazard.FULL_SCAN_VALIDATION}),
+])
+def test_validator_on_an_existing_collection_is_full_scan_validation(model, action, level, expected):
+    old = model("  d:\n    collections:\n      m: {}\n", ["d"])
+    new = model(f"  d:\n    collections:\n      m: {{json_schema: {{required: [a]}}, validation_action: {action}, "
+                f"validation_level: {level}}}\n")
+    (change, _), = plan(old, new)
+    assert set(change.hazards) == expected
+    # A new collection has no documents: its validator carries no hazard.
+    (created, _), = plan(model("  d:\n    collections: {}\n", ["d"]), new)
+    assert created.action == Action.CREATE and created.hazards == []
+    # Removing a validator checks nothing.
+    (removed, _), = plan(_inspected(model, new), model("  d:\n    collections:\n      m: {}\n"))
+    assert removed.hazards == []
+
+
+def _inspected(model, desired):
+    live = model("  d:\n    collections: {}\n", ["d"])
+    live.databases["d"] = desired.databases["d"]
+    return live
+
+
+# -- what changes in place and what is rebuilt -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("before", "after", "attribute"), [
+    ("timeseries: {timeField: ts, granularity: seconds}", "timeseries: {timeField: ts, granularity: hours}",
+     "timeseries"),
+    ("{}", "clustered: true", "clustered"),
+    ("clustered: true", "{}", "clustered"),
+    ("collation: {locale: fr}", "collation: {locale: de}", "collation"),
+    ("{}", "collation: {locale: fr}", "collation"),
+])
+def test_creation_time_options_replace_the_collection(model, before, after, attribute):
+    def body(options):
+        options = options if options.startswith("{") else "{" + options + "}"
+        return f"  d:\n    collections:\n      c: {{options: {options}}}\n"
+
+    (change, sql), = plan(model(body(before), ["d"]), model(body(after)))
+    assert change.action == Action.REPLACE and change.kind == "collection"
+    assert change.hazards == [Hazard.DATA_LOSS]
+    assert [a.name for a in change.attributes] == [attribute]
+    assert sql[0] == 'db.getSiblingDB("d").runCommand({drop: "c"});' and "create: \"c\"" in sql[1]
+
+
+@pytest.mark.parametrize(("before", "after", "attribute"), [
+    ("{keys: {a: 1}}", "{keys: {a: 1}, sparse: true}", "sparse"),
+    ("{keys: {a: 1}}", "{keys: {a: 1}, partial_filter: {a: {$gt: 1}}}", "partial_filter"),
+    ("{keys: {a: 1}}", "{keys: {a: 1}, collation: {locale: fr}}", "collation"),
+    ("{name: t, keys: {a: text}}", "{name: t, keys: {a: text}, weights: {a: 3}}", "weights"),
+    ("{name: t, keys: {a: text}}", "{name: t, keys: {a: text}, default_language: french}", "default_language"),
+    ("{keys: {$**: 1}}", "{keys: {$**: 1}, wildcard_projection: {a: 1}}", "wildcard_projection"),
+    ("{keys: {a: 1}}", "{keys: {a: 1}, unique: true}", "unique"),
+    ("{keys: {a: 1}, unique: true}", "{keys: {a: 1}}", "unique"),
+])
+def test_index_options_that_collmod_cannot_change_rebuild_the_index(model, before, after, attribute):
+    (change, sql), = plan(model(f"  d:\n    collections:\n      c: {{indexes: [{before}]}}\n", ["d"]),
+                          model(f"  d:\n    collections:\n      c: {{indexes: [{after}]}}\n"))
+    assert change.action == Action.REPLACE and change.kind == "mongo_index"
+    assert [a.name for a in change.attributes] == [attribute]
+    assert Hazard.INDEX_DROPPED in change.hazards
+    commands = [s.split("runCommand({")[1].split(":")[0] for s in sql]
+    assert commands[-2:] == ["dropIndexes", "createIndexes"]
+
+
+@pytest.mark.parametrize(("before", "after", "sent"), [
+    ("", ", expire_after_seconds: 60", "expireAfterSeconds: 60"),
+    (", expire_after_seconds: 60", ", expire_after_seconds: 30", "expireAfterSeconds: 30"),
+    ("", ", hidden: true", "hidden: true"),
+    (", hidden: true", "", "hidden: false"),
+])
+def test_ttl_and_hidden_change_in_place_only(model, before, after, sent):
+    (change, sql), = plan(model(f"  d:\n    collections:\n      c: {{indexes: [{{keys: {{t: 1}}{before}}}]}}\n", ["d"]),
+                          model(f"  d:\n    collections:\n      c: {{indexes: [{{keys: {{t: 1}}{after}}}]}}\n"))
+    assert change.action == Action.ALTER and change.hazards == []
+    assert sql == [f'db.getSiblingDB("d").runCommand({{collMod: "c", index: {{name: "t_1", {sent}}}}});']

@@ -42,6 +42,16 @@ HIDDEN = {"v": 2, "key": {"borough": 1}, "name": "borough_1", "hidden": True}  #
 WILDCARD = {"v": 2, "key": {"$**": 1}, "name": "$**_1",  # "Wildcard Indexes" -> wildcardProjection
             "wildcardProjection": {"product_attributes.elements": 1, "product_attributes.resistance": 1}}
 HASHED = {"v": 2, "key": {"_id": "hashed"}, "name": "_id_hashed"}  # "Hashed Indexes"
+# manual: "Sparse Indexes" -> "Create a Sparse Index" (db.addresses.createIndex({"xmpp_id": 1}, {sparse: true}))
+SPARSE = {"v": 2, "key": {"xmpp_id": 1}, "name": "xmpp_id_1", "sparse": True}
+# manual: "2d Indexes" -> "Create a 2d Index": no options listed when created without min/max/bits ...
+TWO_D = {"v": 2, "key": {"loc": "2d"}, "name": "loc_2d"}
+# ... and "Define Location Range / Precision": the defaults given explicitly (bits 26, [-180, 180)),
+# as a driver or a dump-and-restore may write them, doubles included.
+TWO_D_DEFAULTS = {"v": 2, "key": {"loc": "2d", "category": 1}, "name": "loc_2d_category_1", "bits": 26,
+                  "min": -180.0, "max": 180.0}
+# ... and a 2d index over another range (min/max) and precision (bits, at most 32).
+TWO_D_CUSTOM = {"v": 2, "key": {"pos": "2d"}, "name": "pos_2d", "min": -500, "max": 500, "bits": 32}
 # MongoDB 4.2 and earlier list the namespace on every index ("listIndexes" compatibility notes).
 LEGACY_NS = {"v": 2, "key": {"a": 1.0}, "name": "a_1", "ns": "test.orders", "background": True}
 # Drivers that send 64-bit integers (Java `long`, pymongo Int64) store Int64 directions.
@@ -196,3 +206,21 @@ def test_spec_matches_server_answer_for_each_collection_kind(write_spec):
 """)
     for doc in (WITH_VALIDATOR, CAPPED, TIMESERIES, CLUSTERED, COLLATED_COLL, IMAGES):
         assert collection_from_server(doc, [ID_INDEX]) == colls[doc["name"]], doc["name"]
+
+
+def test_sparse_and_2d_indexes():
+    assert idx(SPARSE) == MongoIndex("xmpp_id_1", (("xmpp_id", 1),), {"sparse": True})
+    assert idx(TWO_D) == MongoIndex("loc_2d", (("loc", "2d"),), {})
+    # bits/min/max equal to the defaults are not options ...
+    assert idx(TWO_D_DEFAULTS) == MongoIndex("loc_2d_category_1", (("loc", "2d"), ("category", 1)), {})
+    # ... other values are.
+    assert idx(TWO_D_CUSTOM).options == {"bits": 32, "max": 500, "min": -500}
+
+
+def test_spec_matches_server_answer_for_sparse_and_2d(write_spec):
+    colls = spec_model(write_spec, """\
+      addresses: {indexes: [{keys: {xmpp_id: 1}, sparse: true}]}
+      places: {indexes: [{keys: {loc: 2d}}, {keys: [{loc: 2d}, {category: 1}]}]}
+""")
+    assert colls["addresses"].indexes == {"xmpp_id_1": idx(SPARSE)}
+    assert colls["places"].indexes == {"loc_2d": idx(TWO_D), "loc_2d_category_1": idx(TWO_D_DEFAULTS)}

@@ -117,3 +117,32 @@ def test_tenants_history_and_lock(server, write_spec):
     assert replan(conn, path) == []
     BACKEND.write_history(conn, {"outcome": "applied", "spec_hash": "sha256:x"})
     assert BACKEND.read_history(conn)[0]["spec_hash"] == "sha256:x"
+
+
+def test_unhide_unique_rebuild_and_collation_removal(server, write_spec):
+    # The server's own answers to what the fake imitates: collMod wants a boolean `hidden`, the
+    # duplicate check is a real aggregation, and locale defaults come from ICU.
+    conn, prefix = server
+    v1 = spec(write_spec, prefix, """\
+  PFX_main:
+    collections:
+      votes: {indexes: [{name: one_vote, keys: {message_id: 1, user_id: 1}, hidden: true}]}
+      names: {options: {collation: {locale: fr, strength: 2}}}
+      names_ca: {options: {collation: {locale: fr_CA}}}
+""", "v1.yaml")
+    v2 = spec(write_spec, prefix, """\
+  PFX_main:
+    collections:
+      votes: {indexes: [{name: one_vote, keys: {message_id: 1, user_id: 1}, unique: true}]}
+      names: {options: {collation: {locale: fr}}}
+      names_ca: {options: {collation: {locale: fr_CA}}}
+""", "v2.yaml")
+    assert apply_spec(conn, v1).error is None and replan(conn, v1) == []
+    votes = conn.client[f"{prefix}_main"]["votes"]
+    votes.insert_many([{"message_id": 7, "user_id": 3}, {"message_id": 7, "user_id": 3}])
+    result = apply_spec(conn, v2)
+    assert result.error and "nothing was dropped" in result.error and "'message_id': 7" in result.error
+    assert "one_vote" in {i["name"] for i in votes.list_indexes()}
+    votes.delete_one({"message_id": 7})
+    assert apply_spec(conn, v2).error is None
+    assert replan(conn, v2) == []

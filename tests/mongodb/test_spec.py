@@ -180,3 +180,76 @@ def test_several_errors_are_reported_together(write_spec):
     text = errors_of(path)
     assert "contains '$'" in text and "two text indexes" in text
     assert len(text.splitlines()) == 2
+
+
+# -- bad input through `schemactl validate`: one file:line:col error per problem, exit 1 ------------
+
+
+def validate(path: str):
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    return CliRunner().invoke(main, ["validate", path])
+
+
+@pytest.mark.parametrize(("snippet", "where", "message"), [
+    ("indexes: [{keys: {$**: 1}, unique: true}]", "indexes[0].unique", "wildcard indexes cannot be unique"),
+    ("indexes: [{keys: {a.$**: 1}, unique: true}]", "indexes[0].unique", "wildcard indexes cannot be unique"),
+    ("indexes: [{keys: [{category: 1}, {loc: 2d}]}]", "indexes[0].keys",
+     "the 2d key 'loc' must be the first key"),
+    ("indexes: [{keys: [{loc: 2d}, {a: 1}, {b: 1}]}]", "indexes[0].keys",
+     "a 2d index has the location field and at most one more field"),
+    ("indexes: [{keys: [{loc: 2d}, {t: text}]}]", "indexes[0].keys", "the field after a 2d key takes 1 or -1"),
+    ("indexes: [{keys: [{loc: 2d}, {other: 2d}]}]", "indexes[0].keys", "the field after a 2d key takes 1 or -1"),
+    ("indexes: [{keys: {$**: 2d}}]", "indexes[0].keys", "wildcard key '$**' takes 1, -1 or text, not '2d'"),
+])
+def test_bad_index_input_is_a_clear_error(write_spec, snippet, where, message):
+    path = write_spec(f"""
+        version: 1
+        dialect: mongodb
+        databases:
+          app:
+            collections:
+              c: {{{snippet}}}
+        """)
+    result = validate(path)
+    assert result.exit_code == 1
+    assert f"{path}:6:" in result.output and f"databases.app.collections.c.{where}: " in result.output, result.output
+    assert message in result.output
+
+
+def test_a_2d_index_that_mongodb_accepts_is_valid(write_spec):
+    path = write_spec("""
+        version: 1
+        dialect: mongodb
+        databases:
+          app:
+            collections:
+              places: {indexes: [{keys: {loc: 2d}}, {keys: [{loc: 2d}, {category: -1}]}]}
+        """)
+    assert validate(path).exit_code == 0
+
+
+def test_names_over_mongodb_byte_limits(write_spec):
+    long_db = "d" * 64
+    path = write_spec(f"""
+        version: 1
+        dialect: mongodb
+        databases:
+          {long_db}: {{}}
+          t: {{names: [ok, "{'é' * 32}"], collections: {{}}}}
+          app:
+            collections:
+              {"c" * 252}: {{}}
+              {"c" * 251}: {{}}
+        """)
+    result = validate(path)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 3, result.output
+    assert lines[0].startswith(f"Error: {path}:4:") and f"database name {long_db!r} is longer than 63 bytes" in lines[0]
+    # 32 two-byte characters: 64 bytes.
+    assert lines[1].startswith(f"{path}:5:") and "databases.t.names[1]: " in lines[1] and "63 bytes" in lines[1]
+    assert lines[2].startswith(f"{path}:8:") and "longer than 255 bytes" in lines[2]
+    assert f"namespace app.{'c' * 252}" in lines[2]

@@ -10,6 +10,7 @@ the pymongo calls; `fake` answers them on mongomock for tests.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from reconciler.backends import ApplyResult, ProgressCallback, RenderOptions
@@ -17,6 +18,7 @@ from reconciler.backends.mongodb import connection, export, history
 from reconciler.backends.mongodb import diff as diff_module
 from reconciler.backends.mongodb import execute as execute_module
 from reconciler.backends.mongodb import inspect as inspect_module
+from reconciler.backends.mongodb import lock as lock_module
 from reconciler.backends.mongodb import order as order_module
 from reconciler.backends.mongodb import render as render_module
 from reconciler.backends.mongodb import spec as spec_module
@@ -80,6 +82,9 @@ class MongoBackend:
     ) -> ApplyResult:
         return execute_module.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record,
                                       parallel=parallel, fail_fast=fail_fast)
+
+    def hold_apply_lock(self, conn: connection.MongoConnection, lock_timeout: float) -> AbstractContextManager[None]:
+        return lock_module.hold_apply_lock(conn, lock_timeout)
 
     def write_history(self, conn: connection.MongoConnection, entry: dict[str, Any]) -> None:
         history.write_history(conn, entry)

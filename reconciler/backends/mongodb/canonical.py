@@ -2,8 +2,13 @@
 
 A collation in the spec names only the fields the user cares about; the
 server stores every field, with defaults that depend on the locale (fr_CA
-sorts `backwards`, da sorts `caseFirst: upper` ...). When the live collation
-agrees with every field the spec gives, the live spelling is the desired one.
+sorts `backwards`, bn turns `normalization` on ...). `normalize.collation`
+removes the defaults it knows (normalize.LOCALE_COLLATION_DEFAULTS). For a
+locale that table does not list, a locale-dependent field the server shows
+and the spec leaves out is taken as that locale's default. Any other field
+the spec leaves out (strength, caseLevel, numericOrdering, maxVariable have
+the same default everywhere) is a real difference: it was set on purpose
+and the spec removed it.
 """
 
 from __future__ import annotations
@@ -12,12 +17,18 @@ import copy
 from typing import Any
 
 from reconciler.backends.mongodb.model import Collection
+from reconciler.backends.mongodb.normalize import COLLATION_LOCALE_FIELDS, LOCALE_COLLATION_DEFAULTS
 
 
 def settle_collation(desired: dict[str, Any] | None, current: dict[str, Any] | None) -> dict[str, Any] | None:
     if desired is None or current is None or desired == current:
         return desired
-    if all(current.get(k) == v for k, v in desired.items()):
+    if desired.get("locale") != current.get("locale") or desired["locale"] in LOCALE_COLLATION_DEFAULTS:
+        return desired
+    if any(current.get(k) != v for k, v in desired.items()):
+        return desired
+    unnamed = set(current) - set(desired)
+    if unnamed <= set(COLLATION_LOCALE_FIELDS):
         return dict(current)
     return desired
 

@@ -48,6 +48,14 @@ def make_client(url: str) -> Any:
     return MongoClient(url, serverSelectionTimeoutMS=timeout, connectTimeoutMS=timeout, appname="schemactl")
 
 
+def server_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """A server error as a person needs it: pymongo's str() appends the whole answer document."""
+    details = getattr(exc, "details", None) or {}
+    if isinstance(exc, OperationFailure) and details.get("errmsg"):
+        return redact_text(f"{details['errmsg']} (code {exc.code})", secrets)
+    return redact_text(str(exc), secrets)
+
+
 def _url_database(url: str) -> str | None:
     try:
         return uri_parser.parse_uri(url, validate=False, warn=True).get("database")
@@ -60,6 +68,8 @@ def connect(url: str) -> MongoConnection:
     secrets = tuple(s for s in (password_of(url),) if s)
 
     def clean(exc: BaseException) -> str:
+        if isinstance(exc, OperationFailure):
+            return server_message(exc, secrets)
         # pymongo appends a topology description; its first sentence is the useful part.
         text = str(exc).split(", Timeout:")[0].split(", Topology Description:")[0]
         return redact_text(text, secrets)

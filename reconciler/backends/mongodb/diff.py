@@ -149,12 +149,28 @@ def _alter_collection(db: str, current: Collection, desired: Collection, templat
                      group=f"collection {desired.name} ({summary})", attributes=attributes)
     if diffs:
         change.extra["attribute_diffs"] = diffs
-    if desired.validator and desired.validation_level != "off" and "validator" in diffs:
-        change.add_hazard(Hazard.MAY_FAIL_ON_DATA,
-                          "existing documents are not checked; later writes to documents that do not match "
-                          "the new validator fail" if desired.validation_action != "warn"
-                          else "documents that do not match the new validator are logged")
+    if _validates_anew(current, desired):
+        _validator_hazards(change, db, desired)
     return change
+
+
+def _validates_anew(current: Collection, desired: Collection) -> bool:
+    """A validator added or changed (or switched on) over documents that are already there."""
+    if not desired.validator or desired.validation_level == "off":
+        return False
+    return (current.validator or None) != desired.validator or current.validation_level == "off"
+
+
+def _validator_hazards(change: Change, db: str, desired: Collection) -> None:
+    # collMod does not check the documents already stored: they have to be checked (a full scan) by whoever
+    # relies on the validator. With level strict and action error, the next update of one that does not
+    # match fails (level moderate leaves such documents alone).
+    change.add_hazard(Hazard.FULL_SCAN_VALIDATION,
+                      f"documents already in {db}.{desired.name} are not checked when the validator is set; "
+                      f"find those that do not match with db.{desired.name}.find({{$nor: [<validator>]}})")
+    if desired.validation_action != "warn" and desired.validation_level == "strict":
+        change.add_hazard(Hazard.MAY_FAIL_ON_DATA,
+                          "updates of existing documents that do not match the new validator fail")
 
 
 def diff_indexes(db: str, current: Collection, desired: Collection, template: str | None) -> list[Change]:
@@ -180,7 +196,7 @@ def diff_indexes(db: str, current: Collection, desired: Collection, template: st
             continue
         changed = _changed_fields(live, index)
         if set(changed) <= set(_IN_PLACE_INDEX) and _in_place_ok(live, index):
-            attributes = [AttributeChange(SPEC_NAMES.get(f, f), live.options.get(f), index.options.get(f))
+            attributes = [AttributeChange(SPEC_NAMES.get(f, f), _in_place_value(live, f), _in_place_value(index, f))
                           for f in changed]
             summary = ", ".join(f"{a.name} {_show(a.old)} -> {_show(a.new)}" for a in attributes)
             changes.append(_change(Action.ALTER, MONGO_INDEX, db, coll, template, before=live, after=index,
@@ -225,6 +241,13 @@ def _changed_fields(old: MongoIndex, new: MongoIndex) -> list[str]:
 def _in_place_ok(old: MongoIndex, new: MongoIndex) -> bool:
     # collMod can set or change a TTL (5.1+ for an index that had none) but cannot remove it.
     return not ("expireAfterSeconds" in old.options and "expireAfterSeconds" not in new.options)
+
+
+def _in_place_value(index: MongoIndex, name: str) -> Any:
+    # The model drops `hidden: false` (the default), but collMod needs the boolean to un-hide an index.
+    if name == "hidden":
+        return bool(index.options.get("hidden"))
+    return index.options.get(name)
 
 
 def _field(index: MongoIndex, name: str) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pymongo.errors import OperationFailure
 
-from reconciler.backends.mongodb.normalize import COLLATION_DEFAULTS, TIMESERIES_BUCKETS
+from reconciler.backends.mongodb.normalize import TIMESERIES_BUCKETS, collation_defaults
 
 _LOCK = threading.RLock()
 _CATALOGS: dict[int, dict[tuple[str, str], dict[str, Any]]] = {}
@@ -33,7 +33,8 @@ def _fail(message: str, code: int, **details: Any) -> OperationFailure:
 
 
 def _full_collation(value: dict[str, Any]) -> dict[str, Any]:
-    return {"locale": value["locale"], **COLLATION_DEFAULTS,
+    # Like the server: every field, the locale's own defaults where it has some (fr_CA: backwards).
+    return {"locale": value["locale"], **collation_defaults(value["locale"]),
             **{k: v for k, v in value.items() if k != "locale"}, "version": "57.1"}
 
 
@@ -56,12 +57,16 @@ class FakeOps:
 
     def list_collections(self, database: str) -> list[dict[str, Any]]:
         with _LOCK:
-            names = self.client[database].list_collection_names()
+            names = self._names(database)
             out = []
             for name in sorted(names):
                 entry = self.catalog.setdefault((database, name), {"options": {}, "indexes": {},
                                                                     "uuid": str(uuid.uuid4())})
                 options = self._server_options(entry["options"])
+                if "viewOn" in options:
+                    # listCollections shape of a view: no uuid, no _id index, read-only.
+                    out.append({"name": name, "type": "view", "options": options, "info": {"readOnly": True}})
+                    continue
                 kind = "timeseries" if "timeseries" in options else "collection"
                 out.append({"name": name, "type": kind, "options": options,
                             "info": {"readOnly": False, "uuid": entry["uuid"]}, "idIndex": dict(_ID_INDEX)})
@@ -94,11 +99,16 @@ class FakeOps:
         if handler is None:
             raise _fail(f"no such command: '{name}' (not emulated by the mongomock adapter)", 59)
         with _LOCK:
-            handler(database, command)
-        return {"ok": 1.0}
+            answer = handler(database, command)
+        return {**(answer or {}), "ok": 1.0}
+
+    def _names(self, database: str) -> set[str]:
+        # mongomock hides system.* collections; a server lists them (system.views, system.profile ...).
+        system = {n for d, n in self.catalog if d == database and n.startswith("system.")}
+        return set(self.client[database].list_collection_names()) | system
 
     def _exists(self, database: str, name: str) -> bool:
-        return name in self.client[database].list_collection_names()
+        return name in self._names(database)
 
     def _cmd_create(self, database: str, command: dict[str, Any]) -> None:
         name = command["create"]
@@ -107,6 +117,9 @@ class FakeOps:
         self.client[database].create_collection(name)
         options = {k: copy.deepcopy(v) for k, v in command.items() if k != "create"}
         self.catalog[(database, name)] = {"options": options, "indexes": {}, "uuid": str(uuid.uuid4())}
+        if "viewOn" in options:
+            # The server keeps view definitions in system.views, created with the first view.
+            self.catalog.setdefault((database, "system.views"), {"options": {}, "indexes": {}, "uuid": ""})
 
     def _cmd_drop(self, database: str, command: dict[str, Any]) -> None:
         name = command["drop"]
@@ -144,6 +157,10 @@ class FakeOps:
             for key, value in spec.items():
                 if key == "name":
                     continue
+                if key == "hidden" and not isinstance(value, bool):
+                    # The server's IDL parser: collMod.index.hidden is a bool, nothing else.
+                    raise _fail(f"BSON field 'collMod.index.hidden' is the wrong type "
+                                f"'{_bson_type(value)}', expected type 'bool'", 14, codeName="TypeMismatch")
                 if key == "hidden" and not value:
                     doc.pop("hidden", None)
                 else:
@@ -207,6 +224,13 @@ class FakeOps:
                             keyValue=values)
             seen.add(marker)
 
+    def _cmd_aggregate(self, database: str, command: dict[str, Any]) -> dict[str, Any]:
+        # Read-only; mongomock runs the pipeline ($match, $group, $limit ...), without collations.
+        name = command["aggregate"]
+        rows = list(self.client[database][name].aggregate(command["pipeline"])) if self._exists(database, name) \
+            else []
+        return {"cursor": {"firstBatch": rows, "id": 0, "ns": f"{database}.{name}"}}
+
     def _cmd_dropIndexes(self, database: str, command: dict[str, Any]) -> None:  # noqa: N802
         entry = self._entry(database, command["dropIndexes"])
         name = command["index"]
@@ -262,6 +286,12 @@ class FakeOps:
         if "collation" in doc:
             doc["collation"] = _full_collation(doc["collation"])
         return doc
+
+
+def _bson_type(value: Any) -> str:
+    names = {type(None): "null", bool: "bool", int: "int", float: "double", str: "string", dict: "object",
+             list: "array"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _get_path(doc: Any, path: str) -> Any:

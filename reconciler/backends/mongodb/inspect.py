@@ -12,8 +12,9 @@ from typing import Any
 
 from pymongo.errors import OperationFailure, PyMongoError
 
-from reconciler.backends.mongodb.connection import MongoConnection
+from reconciler.backends.mongodb.connection import MongoConnection, server_message
 from reconciler.backends.mongodb.expand import managed_names
+from reconciler.backends.mongodb.lock import held_lock
 from reconciler.backends.mongodb.model import (
     LOCK_COLLECTION,
     RESERVED_DATABASES,
@@ -35,12 +36,14 @@ def inspect(conn: MongoConnection, desired: MongoDeployment | None) -> MongoDepl
     if desired is not None:
         conn.configure(desired.history_database, desired.history_collection)
     try:
+        # An apply plans only once it holds the lock (now that the spec has said where the lock lives).
+        held_lock(conn)
         return _inspect(conn, desired)
     except OperationFailure as exc:
         if exc.code in (13, 18):
-            raise TargetError(f"not authorised to read {conn.url}: {redact_text(str(exc))} "
+            raise TargetError(f"not authorised to read {conn.url}: {server_message(exc)} "
                               "(the user needs listDatabases, listCollections and listIndexes)") from None
-        raise TargetError(f"reading {conn.url} failed: {redact_text(str(exc))}") from None
+        raise TargetError(f"reading {conn.url} failed: {server_message(exc)}") from None
     except PyMongoError as exc:
         raise TargetError(f"reading {conn.url} failed: {redact_text(str(exc))}") from None
 

@@ -32,6 +32,23 @@ COLLATION_DEFAULTS: dict[str, Any] = {
     "backwards": False,
 }
 
+#: Collation fields whose default depends on the locale (MongoDB manual, "Collation Locales and Default
+#: Parameters"); caseLevel, strength, numericOrdering and maxVariable have the same default everywhere.
+COLLATION_LOCALE_FIELDS = ("caseFirst", "alternate", "normalization", "backwards")
+_NORMALIZED = {"normalization": True}
+#: Locale defaults that differ from COLLATION_DEFAULTS, transcribed from the MongoDB manual, "Collation Locales
+#: and Default Parameters" (its table of caseFirst / alternate / normalization / backwards per locale). Only the
+#: locales listed here are known; `{}` means "every default is the common one". For a locale not listed, a
+#: locale-dependent field the server shows and the spec omits is taken as the locale's default (see
+#: canonical.settle_collation).
+LOCALE_COLLATION_DEFAULTS: dict[str, dict[str, Any]] = {
+    "af": {}, "sq": {}, "am": {}, "ar": {}, "ar@collation=compat": {}, "hy": {}, "as": _NORMALIZED, "az": {},
+    "az@collation=search": _NORMALIZED, "be": {}, "bn": _NORMALIZED, "bn@collation=traditional": _NORMALIZED,
+    "bs": {}, "bs@collation=search": _NORMALIZED, "bs_Cyrl": {}, "bg": {}, "my": _NORMALIZED, "ca": {},
+    "ca@collation=search": _NORMALIZED, "chr": {},
+    "en": {}, "en_US": {}, "fr": {}, "fr_CA": {"backwards": True},
+}
+
 #: Bucketing a time series collection gets from its granularity (MongoDB manual, "Time Series Granularity").
 TIMESERIES_BUCKETS = {
     "seconds": {"bucketMaxSpanSeconds": 3600, "bucketRoundingSeconds": 60},
@@ -72,14 +89,20 @@ def number(value: Any) -> Any:
     return value
 
 
+def collation_defaults(locale: str) -> dict[str, Any]:
+    """Every field's default for `locale`, as far as LOCALE_COLLATION_DEFAULTS knows it."""
+    return {**COLLATION_DEFAULTS, **LOCALE_COLLATION_DEFAULTS.get(locale, {})}
+
+
 def collation(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A collation without the fields equal to the server defaults; `simple` is no collation."""
+    """A collation without the fields equal to its locale's defaults; `simple` is no collation."""
     if not value:
         return None
     doc = {k: number(v) for k, v in plain(value).items() if k != "version"}
     if doc.get("locale") == "simple":
         return None
-    return {k: v for k, v in doc.items() if k == "locale" or COLLATION_DEFAULTS.get(k, object()) != v}
+    defaults = collation_defaults(str(doc.get("locale")))
+    return {k: v for k, v in doc.items() if k == "locale" or defaults.get(k, object()) != v}
 
 
 def canonical_keys(keys: KeyList, weights: Mapping[str, Any] | None = None) -> KeyList:

@@ -17,6 +17,8 @@ from reconciler.changes import Action, Change, Statement
 _CREATE_ORDER = ("capped", "size", "max", "timeseries", "collation", "clusteredIndex", "expireAfterSeconds",
                  "changeStreamPreAndPostImages")
 _MONGO_NAMES = {v: k for k, v in SPEC_NAMES.items()}
+#: The comment that marks the aggregation `duplicate_check_command` writes; `execute` fails the step on an answer.
+DUPLICATE_CHECK = "schemactl: duplicate keys for unique index "
 
 
 def render(change: Change) -> list[Statement]:
@@ -87,7 +89,10 @@ def _index(change: Change) -> list[dict[str, Any]]:
     if change.action == Action.DROP:
         return [{"dropIndexes": coll, "index": change.before.name}]
     if change.action == Action.REPLACE:
-        return [{"dropIndexes": coll, "index": change.before.name}, create_indexes_command(coll, change.after)]
+        rebuild = [{"dropIndexes": coll, "index": change.before.name}, create_indexes_command(coll, change.after)]
+        # The old index must not be dropped for a unique one that cannot be built: look for duplicates first.
+        check = [duplicate_check_command(coll, change.after)] if change.after.unique else []
+        return check + rebuild
     if change.action == Action.ALTER:
         index: MongoIndex = change.after
         return [{"collMod": coll, "index": {"name": index.name, _MONGO_NAMES.get(a.name, a.name): a.new}}
@@ -103,6 +108,32 @@ def index_document(index: MongoIndex) -> dict[str, Any]:
 
 def create_indexes_command(coll: str, index: MongoIndex) -> dict[str, Any]:
     return {"createIndexes": coll, "indexes": [index_document(index)]}
+
+
+def duplicate_check_command(coll: str, index: MongoIndex) -> dict[str, Any]:
+    """An aggregation that returns one key more than one indexed document shares (none: the build can succeed).
+
+    It sees the documents the unique index would: those matching its partial filter and, for a
+    sparse index, those that have at least one of its fields. Group keys are k0, k1 ... because
+    field paths with dots cannot be keys of the group's _id. Without `collation` it uses the
+    collection's default, as the index does.
+    """
+    fields = [field_ for field_, _ in index.keys]
+    filters: list[dict[str, Any]] = []
+    if "partialFilterExpression" in index.options:
+        filters.append(index.options["partialFilterExpression"])
+    if index.options.get("sparse"):
+        filters.append({"$or": [{field_: {"$exists": True}} for field_ in fields]})
+    pipeline: list[dict[str, Any]] = []
+    if filters:
+        pipeline.append({"$match": filters[0] if len(filters) == 1 else {"$and": filters}})
+    pipeline += [{"$group": {"_id": {f"k{i}": f"${field_}" for i, field_ in enumerate(fields)}, "count": {"$sum": 1}}},
+                 {"$match": {"count": {"$gt": 1}}}, {"$limit": 1}]
+    command: dict[str, Any] = {"aggregate": coll, "pipeline": pipeline, "cursor": {}}
+    if "collation" in index.options:
+        command["collation"] = index.options["collation"]
+    command["comment"] = f"{DUPLICATE_CHECK}{index.name}"
+    return command
 
 
 def script(steps: list[tuple[Change, list[Statement]]]) -> str:

@@ -273,6 +273,8 @@ class _Builder:
                     self.error((*path, "keys"), f"wildcard key {f!r} takes 1, -1 or text, not {d!r}")
             if options.get("unique"):
                 self.error((*path, "unique"), "wildcard indexes cannot be unique")
+        if "2d" in directions:
+            self.check_2d_keys(keys, (*path, "keys"))
         if "wildcardProjection" in options and fields != ["$**"]:
             self.error((*path, "wildcard_projection"), "wildcard_projection needs the single key \"$**\"")
         if "expireAfterSeconds" in options:
@@ -314,6 +316,16 @@ class _Builder:
             seen.add(field_)
             keys.append((field_, number(direction)))
         return tuple(keys) if ok else None
+
+    def check_2d_keys(self, keys: tuple[tuple[str, Any], ...], path: Path_) -> None:
+        # MongoDB manual, "2d Indexes": a compound 2d index has the location field first and one more field.
+        if keys[0][1] != "2d":
+            self.error(path, f"the 2d key {next(f for f, d in keys if d == '2d')!r} must be the first key "
+                             "(MongoDB puts the location field of a 2d index first)")
+        elif len(keys) > 2:
+            self.error(path, "a 2d index has the location field and at most one more field")
+        elif len(keys) == 2 and keys[1][1] not in (1, -1):
+            self.error(path, f"the field after a 2d key takes 1 or -1, not {keys[1][1]!r}")
 
     def check_index_set(self, coll: Collection, where: dict[str, int], path: Path_) -> None:
         text = [name for name, index in coll.indexes.items() if index.is_text]
