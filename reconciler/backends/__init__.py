@@ -5,7 +5,7 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 internals; it only calls these methods.
 
 Optional methods, looked up with `getattr` by the core when present:
-`annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
+`script_style` (a `ScriptStyle`), `annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
 lock_timeout)`, and `build_and_inspect(conn, spec, build) -> (desired, current)`,
 which a backend provides when it can run `build()` (validate the spec and build the
 model) while the live state is read.
@@ -41,6 +41,22 @@ class ApplyResult:
 
 
 ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ScriptStyle:
+    """How a backend's statements read as a script, for the output formats."""
+
+    comment: str = "--"
+    #: Markdown code fence language.
+    fence: str = "sql"
+    #: Whether statements run in a transaction, so that those that do not are worth marking.
+    transactional: bool = True
+
+
+def script_style(dialect: str) -> ScriptStyle:
+    """The backend's `script_style` attribute (optional), SQL's otherwise."""
+    return getattr(get_backend(dialect), "script_style", ScriptStyle())
 
 
 class Backend(Protocol):

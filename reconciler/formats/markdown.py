@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.backends import script_style
 from reconciler.formats.common import group_changes, headline, summary_line
 from reconciler.formats.sql import format_sql
 from reconciler.plan import Plan
@@ -24,7 +25,7 @@ def format_markdown(plan: Plan) -> str:
         if change.prevented:
             hazards = "**prevent_destroy** " + hazards
         out.append(f"| `{symbol}` | {_cell(label)} | {_cell(details)} | {hazards} |")
-    fence = "js" if plan.dialect == "mongodb" else "sql"
+    fence = script_style(plan.dialect).fence
     out += ["", "<details><summary>Statements</summary>", "", f"```{fence}", format_sql(plan).rstrip(), "```",
             "", "</details>", ""]
     return "\n".join(out)

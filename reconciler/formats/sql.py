@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.backends import script_style
 from reconciler.changes import Statement
 from reconciler.formats.common import summary_line
 from reconciler.plan import Plan, PlannedChange
@@ -21,7 +22,8 @@ def statement_group(statement: Statement) -> str:
 
 
 def format_sql(plan: Plan) -> str:
-    comment = "//" if plan.dialect == "mongodb" else "--"
+    style = script_style(plan.dialect)
+    comment = style.comment
     out = [f"{comment} schemactl {plan.tool_version} plan for {plan.target}", f"{comment} {summary_line(plan)}", ""]
     grouped = {name: [(p, [s for s in p.statements if statement_group(s) == name]) for p in plan.changes]
                for name, _ in _GROUPS}
@@ -29,7 +31,7 @@ def format_sql(plan: Plan) -> str:
     for name, title in _GROUPS:
         if name not in used:
             continue
-        if len(used) > 1 and plan.dialect != "mongodb":
+        if len(used) > 1 and style.transactional:
             out += [f"{comment} ==== {title} ====", ""]
         for planned, statements in grouped[name]:
             if statements or (name == "transaction" and not planned.statements):

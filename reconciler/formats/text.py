@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from reconciler.backends import script_style
 from reconciler.changes import Action
 from reconciler.formats.common import describe_value, group_changes, headline, summary_line
 from reconciler.plan import Plan
@@ -39,10 +40,11 @@ def format_text(plan: Plan, *, color: bool = False) -> str:
         for note in change.notes:
             lines.append(f"        ({note})")
     lines += ["", "Statements:"]
+    transactional = script_style(plan.dialect).transactional
     for planned in plan.changes:
         for statement in planned.statements:
             marker = ("  -- committed before the transaction" if statement.commit_first
-                      else "" if statement.transactional or plan.dialect == "mongodb"
+                      else "" if statement.transactional or not transactional
                       else "  -- runs outside the transaction")
             lines.append("  " + statement.sql.replace("\n", "\n  ") + marker)
     lines += ["", style(summary_line(plan), bold=True)]
