@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -83,8 +83,12 @@ def execute_plan(
 ) -> ApplyResult:
     entry = history_entry(plan)
 
-    def record(record_conn: Any, outcome: str, statements: list[str], error: str | None = None) -> None:
-        backend.write_history(record_conn, {**entry, "outcome": outcome, "statements": statements, "error": error})
+    def record(record_conn: Any, outcome: str, statements: list[str], error: str | None = None, *,
+               failed_statement: str | None = None, rolled_back: Sequence[str] = ()) -> None:
+        # `statements` persisted; `rolled_back` ran in a transaction that was undone; `failed_statement`
+        # failed, or was running when the apply was interrupted.
+        backend.write_history(record_conn, {**entry, "outcome": outcome, "statements": statements, "error": error,
+                                            "failed_statement": failed_statement, "rolled_back": list(rolled_back)})
 
     steps = [(p.change, p.statements) for p in plan.changes]
     return backend.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record, **options)

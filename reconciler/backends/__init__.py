@@ -98,15 +98,20 @@ class Backend(Protocol):
         *,
         lock_timeout: float,
         progress: ProgressCallback | None,
-        record: Callable[[Any, str, list[str]], None] | None = None,
+        record: Callable[..., None] | None = None,
     ) -> ApplyResult:
-        """Run the statements under the target's apply lock; transactional where the target allows."""
+        """Run the statements under the target's apply lock; transactional where the target allows.
+
+        `record(conn, outcome, statements, error=None, *, failed_statement=None, rolled_back=())` writes the
+        history entry: `statements` are those that persisted, `rolled_back` those undone with a transaction.
+        """
 
     def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
         """Append one apply record to the target's `schemactl_history` table or collection.
 
         `entry` holds: applied_at (ISO time), spec_hash, plan_hash, tool_version, outcome
-        ("applied" | "failed"), statements (list of str), error (str or None).
+        ("applied" | "failed" | "interrupted"), statements (list of str, those that persisted), error (str or
+        None), failed_statement (str or None), rolled_back (list of str).
         """
 
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:

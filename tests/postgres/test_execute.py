@@ -84,7 +84,7 @@ def test_execute_is_all_or_nothing(conn) -> None:
         Statement('CREATE TABLE "a" (id int);'),
         Statement('CREATE TABLE "b" (id int REFERENCES "missing"(id));'),
         Statement('CREATE TABLE "c" (id int);'),
-    ), lock_timeout=5, progress=None, record=lambda c, outcome, sql: outcomes.append(outcome))
+    ), lock_timeout=5, progress=None, record=lambda c, outcome, sql, *_, **__: outcomes.append(outcome))
     assert result.applied == 0 and result.total == 3
     assert result.failed_statement == 'CREATE TABLE "b" (id int REFERENCES "missing"(id));'
     assert 'relation "missing" does not exist' in (result.error or "")

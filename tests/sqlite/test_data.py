@@ -79,7 +79,7 @@ def test_failing_statement_leaves_the_file_unchanged(tmp_path, conn, sqlite_url)
     recorded: list[tuple[str, list[str], str | None]] = []
     with pytest.raises(ApplyError) as info:
         BACKEND.execute(conn, steps, lock_timeout=1, progress=None,
-                        record=lambda c, outcome, done, error=None: recorded.append((outcome, done, error)))
+                        record=lambda c, outcome, done, error=None, **_: recorded.append((outcome, done, error)))
     assert "table posts" in str(info.value) and "CHECK constraint failed" in str(info.value)
     assert _digest(path) == before
     assert [r[0] for r in recorded] == ["failed"]

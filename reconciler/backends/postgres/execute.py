@@ -10,6 +10,13 @@ Statements run in three phases, each in the order given:
 
 Phases 1 and 2 hold `pg_advisory_xact_lock(LOCK_KEY)`; phase 3 holds the
 session-level lock on the same key, so two applies never interleave.
+
+The history row tells what happened: "applied" is written once the last
+statement ran (inside the phase-2 transaction when phase 3 is empty, so it
+commits with the changes or not at all); a failure or an interrupt is written
+after the rollback, in a short transaction of its own, with the statements
+that persisted, the failing (or interrupted) statement, and the statements
+that ran in the rolled-back transaction.
 """
 
 from __future__ import annotations
@@ -33,7 +40,13 @@ from reconciler.redact import password_of, redact_text, redact_url
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"schemactl").digest()[:8], "big", signed=True)
 CONNECT_TIMEOUT = 10
 
-Record = Callable[[Any, str, list[str]], None]
+# record(conn, outcome, statements_persisted, error=None, *, failed_statement=None, rolled_back=()):
+# writes one history row (reconciler.apply.execute_plan supplies it).
+Record = Callable[..., None]
+
+OUTCOME_APPLIED = "applied"
+OUTCOME_FAILED = "failed"
+OUTCOME_INTERRUPTED = "interrupted"
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
@@ -75,20 +88,62 @@ def error_message(exc: psycopg.Error, secrets: tuple[str, ...] = ()) -> str:
 
 @dataclass
 class Run:
-    """Bookkeeping for one execute() call."""
+    """Bookkeeping for one execute() call: what ran, what persisted, what was rolled back."""
 
     conn: psycopg.Connection[Any]
     total: int
     progress: ProgressCallback | None
     lock_timeout: float
     done: int = 0
-    committed: int = 0
+    #: Committed: these changed the database whatever happens next.
+    persisted: list[str] = field(default_factory=list)
+    #: Run in the open transaction, not committed yet.
+    pending: list[str] = field(default_factory=list)
+    #: Run in a transaction that was then rolled back: none of them persisted.
+    rolled_back: list[str] = field(default_factory=list)
+    #: The statement the server is executing (None between statements).
+    running: Statement | None = None
+    #: Set when a transaction of this run was rolled back.
+    rolled_back_transaction: bool = False
     details: list[str] = field(default_factory=list)
 
     def before(self, statement: Statement) -> None:
         self.done += 1
         if self.progress is not None:
             self.progress(self.done, self.total, statement.sql)
+
+    def ran(self, statement: Statement, *, in_transaction: bool) -> None:
+        self.running = None
+        (self.pending if in_transaction else self.persisted).append(statement.sql)
+
+    def committed(self) -> None:
+        self.persisted.extend(self.pending)
+        self.pending = []
+
+    def rolled_back_now(self) -> None:
+        self.rolled_back.extend(self.pending)
+        self.pending = []
+        self.rolled_back_transaction = True
+
+
+@dataclass
+class Phases:
+    """The statements of a plan split by how they run (see the module docstring)."""
+
+    first: list[Statement]
+    main: list[Statement]
+    later: list[Statement]
+
+    @classmethod
+    def of(cls, steps: list[tuple[Change, list[Statement]]]) -> Phases:
+        statements = [s for _, stmts in steps for s in stmts]
+        return cls(first=[s for s in statements if s.commit_first],
+                   main=[s for s in statements if s.transactional and not s.commit_first],
+                   later=[s for s in statements if not s.transactional and not s.commit_first])
+
+    @property
+    def total(self) -> int:
+        return len(self.first) + len(self.main) + len(self.later)
 
 
 def _seconds_to_setting(seconds: float) -> str:
@@ -141,45 +196,71 @@ def _run_statement(cur: psycopg.Cursor[Any], statement: Statement, run: Run, *, 
     for name, value in settings:
         # Bound to a parameter: the timeout text comes from options and must not be spliced in.
         cur.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (name, value, local))
+    run.running = statement
     try:
         cur.execute(statement.sql)
+    except psycopg.Error as exc:
+        raise StatementFailed(statement, exc, in_transaction=local) from exc
     finally:
         # Outside a transaction the setting sticks to the session; inside, a failure aborts the transaction anyway.
         if not local:
             for name, _ in settings:
                 cur.execute(f"RESET {name}")
+    run.ran(statement, in_transaction=local)
     if local:
         for name, _ in settings:
             cur.execute(f"SET LOCAL {name} TO DEFAULT")
 
 
 class StatementFailed(Exception):
-    def __init__(self, statement: Statement, error: psycopg.Error) -> None:
+    def __init__(self, statement: Statement, error: psycopg.Error, *, in_transaction: bool) -> None:
         super().__init__(statement.sql)
-        self.statement, self.error = statement, error
+        self.statement, self.error, self.in_transaction = statement, error, in_transaction
+
+
+# Not statements of the plan, but steps that fail like one and are reported the same way.
+_COMMIT = Statement("COMMIT")
+_RECORD = Statement('INSERT INTO "schemactl"."schemactl_history" (the record of this apply)')
 
 
 def _transaction(run: Run, statements: list[Statement], record: Callable[[], None] | None = None) -> None:
-    """Run statements in one transaction under the advisory lock; StatementFailed rolls everything back."""
-    with run.conn.transaction(), run.conn.cursor() as cur:
-        _acquire_xact_lock(cur, run)
-        for statement in statements:
-            try:
+    """Run statements in one transaction under the advisory lock; StatementFailed rolls everything back.
+
+    `record` writes the history row as the last step, so that the row commits with the statements or not at all.
+    """
+    run.pending = []
+    committing = False
+    try:
+        with run.conn.transaction(), run.conn.cursor() as cur:
+            _acquire_xact_lock(cur, run)
+            for statement in statements:
                 _run_statement(cur, statement, run, local=True)
-            except psycopg.Error as exc:
-                raise StatementFailed(statement, exc) from exc
-        if record is not None:
-            record()
+            if record is not None:
+                _record_in_transaction(record)
+            committing = True
+    except BaseException as exc:
+        run.rolled_back_now()
+        if committing and isinstance(exc, psycopg.Error):
+            # COMMIT itself failed (a deferred constraint): the transaction was rolled back.
+            raise StatementFailed(_COMMIT, exc, in_transaction=True) from exc
+        raise
+    run.committed()
 
 
-def _after_commit(run: Run, statements: list[Statement]) -> None:
+def _record_in_transaction(record: Callable[[], None]) -> None:
+    try:
+        record()
+    except psycopg.Error as exc:
+        raise StatementFailed(_RECORD, exc, in_transaction=True) from exc
+
+
+def _after_commit(run: Run, statements: list[Statement], record: Callable[[], None] | None) -> None:
+    """Run statements one by one outside a transaction, then record the apply once all of them ran."""
     with run.conn.cursor() as cur, _session_lock(cur, run):
         for statement in statements:
-            try:
-                _run_statement(cur, statement, run, local=False)
-            except psycopg.Error as exc:
-                raise StatementFailed(statement, exc) from exc
-            run.committed += 1
+            _run_statement(cur, statement, run, local=False)
+        if record is not None:
+            _transaction(run, [], record)
 
 
 def _ensure_autocommit(conn: psycopg.Connection[Any]) -> None:
@@ -192,39 +273,69 @@ def _ensure_autocommit(conn: psycopg.Connection[Any]) -> None:
 def execute(conn: psycopg.Connection[Any], steps: list[tuple[Change, list[Statement]]], *,
             lock_timeout: float, progress: ProgressCallback | None,
             record: Record | None = None) -> ApplyResult:
-    statements = [s for _, stmts in steps for s in stmts]
-    first = [s for s in statements if s.commit_first]
-    main = [s for s in statements if s.transactional and not s.commit_first]
-    later = [s for s in statements if not s.transactional and not s.commit_first]
-    all_sql = [s.sql for s in first + main + later]
+    """Run the phases; record the outcome only once it is known (see `_run_phases` and `_record_outcome`)."""
+    phases = Phases.of(steps)
     _ensure_autocommit(conn)
-    run = Run(conn, len(all_sql), progress, lock_timeout)
+    run = Run(conn, phases.total, progress, lock_timeout)
     try:
-        for statement in first:
-            _transaction(run, [statement])
-            run.committed += 1
-        recorder = (lambda: record(conn, "applied", all_sql)) if record is not None else None
-        if main or recorder is not None:
-            _transaction(run, main, recorder)
-        run.committed += len(main)
-        if later:
-            _after_commit(run, later)
+        _run_phases(run, phases, record)
     except StatementFailed as failure:
-        return _failed(run, failure, record, all_sql, bool(main) and run.committed < len(first) + len(main))
-    return ApplyResult(applied=run.committed, total=run.total, details=run.details)
+        return _failed(run, failure, record)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM (turned into KeyboardInterrupt by the CLI): the open transaction is rolled back.
+        _interrupted(run, record)
+        raise
+    return ApplyResult(applied=len(run.persisted), total=run.total, details=run.details)
 
 
-def _failed(run: Run, failure: StatementFailed, record: Record | None, all_sql: list[str],
-            rolled_back: bool) -> ApplyResult:
-    if rolled_back:
+def _run_phases(run: Run, phases: Phases, record: Record | None) -> None:
+    """The "applied" row is written after the last statement: inside the main transaction when nothing runs
+    after it (so the row commits with the changes or not at all), otherwise after the statements that run
+    outside the transaction. A failure or interrupt before that point is recorded instead."""
+    applied = (lambda: record(run.conn, OUTCOME_APPLIED, run.persisted + run.pending)) if record else None
+    for statement in phases.first:
+        _transaction(run, [statement])
+    if phases.later:
+        if phases.main:
+            _transaction(run, phases.main)
+        _after_commit(run, phases.later, applied)
+    elif phases.main or applied is not None:
+        _transaction(run, phases.main, applied)
+
+
+def _failed(run: Run, failure: StatementFailed, record: Record | None) -> ApplyResult:
+    if failure.statement is _RECORD and not run.rolled_back:
+        run.details.append("every statement was applied, but the apply could not be recorded")
+    elif failure.in_transaction:
         run.details.append("the transaction was rolled back: none of its statements were applied")
-    if run.committed:
-        run.details.append(f"{run.committed} statement(s) were committed before the failure")
-    if record is not None:
-        try:
-            with run.conn.transaction():
-                record(run.conn, "failed", all_sql)
-        except psycopg.Error as exc:
-            run.details.append(f"could not record the failed apply: {error_message(exc)}")
-    return ApplyResult(applied=run.committed, total=run.total, failed_statement=failure.statement.sql,
-                       error=error_message(failure.error), details=run.details)
+    if run.persisted:
+        run.details.append(f"{len(run.persisted)} statement(s) were committed before the failure")
+    message = error_message(failure.error)
+    _record_outcome(run, record, OUTCOME_FAILED, "; ".join([message, *run.details]), failure.statement.sql)
+    return ApplyResult(applied=len(run.persisted), total=run.total, failed_statement=failure.statement.sql,
+                       error=message, details=run.details)
+
+
+def _interrupted(run: Run, record: Record | None) -> None:
+    notes = ["interrupted (Ctrl-C or SIGTERM)"]
+    if run.rolled_back_transaction:
+        notes.append("the transaction was rolled back: none of its statements were applied")
+    if run.persisted:
+        notes.append(f"{len(run.persisted)} statement(s) were committed before the interruption")
+    stopped = run.running.sql if run.running is not None else None
+    _record_outcome(run, record, OUTCOME_INTERRUPTED, "; ".join(notes), stopped)
+
+
+def _record_outcome(run: Run, record: Record | None, outcome: str, error: str, statement: str | None) -> None:
+    """Record a failed or interrupted apply in a short transaction of its own, after the rollback.
+
+    Never allowed to hide the failure itself: a history write that fails is reported as a detail.
+    """
+    if record is None:
+        return
+    try:
+        with run.conn.transaction():
+            record(run.conn, outcome, list(run.persisted), error,
+                   failed_statement=statement, rolled_back=list(run.rolled_back))
+    except psycopg.Error as exc:
+        run.details.append(f"could not record the {outcome} apply: {error_message(exc)}")

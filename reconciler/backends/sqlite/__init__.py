@@ -66,7 +66,7 @@ class SqliteBackend:
         *,
         lock_timeout: float,
         progress: ProgressCallback | None,
-        record: Callable[[Any, str, list[str]], None] | None = None,
+        record: Callable[..., None] | None = None,
     ) -> ApplyResult:
         return _execute.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from reconciler.backends import ApplyResult, ProgressCallback
 from reconciler.changes import Change, Statement
 from reconciler.errors import ApplyError, PlanError, TargetError
 
+from .history import HISTORY_TABLE
 from .types import quote_ident
 
 OUTCOME_APPLIED = "applied"
 OUTCOME_FAILED = "failed"
+OUTCOME_INTERRUPTED = "interrupted"
 
 
 def database_path(url: str) -> str:
@@ -50,6 +53,26 @@ def close(conn: sqlite3.Connection) -> None:
     conn.close()
 
 
+@dataclass
+class _Run:
+    """What one execute() call ran; nothing of it persists until COMMIT."""
+
+    total: int
+    progress: ProgressCallback | None
+    step: int = 0
+    #: Statements that ran in the open transaction.
+    done: list[str] = field(default_factory=list)
+    #: The statement executing now (None between statements).
+    running: str | None = None
+    #: COMMIT was issued.
+    committing: bool = False
+
+    def before(self, statement: Statement) -> None:
+        self.step += 1
+        if self.progress is not None:
+            self.progress(self.step, self.total, statement.sql)
+
+
 def execute(
     conn: sqlite3.Connection,
     steps: list[tuple[Change, list[Statement]]],
@@ -62,52 +85,79 @@ def execute(
 
     Foreign key enforcement is switched off for the duration (it cannot change inside a
     transaction, and the rebuild procedure drops and renames referenced tables), then the
-    whole database is checked once before COMMIT. A failure rolls everything back, is
-    recorded in the history in a transaction of its own, and raises ApplyError.
+    whole database is checked once before COMMIT. The "applied" history row is the last
+    write of the transaction, so it commits with the changes or not at all. A failure or an
+    interrupt (Ctrl-C, SIGTERM) rolls everything back, is recorded in a transaction of its
+    own, and is raised again (ApplyError, KeyboardInterrupt).
     """
-    total = sum(len(statements) for _change, statements in steps)
-    done: list[str] = []
-    step = 0
+    run = _Run(total=sum(len(statements) for _change, statements in steps), progress=progress)
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
         _begin(conn, lock_timeout)
         try:
-            for change, statements in steps:
-                # Dropping the old table during a rebuild drops its triggers too.
-                triggers = _triggers_of(conn, change.after.name) if change.extra.get("rebuild") else []
-                for statement in statements:
-                    step += 1
-                    if progress is not None:
-                        progress(step, total, statement.sql)
-                    _run(conn, change, statement)
-                    done.append(statement.sql)
-                for trigger in triggers:
-                    _run(conn, change, Statement(trigger))
-                    done.append(trigger)
+            _run_steps(conn, steps, run)
             _check_foreign_keys(conn)
             if record is not None:
-                record(conn, OUTCOME_APPLIED, done)
-            conn.execute("COMMIT")
+                _record_applied(conn, record, run)
+            run.committing = True
+            _commit(conn)
         except BaseException as exc:
+            if run.committing and not conn.in_transaction and isinstance(exc, KeyboardInterrupt):
+                raise  # interrupted just after COMMIT: applied, and recorded as such in the same transaction
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if record is not None and isinstance(exc, ApplyError):
-                _record_failure(conn, record, done, exc)
+            if record is not None:
+                _record_stop(conn, record, run, exc)
             raise
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA legacy_alter_table = OFF")
-    return ApplyResult(applied=total, total=total)
+    return ApplyResult(applied=run.total, total=run.total)
 
 
-def _record_failure(conn: sqlite3.Connection, record: Callable[..., None], done: list[str],
-                    error: ApplyError) -> None:
-    """History of a failed apply; never allowed to hide the failure itself."""
+def _run_steps(conn: sqlite3.Connection, steps: list[tuple[Change, list[Statement]]], run: _Run) -> None:
+    for change, statements in steps:
+        # Dropping the old table during a rebuild drops its triggers too.
+        triggers = _triggers_of(conn, change.after.name) if change.extra.get("rebuild") else []
+        for statement in statements:
+            run.before(statement)
+            _run(conn, change, statement, run)
+        for trigger in triggers:
+            _run(conn, change, Statement(trigger), run)
+
+
+def _record_applied(conn: sqlite3.Connection, record: Callable[..., None], run: _Run) -> None:
+    try:
+        record(conn, OUTCOME_APPLIED, list(run.done))
+    except sqlite3.Error as exc:
+        raise ApplyError(f"cannot record the apply in {HISTORY_TABLE}: {exc}; nothing was applied") from None
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        # SQLite keeps the transaction open when COMMIT fails (busy): the caller rolls it back.
+        raise ApplyError(f"cannot commit the apply transaction: {exc}; nothing was applied") from None
+
+
+def _record_stop(conn: sqlite3.Connection, record: Callable[..., None], run: _Run, exc: BaseException) -> None:
+    """History of a failed or interrupted apply, after the rollback: nothing persisted, `run.done` was undone.
+
+    Never allowed to hide the failure itself.
+    """
+    rolled_back = "the transaction was rolled back: none of its statements were applied"
+    if isinstance(exc, KeyboardInterrupt):
+        outcome, error, statement = OUTCOME_INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)", run.running
+    elif isinstance(exc, Exception):
+        outcome, error, statement = OUTCOME_FAILED, str(exc), getattr(exc, "statement", None)
+    else:
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
-        record(conn, OUTCOME_FAILED, done, error=str(error))
+        record(conn, outcome, [], f"{error}; {rolled_back}", failed_statement=statement, rolled_back=list(run.done))
         conn.execute("COMMIT")
-    except (sqlite3.Error, TypeError):
+    except sqlite3.Error:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
 
@@ -136,7 +186,8 @@ def _one_line(sql: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _run(conn: sqlite3.Connection, change: Change, statement: Statement) -> None:
+def _run(conn: sqlite3.Connection, change: Change, statement: Statement, run: _Run) -> None:
+    run.running = statement.sql
     try:
         conn.execute(statement.sql)
     except sqlite3.Error as exc:
@@ -144,6 +195,8 @@ def _run(conn: sqlite3.Connection, change: Change, statement: Statement) -> None
         error.statement = statement.sql  # type: ignore[attr-defined]
         error.sqlite_message = str(exc)  # type: ignore[attr-defined]
         raise error from None
+    run.running = None
+    run.done.append(statement.sql)
 
 
 def _check_foreign_keys(conn: sqlite3.Connection) -> None:

@@ -161,30 +161,66 @@ def annotate(change: Change) -> Change:
 
 
 def _hazards(change: Change) -> list[tuple[Hazard, str]]:
-    found: list[tuple[Hazard, str]] = []
-    adds = change.action in (Action.CREATE, Action.REPLACE)
-    if change.kind == TABLE and change.action == Action.DROP:
-        found.append((Hazard.DATA_LOSS, f"table {change.before.name} is dropped with its rows"))
-    elif change.kind == COLUMN and change.action == Action.DROP:
-        found.append((Hazard.DATA_LOSS, f"column {change.before.name} is dropped with its data"))
-    elif change.kind == COLUMN and change.action == Action.CREATE and not can_add_column(change.after):
+    """The hazards of one change to an EXISTING table (the core clears them for objects of a new table).
+
+    Constraints SQLite cannot ALTER in are added by the table rebuild, which copies every row into
+    the new table and so checks each against them: a full scan that fails on violating rows.
+    """
+    if change.action == Action.DROP:
+        return _drop_hazards(change)
+    if change.kind == COLUMN:
+        return _column_hazards(change)
+    if change.action in (Action.CREATE, Action.REPLACE):
+        return _added_hazards(change)
+    return []
+
+
+def _drop_hazards(change: Change) -> list[tuple[Hazard, str]]:
+    name = change.before.name
+    if change.kind == TABLE:
+        return [(Hazard.DATA_LOSS, f"table {name} is dropped with its rows")]
+    if change.kind == COLUMN:
+        return [(Hazard.DATA_LOSS, f"column {name} is dropped with its data")]
+    if change.kind == INDEX:
+        return [(Hazard.INDEX_DROPPED, f"index {name} is dropped")]
+    return []
+
+
+def _column_hazards(change: Change) -> list[tuple[Hazard, str]]:
+    if change.action == Action.CREATE and not can_add_column(change.after):
         if not change.after.nullable and change.after.default is None:
-            found.append((Hazard.MAY_FAIL_ON_DATA,
-                          f"new column {change.after.name} is NOT NULL without a default: fails if rows exist"))
-    elif change.kind == COLUMN and change.action == Action.ALTER:
-        if change.before.nullable and not change.after.nullable:
-            found.append((Hazard.MAY_FAIL_ON_DATA,
-                          f"column {change.after.name} becomes NOT NULL: fails if it holds NULLs"))
-    elif change.kind in (UNIQUE, PRIMARY_KEY) and adds:
-        found.append((Hazard.MAY_FAIL_ON_DATA, f"{change.address} fails if existing rows hold duplicates"))
-    elif change.kind == CHECK and adds:
-        found.append((Hazard.MAY_FAIL_ON_DATA, f"{change.address} fails if existing rows violate it"))
-    elif change.kind == FOREIGN_KEY and adds:
-        found.append((Hazard.MAY_FAIL_ON_DATA, f"{change.address} fails if existing rows have no parent"))
-    elif change.kind == INDEX and adds and change.after.unique:
-        found.append((Hazard.MAY_FAIL_ON_DATA, f"{change.address} fails if existing rows hold duplicates"))
-    if change.kind == INDEX and change.action == Action.DROP:
-        found.append((Hazard.INDEX_DROPPED, f"index {change.before.name} is dropped"))
+            return [(Hazard.FULL_SCAN_VALIDATION, f"the rebuild checks new NOT NULL column {change.after.name} "
+                                                  "on every row"),
+                    (Hazard.MAY_FAIL_ON_DATA,
+                     f"new column {change.after.name} is NOT NULL without a default: fails if rows exist")]
+    elif change.action == Action.ALTER and change.before.nullable and not change.after.nullable:
+        return [(Hazard.FULL_SCAN_VALIDATION, f"the rebuild checks every row of {change.after.name} for NULLs"),
+                (Hazard.MAY_FAIL_ON_DATA, f"column {change.after.name} becomes NOT NULL: fails if it holds NULLs")]
+    return []
+
+
+def _added_hazards(change: Change) -> list[tuple[Hazard, str]]:
+    """A constraint or index added (or replaced) on a table that has rows."""
+    address = change.address
+    if change.kind == INDEX:
+        # SQLite holds the database's write lock while it builds the index.
+        found = [(Hazard.BLOCKS_WRITES, f"building {address} blocks writes to the database")]
+        if change.after.unique:
+            found.append((Hazard.MAY_FAIL_ON_DATA, f"{address} fails if existing rows hold duplicates"))
+        return found
+    violation = {
+        UNIQUE: "fails if existing rows hold duplicates",
+        PRIMARY_KEY: "fails if existing rows hold duplicates",
+        CHECK: "fails if existing rows violate it",
+        FOREIGN_KEY: "fails if existing rows have no parent",
+    }.get(change.kind)
+    if violation is None:
+        return []
+    found = [(Hazard.FULL_SCAN_VALIDATION, f"the rebuild checks every existing row against {address}"),
+             (Hazard.MAY_FAIL_ON_DATA, f"{address} {violation}")]
+    if change.kind in (UNIQUE, PRIMARY_KEY):
+        # As on PostgreSQL: the key's index is built over every existing row.
+        found.insert(0, (Hazard.BLOCKS_WRITES, f"building the index of {address} blocks writes to the database"))
     return found
 
 

@@ -16,28 +16,48 @@ _CREATE = f"""CREATE TABLE IF NOT EXISTS "{HISTORY_TABLE}" (
     tool_version TEXT NOT NULL,
     outcome TEXT NOT NULL,
     statements TEXT NOT NULL,
-    error TEXT
+    error TEXT,
+    failed_statement TEXT,
+    rolled_back TEXT NOT NULL DEFAULT '[]'
 )"""
 
-_COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error")
+# Columns added after the first release: a history table created by an older version gets them on its next write.
+_ADDED_COLUMNS = {"failed_statement": "TEXT", "rolled_back": "TEXT NOT NULL DEFAULT '[]'"}
+_COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
+            "failed_statement", "rolled_back")
+# Stored as JSON text.
+_LISTS = ("statements", "rolled_back")
 
 
 def write_history(conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
+    """Append one row. `statements` are the ones that persisted; `rolled_back` the ones that ran and were undone."""
     conn.execute(_CREATE)
+    present = _present_columns(conn)
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(f'ALTER TABLE "{HISTORY_TABLE}" ADD COLUMN {name} {definition}')
+    values = {**{name: entry.get(name) for name in _COLUMNS},
+              **{name: json.dumps(list(entry.get(name) or [])) for name in _LISTS}}
     conn.execute(
-        f'INSERT INTO "{HISTORY_TABLE}" ({", ".join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        (entry["applied_at"], entry["spec_hash"], entry["plan_hash"], entry["tool_version"], entry["outcome"],
-         json.dumps(entry.get("statements", [])), entry.get("error")),
+        f'INSERT INTO "{HISTORY_TABLE}" ({", ".join(_COLUMNS)}) VALUES ({", ".join("?" for _ in _COLUMNS)})',
+        [values[name] for name in _COLUMNS],
     )
+
+
+def _present_columns(conn: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in conn.execute(f'PRAGMA table_info("{HISTORY_TABLE}")')}
 
 
 def read_history(conn: sqlite3.Connection, limit: int = 1) -> list[dict[str, Any]]:
     exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (HISTORY_TABLE,)).fetchone()
     if not exists:
         return []
+    # A table written by an older version may lack the newer columns: read those that exist.
+    names = [name for name in _COLUMNS if name in _present_columns(conn)]
     rows = conn.execute(
-        f'SELECT {", ".join(_COLUMNS)} FROM "{HISTORY_TABLE}" ORDER BY id DESC LIMIT ?', (limit,)).fetchall()
-    result = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+        f'SELECT {", ".join(names)} FROM "{HISTORY_TABLE}" ORDER BY id DESC LIMIT ?', (limit,)).fetchall()
+    result = [{"failed_statement": None, "rolled_back": "[]", **dict(zip(names, row, strict=True))} for row in rows]
     for row in result:
-        row["statements"] = json.loads(row["statements"])
+        for name in _LISTS:
+            row[name] = json.loads(row[name])
     return result
