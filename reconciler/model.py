@@ -94,12 +94,17 @@ class ForeignKey:
     on_update: str = "no action"
     deferrable: bool = False
     initially_deferred: bool = False
+    # False while PostgreSQL has not validated the existing rows (NOT VALID, or a failed VALIDATE in
+    # an --online apply); the spec always wants True, so the plan re-adds it.
+    valid: bool = True
 
 
 @dataclass
 class CheckConstraint:
     name: str
     expression: str
+    # As for ForeignKey.valid.
+    valid: bool = True
 
 
 @dataclass

@@ -342,3 +342,24 @@ def test_progress_lines_go_to_stderr_and_quiet_removes_them(dialect, tmp_path, r
     assert result.exit_code == 0, result.output
     assert not any(PROGRESS.match(line) for line in result.output.splitlines())
     assert "Apply complete!" in result.stdout
+
+
+def test_a_failed_online_validate_is_seen_and_completed_by_the_next_plan(pg_spec, pg_url, pg_conn):
+    # Existing rows violate both new constraints: NOT VALID succeeds, VALIDATE fails after the commit.
+    pg_conn.execute("INSERT INTO notes VALUES (11, 99, '')")
+    pg_spec.write_text(PG_CONSTRAINED)
+    hazards = ("--allow-hazards", "full_scan_validation,may_fail_on_data")
+    code, out = invoke("apply", str(pg_spec), "--url", pg_url, "--online", "--auto-approve", "--quiet", *hazards)
+    assert code == 1 and "VALIDATE CONSTRAINT" in out, out
+    assert dict(pg_conn.execute("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'notes'::regclass"
+                                " AND contype IN ('f', 'c')").fetchall()) == {
+        "notes_account_id_fkey": False, "body_not_empty": False}
+    plan = replan(pg_spec, pg_url, "--no-color")
+    assert "check public.notes.body_not_empty" in plan and "valid: false -> true" in plan, plan
+    assert "foreign_key public.notes.notes_account_id_fkey" in plan
+    code, status = invoke("status", str(pg_spec), "--url", pg_url)
+    assert "Drift: none" not in status
+    pg_conn.execute("DELETE FROM notes WHERE id = 11")
+    code, out = invoke("apply", str(pg_spec), "--url", pg_url, "--online", "--auto-approve", "--quiet", *hazards)
+    assert code == 0, out
+    assert replan(pg_spec, pg_url) == NO_CHANGES

@@ -138,7 +138,7 @@ SELECT con.conrelid, con.conname, con.contype,
        {_ATTNAMES.format(keys="con.conkey", rel="con.conrelid")},
        fn.nspname, fc.relname,
        {_ATTNAMES.format(keys="con.confkey", rel="con.confrelid")},
-       con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred
+       con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred, con.convalidated
 FROM managed m
 JOIN pg_catalog.pg_constraint con ON con.conrelid = m.oid
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
@@ -465,7 +465,7 @@ def check_body(definition: str) -> str:
 
 def _add_constraint(table: Table, row: tuple[Any, ...]) -> None:
     (_, name, contype, definition, columns, ref_schema, ref_table, ref_columns,
-     on_update, on_delete, deferrable, deferred) = row
+     on_update, on_delete, deferrable, deferred, validated) = row
     if contype == "p":
         table.primary_key = PrimaryKey(name=name, columns=list(columns))
     elif contype == "u":
@@ -475,9 +475,9 @@ def _add_constraint(table: Table, row: tuple[Any, ...]) -> None:
         table.foreign_keys[name] = ForeignKey(
             name=name, columns=list(columns), ref_table=ref_table, ref_columns=list(ref_columns),
             ref_schema=ref_schema, on_delete=FK_ACTIONS[on_delete], on_update=FK_ACTIONS[on_update],
-            deferrable=deferrable, initially_deferred=deferred)
+            deferrable=deferrable, initially_deferred=deferred, valid=validated)
     elif contype == "c":
-        table.checks[name] = CheckConstraint(name=name, expression=check_body(definition))
+        table.checks[name] = CheckConstraint(name=name, expression=check_body(definition), valid=validated)
 
 
 def _index(row: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> Index:
