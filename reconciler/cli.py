@@ -256,9 +256,9 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
             _confirm()
         progress = None if quiet else ProgressPrinter(lambda s: _echo(s, err=True))
         _interrupt_on_sigterm()
-        tenants: dict[str, Any] = {}
-        if plan_.dialect == "mongodb":
-            tenants = {"parallel": parallel or 4, "fail_fast": fail_fast}
+        # Options only some backends take (MongoDB's tenant databases), passed to those that declare them.
+        accepted = getattr(target.backend, "apply_options", ())
+        tenants = {k: v for k, v in {"parallel": parallel or 4, "fail_fast": fail_fast}.items() if k in accepted}
         result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
                               **tenants)
         for line in result.details:

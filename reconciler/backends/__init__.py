@@ -5,7 +5,8 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 internals; it only calls these methods.
 
 Optional methods, looked up with `getattr` by the core when present:
-`script_style` (a `ScriptStyle`), `annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
+`script_style` (a `ScriptStyle`), `apply_options` (names of extra `execute` keyword
+arguments the backend takes: `parallel`, `fail_fast`), `annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
 lock_timeout)`, and `build_and_inspect(conn, spec, build) -> (desired, current)`,
 which a backend provides when it can run `build()` (validate the spec and build the
 model) while the live state is read.

@@ -33,6 +33,8 @@ class MongoBackend:
     url_schemes = ("mongodb", "mongodb+srv")
     # The artifact is a mongosh script; nothing runs in a transaction.
     script_style = ScriptStyle(comment="//", fence="js", transactional=False)
+    # `apply --parallel/--fail-fast`: tenant databases are applied concurrently.
+    apply_options = ("parallel", "fail_fast")
 
     def build_model(self, spec: Any) -> MongoDeployment:
         return spec_module.build(spec)
