@@ -358,3 +358,23 @@ def test_a_second_connection_opened_early_is_used_or_closed(pg_conn, monkeypatch
     pg_inspect.read_catalog(pg_conn, ["public", "audit"], ["citext"], assembler.add, expected_tables=5000)
     assert assembler.result() == expected
     assert len(used) == 1 and used[0] is not None and helpers_open() == 0
+
+
+def test_foreign_key_columns_are_named_inside_and_outside_the_managed_schemas(pg_conn) -> None:
+    # Inside: named from the columns already read; outside (a table not read): named by the query.
+    pg_conn.execute("""
+        CREATE SCHEMA elsewhere;
+        CREATE TABLE elsewhere.parent (a integer, "B x" integer, dropped integer, PRIMARY KEY (a, "B x"));
+        ALTER TABLE elsewhere.parent DROP COLUMN dropped;
+        CREATE TABLE public.local (k integer, j integer, UNIQUE (j, k));
+        CREATE TABLE public.child (gone integer, x integer, y integer, p integer, q integer,
+            FOREIGN KEY (y, x) REFERENCES elsewhere.parent (a, "B x"),
+            FOREIGN KEY (q, p) REFERENCES public.local (j, k));
+        ALTER TABLE public.child DROP COLUMN gone;
+    """)
+    child = inspect(pg_conn).tables["public.child"]
+    outside, inside = child.foreign_keys["child_y_x_fkey"], child.foreign_keys["child_q_p_fkey"]
+    assert (outside.columns, outside.ref_schema, outside.ref_table, outside.ref_columns) == (
+        ["y", "x"], "elsewhere", "parent", ["a", "B x"])
+    assert (inside.columns, inside.ref_table, inside.ref_columns) == (["q", "p"], "local", ["j", "k"])
+    assert inspect(pg_conn).tables["public.local"].uniques["local_j_k_key"].columns == ["j", "k"]

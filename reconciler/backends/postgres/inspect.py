@@ -9,6 +9,7 @@ as the spec builder and `canonicalize` spell them.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -109,7 +110,7 @@ COLUMNS_SQL = _TABLES_CTE + """
 SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true), a.attidentity, a.attgenerated,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
-       d.description, owned.seqname
+       d.description, owned.seqname, a.attnum
 FROM managed m
 JOIN pg_catalog.pg_attribute a ON a.attrelid = m.oid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -132,12 +133,17 @@ ORDER BY a.attrelid, a.attnum
 _ATTNAMES = """ARRAY(SELECT att.attname FROM unnest({keys}) WITH ORDINALITY k(num, ord)
     JOIN pg_catalog.pg_attribute att ON att.attrelid = {rel} AND att.attnum = k.num ORDER BY k.ord)"""
 
+# Key columns come as attribute numbers, named from the columns already read: a per-row subquery
+# for the names cost more server time than the rest of the query. Only a foreign key to a table
+# outside the managed schemas (whose columns are not read) gets its referenced names here.
 CONSTRAINTS_SQL = _TABLES_CTE + f"""
 SELECT con.conrelid, con.conname, con.contype,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid, true) END,
-       {_ATTNAMES.format(keys="con.conkey", rel="con.conrelid")},
+       CASE WHEN con.contype <> 'c' THEN con.conkey END,
        fn.nspname, fc.relname,
-       {_ATTNAMES.format(keys="con.confkey", rel="con.confrelid")},
+       con.confrelid, con.confkey,
+       CASE WHEN con.contype = 'f' AND NOT EXISTS (SELECT 1 FROM managed r WHERE r.oid = con.confrelid)
+            THEN {_ATTNAMES.format(keys="con.confkey", rel="con.confrelid")} END,
        con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred, con.convalidated
 FROM managed m
 JOIN pg_catalog.pg_constraint con ON con.conrelid = m.oid
@@ -211,9 +217,9 @@ def spec_scope(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
 
 
 # The two halves of the catalog reads, about equal in server time on large schemas.
-_FIRST_HALF = (("tables", TABLES_SQL), ("columns", COLUMNS_SQL), ("indexes", INDEXES_SQL))
-_SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("enums", ENUMS_SQL),
-                ("domains", DOMAINS_SQL), ("constraints", CONSTRAINTS_SQL), ("index_keys", INDEX_KEYS_SQL))
+_FIRST_HALF = (("tables", TABLES_SQL), ("columns", COLUMNS_SQL), ("enums", ENUMS_SQL), ("domains", DOMAINS_SQL))
+_SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("index_keys", INDEX_KEYS_SQL),
+                ("indexes", INDEXES_SQL), ("constraints", CONSTRAINTS_SQL))
 # Below this many tables a second connection costs more than it saves.
 PARALLEL_FROM_TABLES = 300
 
@@ -239,8 +245,20 @@ def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
         return desired, inspect(conn, desired)
     schemas, extensions = scope
     assembler = Assembler(schemas)
+    # The readers need the GIL briefly for every chunk of rows; while the build holds it, a shorter
+    # switch interval hands it over sooner, so the server is not left waiting on a full socket.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        return _build_while_reading(conn, build, schemas, extensions, assembler, _table_count(data))
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[[], Database], schemas: list[str],
+                         extensions: list[str], assembler: Assembler, expected_tables: int) -> tuple[Database, Database]:
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
-        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, _table_count(data))
+        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, expected_tables)
         try:
             desired = build()
         except BaseException:
@@ -342,7 +360,7 @@ class Assembler:
     prerequisites have not arrived yet wait. Called from the reader threads, hence the lock.
     """
 
-    _NEEDS = {"columns": ("tables",), "constraints": ("tables",), "indexes": ("tables", "index_keys"),
+    _NEEDS = {"columns": ("tables",), "constraints": ("tables", "columns"), "indexes": ("tables", "index_keys"),
               "domains": (), "enums": (), "extensions": (), "schemas": (), "tables": (), "index_keys": ()}
 
     def __init__(self, schemas: list[str]) -> None:
@@ -352,6 +370,7 @@ class Assembler:
         self._done: set[str] = set()
         self._by_oid: dict[int, Table] = {}
         self._keys: dict[int, list[tuple[Any, ...]]] = {}
+        self._attnames: dict[tuple[int, int], str] = {}
         self._lock = threading.Lock()
 
     def add(self, name: str, rows: Rows) -> None:
@@ -397,15 +416,16 @@ class Assembler:
             by_oid[oid] = tables[table.key] = table
 
     def _add_columns(self, rows: Rows) -> None:
-        by_oid = self._by_oid
+        by_oid, names = self._by_oid, self._attnames
         for row in rows:
             column = _column(row)
             by_oid[row[0]].columns[column.name] = column
+            names[(row[0], row[-1])] = column.name
 
     def _add_constraints(self, rows: Rows) -> None:
-        by_oid = self._by_oid
+        by_oid, names = self._by_oid, self._attnames
         for row in rows:
-            _add_constraint(by_oid[row[0]], row)
+            _add_constraint(by_oid[row[0]], row, names)
 
     def _add_index_keys(self, rows: Rows) -> None:
         keys = self._keys
@@ -420,7 +440,7 @@ class Assembler:
 
 
 def _column(row: tuple[Any, ...]) -> Column:
-    _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq = row
+    _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, _ = row
     column = Column(name=name, type=col_type, nullable=not notnull, comment=comment, collation=collation)
     if identity:
         column.identity = "always" if identity == "a" else "by default"
@@ -463,9 +483,11 @@ def check_body(definition: str) -> str:
     return match.group("expr") if match else definition
 
 
-def _add_constraint(table: Table, row: tuple[Any, ...]) -> None:
-    (_, name, contype, definition, columns, ref_schema, ref_table, ref_columns,
+def _add_constraint(table: Table, row: tuple[Any, ...], attnames: dict[tuple[int, int], str]) -> None:
+    (oid, name, contype, definition, keys, ref_schema, ref_table, ref_oid, ref_keys, outside_names,
      on_update, on_delete, deferrable, deferred, validated) = row
+    columns = [attnames[(oid, n)] for n in keys or ()]
+    ref_columns = outside_names if outside_names is not None else [attnames[(ref_oid, n)] for n in ref_keys or ()]
     if contype == "p":
         table.primary_key = PrimaryKey(name=name, columns=list(columns))
     elif contype == "u":
