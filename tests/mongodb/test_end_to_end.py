@@ -16,6 +16,7 @@ from reconciler.changes import Action
 from reconciler.errors import ApplyError
 from reconciler.spec import load_model
 from tests.mongodb.conftest import apply_spec, plan_steps, replan
+from tests.mongodb.kinds import every_kind_database
 
 CHAT = "examples/mongodb-chat/schema.yaml"
 TENANTS = "examples/mongodb-tenants/schema.yaml"
@@ -463,33 +464,7 @@ def test_sigint_in_the_main_thread_stops_other_databases(conn, fake_server, writ
 
 
 def test_every_index_and_collection_kind_applies_and_replans_empty(conn, write_spec):
-    # The same spec as test_server.py's test_every_index_and_collection_kind_replans_empty.
-    path = write_spec("""
-        version: 1
-        dialect: mongodb
-        databases:
-          kinds:
-            collections:
-              messages:
-                json_schema: {bsonType: object, required: [a], properties: {a: {bsonType: string}}}
-                validation_action: warn
-                indexes:
-                  - {keys: [{user_id: 1}, {created_at: -1}]}
-                  - {name: one_vote, keys: {message_id: 1, user_id: 1}, unique: true}
-                  - {keys: {read_at: 1}, sparse: true, expire_after_seconds: 86400}
-                  - {keys: {status: 1}, partial_filter: {status: {$exists: true}}, hidden: true}
-                  - {keys: {title: text, body: text}, weights: {title: 5}, default_language: spanish}
-                  - {keys: {loc: 2dsphere}}
-                  - {keys: {h: hashed}}
-                  - {keys: {"$**": 1}, wildcard_projection: {meta: 1}}
-                  - {name: by_name_fr, keys: {name: 1}, collation: {locale: fr, strength: 2}}
-              log: {options: {capped: {size: 1048576, max: 1000}}}
-              names: {options: {collation: {locale: fr_CA}}, indexes: [{keys: {n: 1}}]}
-              events: {options: {clustered: true, expire_after_seconds: 3600}}
-              weather: {options: {timeseries: {timeField: ts, metaField: meta, granularity: hours}}}
-              orders: {options: {change_stream_pre_and_post_images: true}}
-              places: {indexes: [{keys: {pos: 2d}}]}
-        """)
+    path = write_spec("version: 1\ndialect: mongodb\ndatabases:\n" + every_kind_database("kinds"))
     result = apply_spec(conn, path)
     assert result.error is None, result.details
     assert result.applied == result.total == 18  # 7 collections, 11 indexes

@@ -15,6 +15,7 @@ import pytest
 
 from reconciler.backends.mongodb import BACKEND
 from tests.mongodb.conftest import apply_spec, replan
+from tests.mongodb.kinds import every_kind_database
 
 MONGODB_URL = os.environ.get("MONGODB_URL")
 pytestmark = pytest.mark.skipif(
@@ -42,28 +43,7 @@ def spec(write_spec, prefix: str, body: str, name: str = "schema.yaml") -> str:
 
 def test_every_index_and_collection_kind_replans_empty(server, write_spec):
     conn, prefix = server
-    path = spec(write_spec, prefix, """\
-  PFX_main:
-    collections:
-      messages:
-        json_schema: {bsonType: object, required: [a], properties: {a: {bsonType: string}}}
-        validation_action: warn
-        indexes:
-          - {keys: [{user_id: 1}, {created_at: -1}]}
-          - {name: one_vote, keys: {message_id: 1, user_id: 1}, unique: true}
-          - {keys: {read_at: 1}, sparse: true, expire_after_seconds: 86400}
-          - {keys: {status: 1}, partial_filter: {status: {$exists: true}}, hidden: true}
-          - {keys: {title: text, body: text}, weights: {title: 5}, default_language: spanish}
-          - {keys: {loc: 2dsphere}}
-          - {keys: {h: hashed}}
-          - {keys: {"$**": 1}, wildcard_projection: {meta: 1}}
-          - {name: by_name_fr, keys: {name: 1}, collation: {locale: fr, strength: 2}}
-      log: {options: {capped: {size: 1048576, max: 1000}}}
-      names: {options: {collation: {locale: fr_CA}}, indexes: [{keys: {n: 1}}]}
-      events: {options: {clustered: true, expire_after_seconds: 3600}}
-      weather: {options: {timeseries: {timeField: ts, metaField: meta, granularity: hours}}}
-      orders: {options: {change_stream_pre_and_post_images: true}}
-""")
+    path = spec(write_spec, prefix, every_kind_database("PFX_main"))
     result = apply_spec(conn, path)
     assert result.error is None, result.details
     assert replan(conn, path) == []
