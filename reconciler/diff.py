@@ -286,8 +286,8 @@ def _diff_tables(current: Database, desired: Database) -> list[Change]:
             live = renamed
         if renaming:
             live = _as_renamed(live, live_key, new_table_name, new_column_name)
-        # Most tables of a large schema are unchanged: one (generated, C-speed per field) equality
-        # check skips the member-by-member walk. Equal means no renames, no changes in diff_table.
+        # Most tables of a large schema are unchanged: one dataclass equality check skips the
+        # member-by-member walk. Equal means no renames, no changes in diff_table.
         if live != table:
             changes += diff_table(live, table)
     for key, live in current.tables.items():

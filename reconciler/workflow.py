@@ -93,7 +93,8 @@ class PlannedRun:
     loaded: LoadedSpec
     current: Any
     plan: Plan
-    #: The desired model as the plan compared it (canonicalized to the live spelling).
+    #: The desired model as the plan compared it (canonicalized to the live spelling). Returned, not
+    #: dropped in plan_for_target, so that freeing a large model happens after the plan is shown.
     desired: Any = None
 
 

@@ -234,10 +234,10 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
 
 def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
                       build: Callable[[], Database]) -> tuple[Database, Database]:
-    """Build the desired model while the server runs the catalog queries.
+    """Build the desired model (`build` also validates the spec) while the catalog queries run.
 
-    The queries are server time (the client mostly waits, without the GIL) and building a large
-    spec is client time, so on a 2,000-table schema running both at once saves most of the build.
+    The readers mostly wait for the server, so the build fills that time. On a 2,000-table schema
+    both sides also compete for the GIL and the two cores, so the saving is smaller than the build.
     """
     scope = spec_scope(data)
     if scope is None:
@@ -356,8 +356,9 @@ def _read_all(cur: psycopg.Cursor[Any], queries: Any, params: dict[str, Any],
 class Assembler:
     """Turns catalog rows into the model as each query's rows arrive, in whatever order.
 
-    Columns, constraints and indexes need their table, and indexes their keys: rows whose
-    prerequisites have not arrived yet wait. Called from the reader threads, hence the lock.
+    Columns need their table, constraints their table's columns (they name key columns by number),
+    indexes their keys: rows whose prerequisites have not arrived yet wait. Called from the reader
+    threads, hence the lock.
     """
 
     _NEEDS = {"columns": ("tables",), "constraints": ("tables", "columns"), "indexes": ("tables", "index_keys"),

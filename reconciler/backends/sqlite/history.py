@@ -53,7 +53,8 @@ def read_history(conn: sqlite3.Connection, limit: int = 1) -> list[dict[str, Any
     if not exists:
         return []
     # A table written by an older version may lack the newer columns: read those that exist.
-    names = [name for name in _COLUMNS if name in _present_columns(conn)]
+    present = _present_columns(conn)
+    names = [name for name in _COLUMNS if name in present]
     rows = conn.execute(
         f'SELECT {", ".join(names)} FROM "{HISTORY_TABLE}" ORDER BY id DESC LIMIT ?', (limit,)).fetchall()
     result = [{"failed_statement": None, "rolled_back": "[]", **dict(zip(names, row, strict=True))} for row in rows]
