@@ -179,6 +179,19 @@ def test_dropped_columns_are_skipped(pg_conn) -> None:
     assert table.indexes["t_c_idx"].elements == [IndexElement(column="c")]
 
 
+def test_defaults_read_beside_a_generated_column(pg_conn) -> None:
+    # Defaults are printed without the table as context; a generated column's expression names
+    # columns and would fail that way, so it must not be printed (it is not modelled).
+    pg_conn.execute("CREATE SEQUENCE s; CREATE TABLE g (a int NOT NULL DEFAULT nextval('s'),"
+                    " b int GENERATED ALWAYS AS (a * 2) STORED, c text DEFAULT lower('X' || 'y'),"
+                    " d timestamptz DEFAULT now())")
+    columns = inspect(pg_conn).tables["public.g"].columns
+    assert columns["a"].default == Default("nextval('public.s'::regclass)")
+    assert columns["b"].default is None
+    assert columns["c"].default == Default("lower('X'::text || 'y'::text)")
+    assert columns["d"].default == Default("now()")
+
+
 def create_tables(conn, count: int) -> None:
     for start in range(0, count, 250):
         conn.execute(";".join(
