@@ -135,7 +135,7 @@ def main(debug: bool) -> None:
 def validate(spec: str) -> None:
     """Check a spec file or directory without touching any database."""
     loaded, desired = load_model(spec)
-    _echo(f"{spec}: valid {loaded.data['dialect']} spec ({_describe(desired)}).")
+    _echo(f"{spec}: valid {loaded.dialect} spec ({_describe(desired)}).")
 
 
 def _describe(model: Any) -> str:

@@ -18,7 +18,7 @@ from reconciler.backends import Backend, RenderOptions, dialect_of_url, dialects
 from reconciler.errors import SchemactlError, UsageError
 from reconciler.plan import Plan, make_plan
 from reconciler.redact import redact_url
-from reconciler.spec import LoadedSpec, load_model, load_spec, validate_document
+from reconciler.spec import LoadedSpec, desired_model, load_model, load_spec, validate_document
 
 
 @dataclass
@@ -131,7 +131,7 @@ def open_spec_target(url: str, loaded: LoadedSpec) -> Iterator[Target]:
 
     A broken spec is still reported before an unreachable target, as if it had been validated first.
     """
-    dialect = loaded.data.get("dialect")
+    dialect = loaded.dialect
     if dialect not in dialects():
         validate_document(loaded)  # names the missing or unknown dialect at its position
     with ExitStack() as stack:
@@ -163,8 +163,7 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, opt
 
 
 def _validated_model(backend: Backend, loaded: LoadedSpec) -> Any:
-    validate_document(loaded)  # a no-op when it already passed
-    return backend.build_model(loaded)
+    return desired_model(backend, loaded)
 
 
 def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
@@ -173,9 +172,9 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
         old_loaded, old = load_model(old_file)
     with spec_at_revision(new_path) as new_file:
         new_loaded, new = load_model(new_file)
-    if old_loaded.data["dialect"] != new_loaded.data["dialect"]:
+    if old_loaded.dialect != new_loaded.dialect:
         raise UsageError("the two specs are for different dialects")
-    backend = get_backend(new_loaded.data["dialect"])
+    backend = get_backend(new_loaded.dialect)
     canonical = backend.canonicalize(None, new, old)
     return make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}", source=new_loaded.source,
                      options=options)

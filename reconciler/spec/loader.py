@@ -12,7 +12,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ import yaml
 import yaml_rs
 
 from reconciler.errors import SpecError, SpecErrors
+from reconciler.spec import model_cache
+from reconciler.spec.model_cache import CachedModel
 
 Path_ = tuple[str | int, ...]
 
@@ -72,17 +73,38 @@ def format_path(path: Path_) -> str:
     return out
 
 
-@dataclass
 class LoadedSpec:
-    data: dict[str, Any]
-    positions: Positions
-    files: list[str]
-    # Raw text of all files, hashed into saved plans.
-    source: str
-    # A file whose existence says this exact document already passed validation with this version.
-    validated_marker: Path | None = None
-    # Set by validate_document once the document passed: validating again is a no-op.
-    validated: bool = False
+    """A loaded spec: its document (`data`), where each value was written, and its text.
+
+    With an entry in the model cache (the same text built before by the same code), the document
+    is only parsed if something asks for it: planning an unchanged spec needs the cached model only.
+    """
+
+    def __init__(self, data: dict[str, Any] | None, positions: Positions, files: list[str], source: str,
+                 validated_marker: Path | None = None, *, parse: Callable[[], dict[str, Any]] | None = None,
+                 cached: CachedModel | None = None, model_file: Path | None = None) -> None:
+        assert data is not None or parse is not None
+        self._data, self._parse = data, parse
+        self.positions, self.files = positions, files
+        # Raw text of all files, hashed into saved plans.
+        self.source = source
+        # A file whose existence says this exact document already passed validation with this version.
+        self.validated_marker = validated_marker
+        # Set by validate_document once the document passed: validating again is a no-op.
+        self.validated = False
+        # The model cache's entry for this text (read, not decoded yet), and where to store one.
+        self.cached, self.model_file = cached, model_file
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            assert self._parse is not None
+            self._data = self._parse()
+        return self._data
+
+    @property
+    def dialect(self) -> Any:
+        return self.cached.dialect if self.cached is not None and self._data is None else self.data.get("dialect")
 
 
 class _Builder:
@@ -211,15 +233,22 @@ def _string_keys(value: Any) -> Any:
     return value
 
 
-def _cache_file(text: str, kind: str = "specs", suffix: str = ".json") -> Path | None:
+def cache_dir() -> Path | None:
+    """Where parsed specs, validation markers and built models are kept; None with SCHEMACTL_NO_CACHE."""
     if os.environ.get("SCHEMACTL_NO_CACHE"):
+        return None
+    return Path(os.environ.get("SCHEMACTL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "schemactl"))
+
+
+def _cache_file(text: str, kind: str = "specs", suffix: str = ".json") -> Path | None:
+    base = cache_dir()
+    if base is None:
         return None
     from reconciler import __version__
 
-    base = os.environ.get("SCHEMACTL_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "schemactl")
     digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
-    return Path(base) / kind / f"{digest}{suffix}"
+    return base / kind / f"{digest}{suffix}"
 
 
 def _parse_cached(text: str) -> Any:
@@ -320,18 +349,27 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
     files = spec_files(path)
     texts = [_read(file) for file in files]
     source = "".join(f"--- {file.name}\n{text}" for file, text in zip(files, texts, strict=True))
-    try:
-        data = _load_fast(files, texts, env)
-    except _SlowPath as exc:
-        # The positioned loader finds the problem and its location. YAML 1.1 (PyYAML) accepts a few
-        # things YAML 1.2 does not; then the fast parser's own message stands.
-        _load_positioned(files, texts, env)
-        raise SpecError(f"invalid YAML: {exc.message}", file=exc.file) from None
     positions = Positions(lambda: _marks_or_none(files, texts, env))
-    # Without ${VAR} references the document is the text itself, so "validated" can be remembered.
-    marker = None if "${" in source else _cache_file(source, "validated", ".ok")
-    return LoadedSpec(data=data, positions=positions, files=[str(f) for f in files], source=source,
-                      validated_marker=marker)
+    # Without ${VAR} references the document is the text itself, so "validated" and the built
+    # model can be remembered.
+    base = None if "${" in source else cache_dir()
+    marker = None if base is None else _cache_file(source, "validated", ".ok")
+    model_file = None if base is None else model_cache.cache_file(source, base)
+    cached = None if model_file is None else model_cache.read(model_file)
+
+    def parse() -> dict[str, Any]:
+        try:
+            return _load_fast(files, texts, env)
+        except _SlowPath as exc:
+            # The positioned loader finds the problem and its location. YAML 1.1 (PyYAML) accepts a few
+            # things YAML 1.2 does not; then the fast parser's own message stands.
+            _load_positioned(files, texts, env)
+            raise SpecError(f"invalid YAML: {exc.message}", file=exc.file) from None
+
+    # This text was parsed and built before, so parsing it cannot fail: leave it until needed.
+    data = parse() if cached is None else None
+    return LoadedSpec(data, positions, [str(f) for f in files], source, marker, parse=parse, cached=cached,
+                      model_file=model_file)
 
 
 def _marks_or_none(files: list[Path], texts: list[str], env: dict[str, str]) -> dict[Path_, tuple[str, int, int]]:

@@ -34,6 +34,7 @@ from reconciler.model import (
     Table,
     UniqueConstraint,
 )
+from reconciler.spec.loader import LoadedSpec
 
 from .types import DEFAULT_SCHEMA, user_type_name
 
@@ -236,14 +237,19 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
     return assembler.result()
 
 
-def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
+def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec,
                       build: Callable[[], Database]) -> tuple[Database, Database]:
     """Build the desired model (`build` also validates the spec) while the catalog queries run.
 
     The readers mostly wait for the server, so the build fills that time. On a 2,000-table schema
     both sides also compete for the GIL and the two cores, so the saving is smaller than the build.
     """
-    scope = spec_scope(data)
+    if spec.cached is not None:  # the model cache knows the scope without parsing the spec
+        header = spec.cached.header()
+        scope: tuple[list[str], list[str]] | None = (managed_schemas(header), list(header.extensions))
+        table_count = spec.cached.table_count()
+    else:
+        scope, table_count = spec_scope(spec.data), _table_count(spec.data)
     if scope is None:
         desired = build()
         return desired, inspect(conn, desired)
@@ -254,7 +260,7 @@ def build_and_inspect(conn: psycopg.Connection[Any], data: dict[str, Any],
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.0005))
     try:
-        return _build_while_reading(conn, build, schemas, extensions, assembler, _table_count(data))
+        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count)
     finally:
         sys.setswitchinterval(interval)
 

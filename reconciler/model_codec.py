@@ -1,0 +1,123 @@
+"""The relational model as plain nested tuples and lists, and back: what the model cache stores.
+
+Plain data (str, int, bool, None, tuple, list) so that it round-trips through `marshal`, which
+cannot build arbitrary objects. Records are positional: decoding relies on the dataclasses'
+field order, so `LAYOUT` (every class with its field names) is part of the cache key, and the
+positions the decoder uses are checked against the dataclasses when this module is imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any
+
+from reconciler.model import (
+    CheckConstraint,
+    Column,
+    Database,
+    Default,
+    Domain,
+    Enum,
+    Extension,
+    ForeignKey,
+    Index,
+    IndexElement,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+)
+
+_CLASSES = (Default, Column, IndexElement, Index, PrimaryKey, UniqueConstraint, ForeignKey, CheckConstraint,
+            Table, Enum, Domain, Extension, Database)
+LAYOUT = ";".join(f"{cls.__name__}({','.join(f.name for f in fields(cls))})" for cls in _CLASSES)
+
+
+def _names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]
+
+
+# The decoder below rebuilds these nested fields by position.
+assert _names(Column)[3] == "default" and _names(Domain)[4:6] == ["default", "checks"]
+assert _names(Index)[1] == "elements" and _names(Database) == ["dialect", "schemas", "extensions", "enums",
+                                                                "domains", "tables"]
+assert _names(Table)[:8] == ["name", "schema", "columns", "primary_key", "uniques", "indexes", "foreign_keys",
+                             "checks"]
+
+
+_GETTERS = {cls: attrgetter(*_names(cls)) for cls in _CLASSES}
+
+
+def _flat(obj: Any) -> tuple[Any, ...]:
+    """Every field of a model object, in declaration order."""
+    return _GETTERS[type(obj)](obj)
+
+
+def _default(default: Default | None) -> tuple[Any, ...] | None:
+    return None if default is None else (default.expression, default.literal)
+
+
+def _column(column: Column) -> tuple[Any, ...]:
+    record = _flat(column)
+    return (*record[:3], _default(column.default), *record[4:])
+
+
+def _index(index: Index) -> tuple[Any, ...]:
+    record = _flat(index)
+    return (record[0], [_flat(e) for e in index.elements], *record[2:])
+
+
+def _records(items: dict[str, Any], encode: Any = _flat) -> list[tuple[str, tuple[Any, ...]]]:
+    return [(key, encode(value)) for key, value in items.items()]
+
+
+def _table(table: Table) -> tuple[Any, ...]:
+    record = _flat(table)
+    return (table.name, table.schema, _records(table.columns, _column),
+            None if table.primary_key is None else _flat(table.primary_key),
+            _records(table.uniques), _records(table.indexes, _index), _records(table.foreign_keys),
+            _records(table.checks), *record[8:])
+
+
+def _domain(domain: Domain) -> tuple[Any, ...]:
+    record = _flat(domain)
+    return (*record[:4], _default(domain.default), _records(domain.checks), *record[6:])
+
+
+def encode(db: Database) -> tuple[Any, ...]:
+    return (db.dialect, list(db.schemas), _records(db.extensions), _records(db.enums),
+            _records(db.domains, _domain), _records(db.tables, _table))
+
+
+def decode(data: tuple[Any, ...]) -> Database:
+    dialect, schemas, extensions, enums, domains, tables = data
+    return Database(dialect, schemas, {k: Extension(*r) for k, r in extensions}, {k: Enum(*r) for k, r in enums},
+                    {k: _decode_domain(r) for k, r in domains}, {k: _decode_table(r) for k, r in tables})
+
+
+def decode_header(data: tuple[Any, ...]) -> Database:
+    """The database without its tables, enums and domains: enough to know what a spec manages."""
+    dialect, schemas, extensions = data[:3]
+    return Database(dialect, schemas, {k: Extension(*r) for k, r in extensions})
+
+
+def table_count(data: tuple[Any, ...]) -> int:
+    return len(data[5])
+
+
+def _decode_table(r: tuple[Any, ...]) -> Table:
+    name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
+    return Table(
+        name, schema,
+        {k: Column(c[0], c[1], c[2], None if c[3] is None else Default(*c[3]), *c[4:]) for k, c in columns},
+        None if primary_key is None else PrimaryKey(*primary_key),
+        {k: UniqueConstraint(*u) for k, u in uniques},
+        {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in indexes},
+        {k: ForeignKey(*f) for k, f in foreign_keys},
+        {k: CheckConstraint(*c) for k, c in checks},
+        *rest)
+
+
+def _decode_domain(r: tuple[Any, ...]) -> Domain:
+    default = None if r[4] is None else Default(*r[4])
+    return Domain(*r[:4], default, {k: CheckConstraint(*c) for k, c in r[5]}, *r[6:])

@@ -1,0 +1,128 @@
+"""The model cache: an unchanged spec's model is read back exactly as it was built, and nothing stale is used."""
+
+from __future__ import annotations
+
+import dataclasses
+import marshal
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler import model_codec
+from reconciler.backends import get_backend
+from reconciler.errors import SpecError
+from reconciler.model import Default
+from reconciler.spec import desired_model, load_spec
+from reconciler.spec import model_cache as model_cache_module
+from tests.postgres.test_inspect import expected_model
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def strict(model: object) -> str:
+    """Every field, the ones equality ignores (renamed_from, prevent_destroy, using, literal) included."""
+    return repr(model)
+
+
+def test_every_object_kind_round_trips_with_every_field() -> None:
+    db = expected_model()
+    table = next(t for t in db.tables.values() if t.indexes)
+    column = next(iter(table.columns.values()))
+    column.renamed_from, column.prevent_destroy, column.using = "old", True, "x::integer"
+    column.default = Default("0", literal=True)
+    table.renamed_from, table.prevent_destroy = "was", True
+    next(iter(table.indexes.values())).renamed_from = "old_idx"
+    assert db.domains and db.enums and db.extensions and any(t.foreign_keys for t in db.tables.values())
+    decoded = model_codec.decode(marshal.loads(marshal.dumps(model_codec.encode(db))))
+    assert strict(decoded) == strict(db)
+    # Lists stay lists and records become the model's own classes, not tuples.
+    assert type(decoded.tables[table.key].primary_key.columns) is list
+    assert all(dataclasses.is_dataclass(c) for c in decoded.tables[table.key].columns.values())
+
+
+def test_the_layout_names_every_field_so_a_changed_model_misses_the_cache() -> None:
+    assert "Column(name,type,nullable,default," in model_codec.LAYOUT
+    assert "ForeignKey(" in model_codec.LAYOUT and "valid)" in model_codec.LAYOUT
+
+
+@pytest.mark.parametrize("example", ["researchos-chat", "agents-chat", "sqlite-demo"])
+def test_an_unchanged_spec_is_read_from_the_cache_without_parsing(example, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "schema.yaml"
+    shutil.copy(EXAMPLES / example / "schema.yaml", spec)
+    first = load_spec(spec)
+    assert first.cached is None
+    backend = get_backend(first.data["dialect"])
+    built = desired_model(backend, first)
+    assert len(list((tmp_path / "cache" / "models").glob("*.marshal"))) == 1
+
+    second = load_spec(spec)
+    assert second.cached is not None
+    assert second.dialect == first.data["dialect"]
+    from_cache = desired_model(backend, second)
+    assert strict(from_cache) == strict(built)
+    assert second.validated
+    assert second._data is None  # the YAML was not parsed
+    assert second.data["tables"].keys() == first.data["tables"].keys()  # ... until something asks for it
+    # Each load decodes its own copy: planning rewrites the desired model in place.
+    assert desired_model(backend, load_spec(spec)) is not from_cache
+
+
+def test_an_edited_spec_misses_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n")
+    desired_model(get_backend("postgres"), load_spec(spec))
+    spec.write_text(spec.read_text().replace("integer", "bigint"))
+    loaded = load_spec(spec)
+    assert loaded.cached is None
+    assert desired_model(get_backend("postgres"), loaded).tables["public.t"].columns["id"].type == "bigint"
+
+
+def test_another_version_of_the_code_misses_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n")
+    desired_model(get_backend("postgres"), load_spec(spec))
+    monkeypatch.setattr(model_cache_module, "_code_digest", lambda: "edited")
+    assert load_spec(spec).cached is None
+
+
+def test_a_corrupt_entry_is_rebuilt(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n")
+    built = desired_model(get_backend("postgres"), load_spec(spec))
+    [entry] = (tmp_path / "cache" / "models").glob("*.marshal")
+    for garbage in (b"\x00garbage", marshal.dumps(("postgres", [], [], [], [], [("t", ("too", "short"))]))):
+        entry.write_bytes(garbage)
+        loaded = load_spec(spec)
+        assert strict(desired_model(get_backend("postgres"), loaded)) == strict(built)
+    assert strict(model_codec.decode(marshal.loads(entry.read_bytes()))) == strict(built)  # and rewritten
+
+
+def test_specs_with_errors_or_environment_references_are_never_cached(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integr}\n")
+    for _ in range(2):  # the second load must report the error again, not find a model
+        with pytest.raises(SpecError, match='unknown type "integr"'):
+            desired_model(get_backend("postgres"), load_spec(bad))
+    env = tmp_path / "env.yaml"
+    env.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: '${T:-integer}'}\n")
+    desired_model(get_backend("postgres"), load_spec(env, env={}))
+    assert not list((tmp_path / "cache" / "models").glob("*.marshal"))
+    assert load_spec(env, env={"T": "bigint"}).cached is None
+
+
+def test_no_cache_turns_it_off(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCHEMACTL_NO_CACHE", "1")
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n")
+    for _ in range(2):
+        loaded = load_spec(spec)
+        desired_model(get_backend("postgres"), loaded)
+        assert loaded.cached is None
+    assert not (tmp_path / "cache").exists()
