@@ -382,6 +382,7 @@ class Assembler:
         self._by_oid: dict[int, Table] = {}
         self._keys: dict[int, list[tuple[Any, ...]]] = {}
         self._attnames: dict[tuple[int, int], str] = {}
+        self._defaults: dict[str, Default] = {}
         self._lock = threading.Lock()
 
     def add(self, name: str, rows: Rows) -> None:
@@ -427,11 +428,15 @@ class Assembler:
             by_oid[oid] = tables[table.key] = table
 
     def _add_columns(self, rows: Rows) -> None:
-        by_oid, names = self._by_oid, self._attnames
+        by_oid, names, defaults = self._by_oid, self._attnames, self._defaults
         for row in rows:
-            column = _column(row)
-            by_oid[row[0]].columns[column.name] = column
-            names[(row[0], row[-1])] = column.name
+            oid, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, attnum = row
+            if default is None and not identity:  # most columns: one positional call
+                column = Column(name, col_type, not notnull, None, None, None, comment, collation)
+            else:
+                column = _column(row, defaults)
+            by_oid[oid].columns[name] = column
+            names[(oid, attnum)] = name
 
     def _add_constraints(self, rows: Rows) -> None:
         by_oid, names = self._by_oid, self._attnames
@@ -450,17 +455,18 @@ class Assembler:
             by_oid[row[0]].indexes[index.name] = index
 
 
-def _column(row: tuple[Any, ...]) -> Column:
+def _column(row: tuple[Any, ...], defaults: dict[str, Default]) -> Column:
     _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, _ = row
     column = Column(name=name, type=col_type, nullable=not notnull, comment=comment, collation=collation)
     if identity:
         column.identity = "always" if identity == "a" else "by default"
     elif default is not None and not generated:
-        match = _NEXTVAL.match(default)
-        if owned_seq and match and match.group(1).replace("''", "'") == owned_seq and col_type in SERIAL_BY_TYPE:
+        match = _NEXTVAL.match(default) if owned_seq else None
+        if match and match.group(1).replace("''", "'") == owned_seq and col_type in SERIAL_BY_TYPE:
             column.serial = SERIAL_BY_TYPE[col_type]
         else:
-            column.default = Default(expression=default, literal=False)
+            # Defaults are frozen and repeat across tables (now(), 0, false): one object per text.
+            column.default = defaults.get(default) or defaults.setdefault(default, Default(default, False))
     return column
 
 
@@ -497,7 +503,10 @@ def check_body(definition: str) -> str:
 def _add_constraint(table: Table, row: tuple[Any, ...], attnames: dict[tuple[int, int], str]) -> None:
     (oid, name, contype, definition, keys, ref_schema, ref_table, ref_oid, ref_keys, outside_names,
      on_update, on_delete, deferrable, deferred, validated) = row
-    columns = [attnames[(oid, n)] for n in keys or ()]
+    columns = [attnames[(oid, n)] for n in keys] if keys else []
+    if contype == "c":
+        table.checks[name] = CheckConstraint(name, check_body(definition), validated)
+        return
     ref_columns = outside_names if outside_names is not None else [attnames[(ref_oid, n)] for n in ref_keys or ()]
     if contype == "p":
         table.primary_key = PrimaryKey(name=name, columns=list(columns))
@@ -505,12 +514,9 @@ def _add_constraint(table: Table, row: tuple[Any, ...], attnames: dict[tuple[int
         table.uniques[name] = UniqueConstraint(name=name, columns=list(columns), deferrable=deferrable,
                                                initially_deferred=deferred)
     elif contype == "f":
-        table.foreign_keys[name] = ForeignKey(
-            name=name, columns=list(columns), ref_table=ref_table, ref_columns=list(ref_columns),
-            ref_schema=ref_schema, on_delete=FK_ACTIONS[on_delete], on_update=FK_ACTIONS[on_update],
-            deferrable=deferrable, initially_deferred=deferred, valid=validated)
-    elif contype == "c":
-        table.checks[name] = CheckConstraint(name=name, expression=check_body(definition), valid=validated)
+        table.foreign_keys[name] = ForeignKey(name, columns, ref_table, list(ref_columns), ref_schema,
+                                              FK_ACTIONS[on_delete], FK_ACTIONS[on_update], deferrable, deferred,
+                                              validated)
 
 
 def _index(row: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> Index:
@@ -521,9 +527,9 @@ def _index(row: tuple[Any, ...], keys: list[tuple[Any, ...]]) -> Index:
         nulls_first = bool(option & _NULLS_FIRST)
         # Only record NULLS placement when it is not the direction's default (DESC => NULLS FIRST).
         nulls = None if nulls_first == descending else ("first" if nulls_first else "last")
-        elements.append(IndexElement(column=attname, expression=None if attname is not None else expression,
-                                     descending=descending, nulls=nulls, opclass=opclass, collation=collation))
+        elements.append(IndexElement(attname, None if attname is not None else expression,
+                                     descending, nulls, opclass, collation))
     # An index left invalid by an interrupted or failed CREATE INDEX CONCURRENTLY is reported
     # as such, so that the plan rebuilds it instead of trying to create it again by name.
-    return Index(name=name, elements=elements, unique=unique, method=method, where=predicate,
-                 include=[k[0] for k in keys[nkeys:] if k[0] is not None], valid=bool(valid))
+    return Index(name, elements, unique, method, predicate,
+                 [k[0] for k in keys[nkeys:] if k[0] is not None] if len(keys) > nkeys else [], None, bool(valid))
