@@ -85,15 +85,15 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         live_table = _live_table(table, current)
         if live_table is None:
             continue
-        pending = TablePending(table, live_table, renames=_column_renames(table, live_table))
-        _compare_columns(table, live_table, pending.items)
+        items: list[Pending] = []
+        renames = _compare_columns(table, live_table, items)
         # Checks and indexes are compared only when they differ at all (they rarely do).
         if table.checks != live_table.checks:
-            _compare_checks(table, live_table, pending.items, pending.renames)
+            _compare_checks(table, live_table, items, renames)
         if table.indexes != live_table.indexes:
-            _compare_indexes(table, live_table, pending.items, pending.renames)
-        if pending.items:
-            work.append(pending)
+            _compare_indexes(table, live_table, items, renames)
+        if items:
+            work.append(TablePending(table, live_table, items, renames))
     if work and conn is not None:
         ask_database(conn, work)
     domain_work: list[DomainPending] = []
@@ -133,11 +133,6 @@ def _live_column(column: Column, live: Table) -> Column | None:
     return found
 
 
-def _column_renames(table: Table, live: Table) -> dict[str, str]:
-    return {c.renamed_from: c.name for c in table.columns.values()
-            if c.renamed_from and c.name not in live.columns and c.renamed_from in live.columns}
-
-
 def _same(desired: str | None, live: str | None, renames: dict[str, str] | None = None) -> bool | None:
     """True/False when decided offline, None when the database has to tell.
 
@@ -154,21 +149,31 @@ def _same(desired: str | None, live: str | None, renames: dict[str, str] | None 
     return None
 
 
-def _compare_columns(table: Table, live: Table, out: list[Pending]) -> None:
+def _compare_columns(table: Table, live: Table, out: list[Pending]) -> dict[str, str]:
+    """Adopt the live spelling of each column's type and default; returns the planned column renames
+    (live name -> desired name), with which checks and indexes are compared."""
+    renames: dict[str, str] = {}
+    live_columns = live.columns
     for column in table.columns.values():
-        live_column = _live_column(column, live)
+        live_column = live_columns.get(column.name)
         if live_column is None:
+            if column.renamed_from is None or column.renamed_from not in live_columns:
+                continue
+            renames[column.renamed_from] = column.name
+            live_column = live_columns[column.renamed_from]
+        if column.type != live_column.type:
+            _adopt_extension_type(column, live_column)
+        default, live_default = column.default, live_column.default
+        if default is None or live_default is None or default.expression == live_default.expression:
             continue
-        _adopt_extension_type(column, live_column)
-        if column.default is None or live_column.default is None:
-            continue
-        desired_text, live_text = column.default.expression, live_column.default.expression
+        desired_text, live_text = default.expression, live_default.expression
         decided = True if literal_cast_to(desired_text, live_text, column.type) else _same(desired_text, live_text)
         if decided:
-            column.default = type(column.default)(expression=live_text, literal=column.default.literal)
+            column.default = type(default)(expression=live_text, literal=default.literal)
         elif decided is None:
             out.append(Pending("default", column.name, [desired_text], [live_text],
                                _default_setter(column)))
+    return renames
 
 
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")

@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
 
@@ -295,7 +295,7 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: 
     Each query's rows go to `consume` as soon as they arrive, from the thread that read them, so
     turning rows into the model overlaps with the server running the next query. When the spec
     already says the schema is large (`expected_tables`), the second connection is opened while
-    the first one starts reading.
+    the first one starts reading, and reads its half without waiting for the table list.
     """
     params = {"schemas": schemas, "extensions": extensions}
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
@@ -311,19 +311,40 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: 
 def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], consume: Callable[[str, Rows], None],
                       pool: ThreadPoolExecutor, early: Future[psycopg.Connection[Any] | None] | None) -> None:
     with snapshot_transaction(conn) as snapshot, conn.cursor() as cur:
+        if early is not None:
+            # The spec says the schema is large: the second half starts as soon as the early
+            # connection is in this snapshot, while this one reads the tables and the first half.
+            other = pool.submit(_read_second_half, early, snapshot, params, consume)
+            try:
+                _read_all(cur, _FIRST_HALF, params, consume)
+            except BaseException:
+                wait([other])  # the connection is never closed under a running query
+                raise
+            if not other.result():
+                _read_all(cur, _SECOND_HALF, params, consume)  # no second connection after all
+            return
         tables = cur.execute(TABLES_SQL, params).fetchall()
         consume("tables", tables)
-        helper = None
-        if len(tables) >= PARALLEL_FROM_TABLES:
-            helper = _second_reader(early.result() if early is not None else _connect_helper(conn), snapshot)
+        helper = _second_reader(_connect_helper(conn), snapshot) if len(tables) >= PARALLEL_FROM_TABLES else None
         if helper is None:
             _read_all(cur, _FIRST_HALF[1:] + _SECOND_HALF, params, consume)
-        else:
-            # Same snapshot on a second connection: the server reads both halves at once.
-            with helper, helper.cursor() as other_cur:
-                other = pool.submit(_read_all, other_cur, _SECOND_HALF, params, consume)
-                _read_all(cur, _FIRST_HALF[1:], params, consume)
-                other.result()
+            return
+        # Same snapshot on a second connection: the server reads both halves at once.
+        with helper, helper.cursor() as other_cur:
+            other_half = pool.submit(_read_all, other_cur, _SECOND_HALF, params, consume)
+            _read_all(cur, _FIRST_HALF[1:], params, consume)
+            other_half.result()
+
+
+def _read_second_half(early: Future[psycopg.Connection[Any] | None], snapshot: str, params: dict[str, Any],
+                      consume: Callable[[str, Rows], None]) -> bool:
+    """Read the second half on the early connection; False if it could not join the snapshot."""
+    helper = _second_reader(early.result(), snapshot)
+    if helper is None:
+        return False
+    with helper, helper.cursor() as cur:
+        _read_all(cur, _SECOND_HALF, params, consume)
+    return True
 
 
 @contextmanager
