@@ -373,6 +373,19 @@ def test_a_second_connection_opened_early_is_used_or_closed(pg_conn, monkeypatch
     assert len(used) == 1 and used[0] is not None and helpers_open() == 0
 
 
+def test_without_a_second_connection_one_connection_reads_everything(pg_conn, monkeypatch) -> None:
+    # E.g. no connection slot left: the half meant for the early connection is read on the first.
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    pg_conn.execute(FIXTURE)
+    expected = inspect(pg_conn, ["public", "audit"])
+    monkeypatch.setattr(pg_inspect, "PARALLEL_FROM_TABLES", 2)
+    monkeypatch.setattr(pg_inspect, "_connect_helper", lambda conn: None)
+    assembler = pg_inspect.Assembler(["public", "audit"])
+    pg_inspect.read_catalog(pg_conn, ["public", "audit"], ["citext"], assembler.add, expected_tables=5000)
+    assert assembler.result() == expected
+
+
 def test_foreign_key_columns_are_named_inside_and_outside_the_managed_schemas(pg_conn) -> None:
     # Inside: named from the columns already read; outside (a table not read): named by the query.
     pg_conn.execute("""
