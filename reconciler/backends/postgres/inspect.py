@@ -99,6 +99,11 @@ WITH managed AS (
 )
 """
 
+# Materialized for the queries over indexes and constraints: inlined, the planner checks extension
+# membership once per index or constraint instead of once per table (about 10 ms each on 2,000
+# tables). The columns query is faster inlined.
+_TABLES_CTE_MATERIALIZED = _TABLES_CTE.replace("WITH managed AS (", "WITH managed AS MATERIALIZED (")
+
 TABLES_SQL = _TABLES_CTE + """
 SELECT m.oid, m.nspname, m.relname, d.description
 FROM managed m
@@ -141,7 +146,7 @@ _ATTNAMES = """ARRAY(SELECT att.attname FROM unnest({keys}) WITH ORDINALITY k(nu
 # Key columns come as attribute numbers, named from the columns already read: a per-row subquery
 # for the names cost more server time than the rest of the query. Only a foreign key to a table
 # outside the managed schemas (whose columns are not read) gets its referenced names here.
-CONSTRAINTS_SQL = _TABLES_CTE + f"""
+CONSTRAINTS_SQL = _TABLES_CTE_MATERIALIZED + f"""
 SELECT con.conrelid, con.conname, con.contype,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid, true) END,
        CASE WHEN con.contype <> 'c' THEN con.conkey END,
@@ -158,7 +163,7 @@ WHERE con.contype IN ('p', 'u', 'f', 'c')
 ORDER BY con.conrelid, con.conname
 """
 
-INDEXES_SQL = _TABLES_CTE + """
+INDEXES_SQL = _TABLES_CTE_MATERIALIZED + """
 SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts, i.indisvalid
 FROM managed m
@@ -172,7 +177,7 @@ ORDER BY i.indrelid, ic.relname
 """
 
 # One row per index key (and INCLUDE column), flat so the catalog joins are hashed once.
-INDEX_KEYS_SQL = _TABLES_CTE + """
+INDEX_KEYS_SQL = _TABLES_CTE_MATERIALIZED + """
 SELECT i.indexrelid, att.attname, COALESCE(k.opt, 0),
        -- pg_get_indexdef is costly: only expression keys need it.
        CASE WHEN k.num = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) END,
