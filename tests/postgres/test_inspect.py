@@ -336,6 +336,46 @@ def test_build_and_inspect_matches_build_then_inspect(pg_conn, tmp_path, monkeyp
     assert again == current
 
 
+def test_column_spellings_are_adopted_while_indexes_and_constraints_are_read(pg_conn, tmp_path, monkeypatch):
+    from reconciler.backends.postgres import BACKEND
+    from reconciler.backends.postgres import canonicalize as pg_canonicalize
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    pg_conn.execute("CREATE TABLE t (id integer PRIMARY KEY, name text NOT NULL DEFAULT 'x',"
+                    " n numeric(5,2) DEFAULT 0 CHECK (n >= 0), at timestamptz DEFAULT CURRENT_TIMESTAMP);"
+                    " CREATE INDEX ON t (name)")
+    path = tmp_path / "spec.yaml"
+    path.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n"
+                    "      id: {type: int, primary_key: true}\n      name: {type: text, default: x}\n"
+                    "      n: {type: 'numeric(5,2)', nullable: true, default: 0}\n"
+                    "      at: {type: timestamptz, nullable: true, default: {sql: now()}}\n"
+                    "    indexes: [{columns: [name]}]\n    checks: {t_n_check: n >= 0}\n")
+    loaded = load_spec(path, env={})
+    validate_document(loaded)
+    seen: list[dict[str, list[str]]] = []
+
+    def columns_read(desired, live) -> None:
+        seen.append({key: list(table.columns) for key, table in live.tables.items()})
+        pg_canonicalize.adopt_column_spellings(desired, live)
+
+    desired, current = pg_inspect.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded),
+                                                    columns_read=columns_read)
+    # Called once, with every table's columns in place, and the spellings were adopted then.
+    assert seen == [{"public.t": ["id", "name", "n", "at"]}]
+    assert [c.default.expression for c in desired.tables["public.t"].columns.values() if c.default] == \
+        ["'x'::text", "0", "CURRENT_TIMESTAMP"]
+    # The early pass changes nothing canonicalize would not: the same canonical model either way,
+    # and no changes.
+    built = BACKEND.build_model(loaded)
+    canonical = BACKEND.canonicalize(pg_conn, desired, current)
+    assert canonical == BACKEND.canonicalize(pg_conn, built, BACKEND.inspect(pg_conn, built))
+    assert BACKEND.diff(current, canonical) == []
+    # Read for the wrong scope, the live model is discarded and read again: no early pass on it.
+    monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
+    pg_inspect.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded), columns_read=columns_read)
+    assert len(seen) == 1
+
+
 def test_a_spec_error_during_build_and_inspect_leaves_the_connection_usable(pg_conn, tmp_path) -> None:
     from reconciler.backends.postgres import BACKEND
     from reconciler.errors import SpecError

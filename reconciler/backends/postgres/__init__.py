@@ -67,7 +67,7 @@ class PostgresBackend:
         return _inspect.inspect(conn, desired)
 
     def build_and_inspect(self, conn: Any, spec: Any, build: Callable[[], Database]) -> tuple[Database, Database]:
-        return _inspect.build_and_inspect(conn, spec, build)
+        return _inspect.build_and_inspect(conn, spec, build, columns_read=_canonicalize.adopt_column_spellings)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
         canonical = _canonicalize.canonicalize(conn, desired, current)

@@ -112,6 +112,16 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
     return result
 
 
+def adopt_column_spellings(desired: Database, current: Database) -> None:
+    """The column part of `canonicalize`, done early: while indexes and constraints are still being
+    read, only the live tables and their columns may be complete. Differences that need the database
+    to decide are left for `canonicalize`, which passes over the settled columns quickly."""
+    for table in desired.tables.values():
+        live_table = _live_table(table, current)
+        if live_table is not None:
+            _compare_columns(table, live_table, [])
+
+
 def _default_nulls(index: Index) -> None:
     # NULLS LAST is the default for ASC and NULLS FIRST for DESC: the inspector reports those as None.
     for element in index.elements:

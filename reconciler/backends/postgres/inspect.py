@@ -242,12 +242,14 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
     return assembler.result()
 
 
-def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec,
-                      build: Callable[[], Database]) -> tuple[Database, Database]:
+def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Callable[[], Database],
+                      columns_read: ColumnsRead | None = None) -> tuple[Database, Database]:
     """Build the desired model (`build` also validates the spec) while the catalog queries run.
 
     The readers mostly wait for the server, so the build fills that time. On a 2,000-table schema
     both sides also compete for the GIL and the two cores, so the saving is smaller than the build.
+    Once the model is built and the live columns are in, `columns_read(desired, live)` runs while
+    the indexes and constraints are still being read (the live model is complete up to its columns).
     """
     if spec.cached is not None:  # the model cache knows the scope without parsing the spec
         header = spec.cached.header()
@@ -265,13 +267,14 @@ def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec,
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.0005))
     try:
-        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count)
+        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count, columns_read)
     finally:
         sys.setswitchinterval(interval)
 
 
 def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[[], Database], schemas: list[str],
-                         extensions: list[str], assembler: Assembler, expected_tables: int) -> tuple[Database, Database]:
+                         extensions: list[str], assembler: Assembler, expected_tables: int,
+                         columns_read: ColumnsRead | None) -> tuple[Database, Database]:
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
         reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, expected_tables)
         try:
@@ -279,13 +282,17 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[[], Data
         except BaseException:
             reading.cancel()
             raise  # the pool's exit still waits for the reader: the connection is never left mid-query
+        in_scope = (managed_schemas(desired), list(desired.extensions)) == (schemas, extensions)
+        if in_scope and columns_read is not None and assembler.wait_for_columns(reading):
+            columns_read(desired, assembler.db)
         reading.result()
-    if (managed_schemas(desired), list(desired.extensions)) != (schemas, extensions):
+    if not in_scope:
         return desired, inspect(conn, desired)
     return desired, assembler.result()
 
 
 Rows = list[tuple[Any, ...]]
+ColumnsRead = Callable[[Database, Database], None]
 
 
 def _table_count(data: dict[str, Any]) -> int:
@@ -410,6 +417,7 @@ class Assembler:
         self._attnames: dict[tuple[int, int], str] = {}
         self._defaults: dict[str, Default] = {}
         self._lock = threading.Lock()
+        self._columns_done = threading.Event()
 
     def add(self, name: str, rows: Rows) -> None:
         with self._lock:
@@ -423,6 +431,15 @@ class Assembler:
                         getattr(self, f"_add_{kind}")(arrived)
                         self._done.add(kind)
                         progress = True
+        if "columns" in self._done:
+            self._columns_done.set()
+
+    def wait_for_columns(self, reading: Future[Any]) -> bool:
+        """Wait until every table has its columns; False if the read ended (or failed) without them."""
+        while not self._columns_done.wait(0.005):
+            if reading.done():
+                return self._columns_done.is_set()
+        return True
 
     def result(self) -> Database:
         missing = set(self._NEEDS) - self._done
