@@ -91,8 +91,16 @@ def encode(db: Database) -> tuple[Any, ...]:
 
 def decode(data: tuple[Any, ...]) -> Database:
     dialect, schemas, extensions, enums, domains, tables = data
+    defaults: dict[tuple[str, bool], Default] = {}  # frozen, and a few texts repeat across a schema: shared
     return Database(dialect, schemas, {k: Extension(*r) for k, r in extensions}, {k: Enum(*r) for k, r in enums},
-                    {k: _decode_domain(r) for k, r in domains}, {k: _decode_table(r) for k, r in tables})
+                    {k: _decode_domain(r, defaults) for k, r in domains},
+                    {k: _decode_table(r, defaults) for k, r in tables})
+
+
+def _default_of(record: tuple[str, bool] | None, defaults: dict[tuple[str, bool], Default]) -> Default | None:
+    if record is None:
+        return None
+    return defaults.get(record) or defaults.setdefault(record, Default(*record))
 
 
 def decode_header(data: tuple[Any, ...]) -> Database:
@@ -105,11 +113,12 @@ def table_count(data: tuple[Any, ...]) -> int:
     return len(data[5])
 
 
-def _decode_table(r: tuple[Any, ...]) -> Table:
+def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Table:
     name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
     return Table(
         name, schema,
-        {k: Column(c[0], c[1], c[2], None if c[3] is None else Default(*c[3]), *c[4:]) for k, c in columns},
+        {k: Column(c[0], c[1], c[2], None if c[3] is None else _default_of(c[3], defaults), *c[4:])
+         for k, c in columns},
         None if primary_key is None else PrimaryKey(*primary_key),
         {k: UniqueConstraint(*u) for k, u in uniques},
         {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in indexes},
@@ -118,6 +127,5 @@ def _decode_table(r: tuple[Any, ...]) -> Table:
         *rest)
 
 
-def _decode_domain(r: tuple[Any, ...]) -> Domain:
-    default = None if r[4] is None else Default(*r[4])
-    return Domain(*r[:4], default, {k: CheckConstraint(*c) for k, c in r[5]}, *r[6:])
+def _decode_domain(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Domain:
+    return Domain(*r[:4], _default_of(r[4], defaults), {k: CheckConstraint(*c) for k, c in r[5]}, *r[6:])

@@ -156,3 +156,35 @@ def test_the_readme_mongodb_example_is_valid(tmp_path):
     example = readme.split("## MongoDB", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     loaded, _ = load_model(write(tmp_path, "mongo.yaml", example))
     assert loaded.data["dialect"] == "mongodb"
+
+
+@pytest.mark.parametrize("second, message", [
+    ("a: {type: text, nullable: 1}", "tables.t2.columns.a.nullable: expected boolean, got int 1"),
+    ("a: {type: text, nullable: 1.0}", "tables.t2.columns.a.nullable: expected boolean, got float 1.0"),
+    ("a: {type: text, nullabel: true}", "tables.t2.columns.a: unknown key 'nullabel'"),
+])
+def test_a_column_like_an_earlier_valid_one_is_still_checked(tmp_path, monkeypatch, second, message):
+    # Each distinct column, index and foreign key shape is validated once: `1` must not pass as `true`.
+    monkeypatch.setenv("SCHEMACTL_NO_CACHE", "1")
+    path = write(tmp_path, "s.yaml", "version: 1\ndialect: postgres\ntables:\n"
+                                     "  t1:\n    columns:\n      a: {type: text, nullable: true}\n"
+                                     f"  t2:\n    columns:\n      {second}\n")
+    with pytest.raises(SpecError) as exc:
+        validate_document(load_spec(path))
+    assert ":9:" in str(exc.value) and message in str(exc.value)
+
+
+def test_indexes_and_foreign_keys_like_earlier_valid_ones_are_still_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCHEMACTL_NO_CACHE", "1")
+    table = ("    columns:\n      id: {type: integer, primary_key: true}\n      a: {type: integer}\n"
+             "    indexes:\n      - {columns: [a]%s}\n"
+             "    foreign_keys:\n      - {columns: [a], references: t1(id)%s}\n")
+    path = write(tmp_path, "s.yaml", "version: 1\ndialect: postgres\ntables:\n"
+                                     "  t1:\n" + table % ("", "") +
+                                     "  t2:\n" + table % (", method: bogus", ", on_delete: explode"))
+    with pytest.raises(SpecErrors) as exc:
+        validate_document(load_spec(path))
+    text = str(exc.value)
+    assert "tables.t2.indexes[0].method: 'bogus' is not one of" in text
+    assert "tables.t2.foreign_keys[0].on_delete: 'explode' is not one of" in text
+    assert "tables.t1" not in text
