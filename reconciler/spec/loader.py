@@ -251,11 +251,12 @@ def _cache_file(text: str, kind: str = "specs", suffix: str = ".json") -> Path |
     return base / kind / f"{digest}{suffix}"
 
 
-def _parse_cached(text: str) -> Any:
+def _parse_cached(text: str, remember: bool) -> Any:
     """Parsed YAML of `text`, from the parse cache when this exact text was parsed before.
 
     The cache holds JSON (never pickles) keyed by a hash of the text and the tool version, so an
     edited spec or a new schemactl simply misses it; documents JSON cannot hold are not cached.
+    A new entry is written only if `remember`: a spec the model cache will remember needs none.
     """
     cache = _cache_file(text)
     if cache is not None:
@@ -269,7 +270,7 @@ def _parse_cached(text: str) -> Any:
         data = _string_keys(yaml_rs.loads(text))
     except yaml_rs.YAMLDecodeError as exc:
         raise _SlowPath(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
-    if cache is not None:
+    if cache is not None and remember:
         try:
             payload = json.dumps(data)
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -296,11 +297,11 @@ def _interpolate_all(value: Any, env: dict[str, str]) -> Any:
     return value
 
 
-def _load_fast(files: list[Path], texts: list[str], env: dict[str, str]) -> dict[str, Any]:
+def _load_fast(files: list[Path], texts: list[str], env: dict[str, str], remember: bool = True) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for file, text in zip(files, texts, strict=True):
         try:
-            data = _parse_cached(text)
+            data = _parse_cached(text, remember)
         except _SlowPath as exc:
             exc.file = str(file)
             raise
@@ -359,7 +360,7 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
 
     def parse() -> dict[str, Any]:
         try:
-            return _load_fast(files, texts, env)
+            return _load_fast(files, texts, env, remember=model_file is None)
         except _SlowPath as exc:
             # The positioned loader finds the problem and its location. YAML 1.1 (PyYAML) accepts a few
             # things YAML 1.2 does not; then the fast parser's own message stands.

@@ -90,9 +90,11 @@ def test_missing_dialect(tmp_path):
 
 
 def test_parse_cache_is_keyed_by_content_and_errors_keep_positions(tmp_path, monkeypatch):
+    # Specs with ${VAR} references are not remembered as models (those depend on the environment),
+    # so their parsed YAML is cached instead.
     monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
     path = write(tmp_path, "s.yaml", "version: 1\ndialect: postgres\ntables:\n  users:\n    columns:\n"
-                                     "      id: {type: integer, nullabel: true}\n")
+                                     "      id: {type: integer, nullabel: true, comment: '${C:-x}'}\n")
     first = load_spec(path)
     cached = list((tmp_path / "cache" / "specs").glob("*.json"))
     assert len(cached) == 1
@@ -103,7 +105,12 @@ def test_parse_cache_is_keyed_by_content_and_errors_keep_positions(tmp_path, mon
         validate_document(second)
     assert str(exc.value).startswith(f"{path}:6:11: tables.users.columns.id: unknown key 'nullabel'")
     path.write_text(path.read_text().replace("nullabel", "nullable"))
-    assert load_spec(path).data["tables"]["users"]["columns"]["id"] == {"type": "integer", "nullable": True}
+    assert load_spec(path).data["tables"]["users"]["columns"]["id"] == {"type": "integer", "nullable": True,
+                                                                        "comment": "x"}
+    assert len(list((tmp_path / "cache" / "specs").glob("*.json"))) == 2
+    # Without references, the model cache remembers the spec: no parsed YAML is written for it.
+    plain = write(tmp_path, "p.yaml", "version: 1\ndialect: postgres\ntables: {}\n")
+    load_spec(plain)
     assert len(list((tmp_path / "cache" / "specs").glob("*.json"))) == 2
 
 
