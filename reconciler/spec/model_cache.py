@@ -1,8 +1,8 @@
 """Desired models of specs built before, so that an unchanged spec is not parsed, validated and built again.
 
-An entry is keyed by a hash of the spec text, the schemactl version, the model's field layout and
-the source of the `reconciler` package (a model is what this code builds from this text, and a
-working copy changes the code without changing the version). It holds the model as plain data in
+An entry is keyed by a hash of the spec text, the schemactl version, the model's field layout, the
+source of the `reconciler` package (a model is what this code builds from this text, and a working
+copy changes the code without changing the version) and the spec's JSON Schema. It holds the model as plain data in
 `marshal` format (as Python's own .pyc files; it cannot construct arbitrary objects the way a
 pickle can). Only relational models are cached, and only specs without `${VAR}` references (their
 model depends on the environment). A missing, unreadable or stale entry just means building again.
@@ -57,8 +57,11 @@ def _code_digest() -> str:
 
 def cache_file(source: str, cache_dir: Path) -> Path:
     from reconciler import __version__
+    from reconciler.spec.validate import schema_digest
 
-    key = hashlib.sha256(f"{__version__}\0{FORMAT}\0{model_codec.LAYOUT}\0{_code_digest()}\0".encode())
+    # The JSON Schema too: a model is only cached for a spec that passed it.
+    key = hashlib.sha256(f"{__version__}\0{FORMAT}\0{model_codec.LAYOUT}\0{_code_digest()}\0"
+                         f"{schema_digest()}\0".encode())
     key.update(source.encode())
     return cache_dir / "models" / f"{key.hexdigest()}.marshal"
 

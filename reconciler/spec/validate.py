@@ -135,7 +135,7 @@ def _shape(kind: str, value: Any) -> Any:
 
 
 @cache
-def _schema_digest() -> str:
+def schema_digest() -> str:
     return hashlib.sha256(schema_path("spec.schema.json").read_bytes()).hexdigest()[:16]
 
 
@@ -145,7 +145,7 @@ def validate_document(loaded: LoadedSpec) -> None:
     marker = loaded.validated_marker
     if marker is not None:
         # Valid against this exact schema: a schema edited without a version bump must not be skipped.
-        marker = marker.with_name(f"{marker.stem}-{_schema_digest()}{marker.suffix}")
+        marker = marker.with_name(f"{marker.stem}-{schema_digest()}{marker.suffix}")
     if marker is not None and marker.exists():
         loaded.validated = True
         return

@@ -89,6 +89,19 @@ def test_another_version_of_the_code_misses_the_cache(tmp_path, monkeypatch) -> 
     assert load_spec(spec).cached is None
 
 
+def test_an_edited_json_schema_misses_the_cache(tmp_path, monkeypatch) -> None:
+    # A cached model stands for "passed validation": against another schema it must be validated again.
+    from reconciler.spec import validate
+
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n")
+    desired_model(get_backend("postgres"), load_spec(spec))
+    assert load_spec(spec).cached is not None
+    monkeypatch.setattr(validate, "schema_digest", lambda: "another schema")
+    assert load_spec(spec).cached is None
+
+
 def test_a_corrupt_entry_is_rebuilt(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
     spec = tmp_path / "s.yaml"
