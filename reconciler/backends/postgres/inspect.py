@@ -276,7 +276,11 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[[], Data
                          extensions: list[str], assembler: Assembler, expected_tables: int,
                          columns_read: ColumnsRead | None) -> tuple[Database, Database]:
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
-        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, expected_tables)
+        started = threading.Event()
+        reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, expected_tables, started.set)
+        # The build waits (briefly) for the catalog queries to be under way: until then it would only
+        # slow the reader down, and the server is the long pole.
+        started.wait(0.05)
         try:
             desired = build()
         except BaseException:
@@ -301,7 +305,8 @@ def _table_count(data: dict[str, Any]) -> int:
 
 
 def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: list[str],
-                 consume: Callable[[str, Rows], None], expected_tables: int = 0) -> None:
+                 consume: Callable[[str, Rows], None], expected_tables: int = 0,
+                 started: Callable[[], None] | None = None) -> None:
     """Run every catalog query in one snapshot (on two connections for large schemas).
 
     Each query's rows go to `consume` as soon as they arrive, from the thread that read them, so
@@ -313,7 +318,7 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: 
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
         early = pool.submit(_connect_helper, conn) if expected_tables >= PARALLEL_FROM_TABLES else None
         try:
-            _read_in_snapshot(conn, params, consume, pool, early)
+            _read_in_snapshot(conn, params, consume, pool, early, started)
         finally:
             helper = early.result() if early is not None else None
             if helper is not None and not helper.closed:
@@ -321,12 +326,13 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: 
 
 
 def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], consume: Callable[[str, Rows], None],
-                      pool: ThreadPoolExecutor, early: Future[psycopg.Connection[Any] | None] | None) -> None:
+                      pool: ThreadPoolExecutor, early: Future[psycopg.Connection[Any] | None] | None,
+                      started: Callable[[], None] | None = None) -> None:
     with snapshot_transaction(conn) as snapshot, conn.cursor() as cur:
         if early is not None:
             # The spec says the schema is large: the second half starts as soon as the early
             # connection is in this snapshot, while this one reads the tables and the first half.
-            other = pool.submit(_read_second_half, early, snapshot, params, consume)
+            other = pool.submit(_read_second_half, early, snapshot, params, consume, started)
             try:
                 _read_all(cur, _FIRST_HALF, params, consume)
             except BaseException:
@@ -335,6 +341,8 @@ def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], con
             if not other.result():
                 _read_all(cur, _SECOND_HALF, params, consume)  # no second connection after all
             return
+        if started is not None:
+            started()
         tables = cur.execute(TABLES_SQL, params).fetchall()
         consume("tables", tables)
         helper = _second_reader(_connect_helper(conn), snapshot) if len(tables) >= PARALLEL_FROM_TABLES else None
@@ -349,9 +357,14 @@ def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], con
 
 
 def _read_second_half(early: Future[psycopg.Connection[Any] | None], snapshot: str, params: dict[str, Any],
-                      consume: Callable[[str, Rows], None]) -> bool:
-    """Read the second half on the early connection; False if it could not join the snapshot."""
+                      consume: Callable[[str, Rows], None], started: Callable[[], None] | None) -> bool:
+    """Read the second half on the early connection; False if it could not join the snapshot.
+
+    `started` is called once both connections are reading (or this one cannot).
+    """
     helper = _second_reader(early.result(), snapshot)
+    if started is not None:
+        started()
     if helper is None:
         return False
     with helper, helper.cursor() as cur:
