@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Default:
     """A column default: always a SQL expression in the model.
 
@@ -25,7 +25,7 @@ class Default:
     literal: bool = field(default=False, compare=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class Column:
     name: str
     type: str
@@ -43,7 +43,7 @@ class Column:
     prevent_destroy: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexElement:
     """One key of an index: a column or an expression, with its ordering."""
 
@@ -56,7 +56,7 @@ class IndexElement:
     collation: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Index:
     name: str
     elements: list[IndexElement]
@@ -69,13 +69,13 @@ class Index:
     valid: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class PrimaryKey:
     name: str
     columns: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class UniqueConstraint:
     name: str
     columns: list[str]
@@ -83,7 +83,7 @@ class UniqueConstraint:
     initially_deferred: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ForeignKey:
     name: str
     columns: list[str]
@@ -99,7 +99,7 @@ class ForeignKey:
     valid: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckConstraint:
     name: str
     expression: str
@@ -107,7 +107,7 @@ class CheckConstraint:
     valid: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     name: str
     schema: str | None = None
@@ -126,7 +126,7 @@ class Table:
         return qualified(self.schema, self.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class Enum:
     name: str
     values: list[str]
@@ -139,7 +139,7 @@ class Enum:
         return qualified(self.schema, self.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class Domain:
     """A PostgreSQL domain: a base type with an optional default, NOT NULL and named checks (on `VALUE`)."""
 
@@ -159,14 +159,14 @@ class Domain:
         return qualified(self.schema, self.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class Extension:
     name: str
     schema: str | None = None
     # Extension versions are not compared: upgrades are out of scope.
 
 
-@dataclass
+@dataclass(slots=True)
 class Database:
     """A whole relational schema: what a spec describes or an inspector reads."""
 

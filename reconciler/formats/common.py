@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from reconciler.changes import Action, Change
@@ -23,7 +23,13 @@ def describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return json.dumps(value, default=lambda o: getattr(o, "__dict__", str(o)), ensure_ascii=False)
+        return json.dumps(value, default=_fields_or_text, ensure_ascii=False)
+    return str(value)
+
+
+def _fields_or_text(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
     return str(value)
 
 
