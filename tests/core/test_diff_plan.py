@@ -192,3 +192,12 @@ def test_column_rename_from_a_missing_column_refuses_to_guess():
     wanted = db(table("users", ID, Column("full_name", "text", renamed_from="nickname")))
     with pytest.raises(PlanError, match="neither exists"):
         diff_databases(live, wanted)
+
+
+def test_model_values_in_attribute_changes_are_shown_by_field():
+    # The model dataclasses have __slots__ (no __dict__): lists of them still render as their fields.
+    from reconciler.formats.common import describe_value
+    from reconciler.model import IndexElement
+
+    assert describe_value([IndexElement(column="a", descending=True)]) == (
+        '[{"column": "a", "expression": null, "descending": true, "nulls": null, "opclass": null, "collation": null}]')
