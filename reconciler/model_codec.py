@@ -106,11 +106,9 @@ def _default_of(record: tuple[str, bool] | None, defaults: dict[tuple[str, bool]
 def decode_header(data: tuple[Any, ...]) -> Database:
     """The database without its tables, enums and domains: enough to know what a spec manages."""
     dialect, schemas, extensions = data[:3]
-    return Database(dialect, schemas, {k: Extension(*r) for k, r in extensions})
+    return Database(dialect, list(schemas), {k: Extension(*r) for k, r in extensions})
 
 
-def table_count(data: tuple[Any, ...]) -> int:
-    return len(data[5])
 
 
 def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Table:

@@ -25,7 +25,7 @@ def desired_model(backend: Any, loaded: LoadedSpec) -> Any:
     if loaded.cached is not None:
         try:
             model = loaded.cached.model()
-        except (TypeError, ValueError, IndexError, KeyError):
+        except (OSError, EOFError, TypeError, ValueError, IndexError, KeyError):
             model = None  # an entry this code cannot read: build again
         if model is not None and model.dialect == backend.name:
             loaded.validated = True

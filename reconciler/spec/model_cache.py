@@ -22,29 +22,37 @@ from reconciler import model_codec
 from reconciler.model import Database
 
 # Bump when the encoding changes in a way LAYOUT does not show.
-FORMAT = 1
+FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @dataclass
 class CachedModel:
-    """An entry read from the cache: the plain data, decoded into a model on demand."""
+    """An entry read from the cache. The file holds a small header, then the model: the header is read
+    with the spec (it says what the spec manages, before the catalog is read), the model only when it is
+    decoded, which a plan does while the catalog is being read."""
 
-    payload: tuple[Any, ...]
-
-    @property
-    def dialect(self) -> str:
-        return self.payload[0]
+    file: Path
+    dialect: str
+    schemas: list[str]
+    extensions: list[tuple[str, Any]]
+    tables: int
 
     def header(self) -> Database:
-        """Schemas and extensions only (cheap): what the spec manages."""
-        return model_codec.decode_header(self.payload)
+        """Schemas and extensions only: what the spec manages."""
+        return model_codec.decode_header((self.dialect, self.schemas, self.extensions))
 
     def table_count(self) -> int:
-        return model_codec.table_count(self.payload)
+        return self.tables
 
     def model(self) -> Database:
-        return model_codec.decode(self.payload)
+        """The model; OSError, EOFError, ValueError or TypeError if the file is no longer readable as one."""
+        with self.file.open("rb") as fh:
+            marshal.load(fh)  # the header
+            payload = marshal.loads(fh.read())  # marshal.load reads a file in tiny pieces: much slower
+        if not isinstance(payload, tuple) or len(payload) != 6:
+            raise ValueError(f"{self.file}: not a model")
+        return model_codec.decode(payload)
 
 
 @cache
@@ -67,20 +75,24 @@ def cache_file(source: str, cache_dir: Path) -> Path:
 
 
 def read(file: Path) -> CachedModel | None:
+    """The entry's header, or None when there is no readable entry."""
     try:
-        payload = marshal.loads(file.read_bytes())
+        with file.open("rb") as fh:
+            header = marshal.load(fh)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not isinstance(payload, tuple) or len(payload) != 6 or not isinstance(payload[0], str):
+    if not isinstance(header, tuple) or len(header) != 4 or not isinstance(header[0], str):
         return None
-    return CachedModel(payload)
+    return CachedModel(file, *header)
 
 
 def write(file: Path, model: Any) -> None:
     if not isinstance(model, Database):
         return
+    payload = model_codec.encode(model)
+    header = (model.dialect, payload[1], payload[2], len(model.tables))
     try:
-        data = marshal.dumps(model_codec.encode(model))
+        data = marshal.dumps(header) + marshal.dumps(payload)
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(data)

@@ -108,11 +108,13 @@ def test_a_corrupt_entry_is_rebuilt(tmp_path, monkeypatch) -> None:
     spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n")
     built = desired_model(get_backend("postgres"), load_spec(spec))
     [entry] = (tmp_path / "cache" / "models").glob("*.marshal")
-    for garbage in (b"\x00garbage", marshal.dumps(("postgres", [], [], [], [], [("t", ("too", "short"))]))):
+    header = marshal.dumps(("postgres", ["public"], [], 1))
+    for garbage in (b"\x00garbage", marshal.dumps(("postgres", [], [], [], [], [("t", ("too", "short"))])),
+                    header, header + b"\x00garbage", header + marshal.dumps(("postgres", [], [], [], [], [("t", ())]))):
         entry.write_bytes(garbage)
         loaded = load_spec(spec)
         assert strict(desired_model(get_backend("postgres"), loaded)) == strict(built)
-    assert strict(model_codec.decode(marshal.loads(entry.read_bytes()))) == strict(built)  # and rewritten
+    assert strict(model_cache_module.read(entry).model()) == strict(built)  # and rewritten
 
 
 def test_specs_with_errors_or_environment_references_are_never_cached(tmp_path, monkeypatch) -> None:
