@@ -343,13 +343,14 @@ def test_column_spellings_are_adopted_while_indexes_and_constraints_are_read(pg_
 
     pg_conn.execute("CREATE TABLE t (id integer PRIMARY KEY, name text NOT NULL DEFAULT 'x',"
                     " n numeric(5,2) DEFAULT 0 CHECK (n >= 0), at timestamptz DEFAULT CURRENT_TIMESTAMP);"
-                    " CREATE INDEX ON t (name)")
+                    " CREATE INDEX ON t (name); CREATE TABLE u (a integer)")
     path = tmp_path / "spec.yaml"
     path.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n"
                     "      id: {type: int, primary_key: true}\n      name: {type: text, default: x}\n"
                     "      n: {type: 'numeric(5,2)', nullable: true, default: 0}\n"
                     "      at: {type: timestamptz, nullable: true, default: {sql: now()}}\n"
-                    "    indexes: [{columns: [name]}]\n    checks: {t_n_check: n >= 0}\n")
+                    "    indexes: [{columns: [name]}]\n    checks: {t_n_check: n >= 0}\n"
+                    "  u:\n    columns:\n      a: {type: bigint, nullable: true}\n")
     loaded = load_spec(path, env={})
     validate_document(loaded)
     seen: list[dict[str, list[str]]] = []
@@ -361,15 +362,18 @@ def test_column_spellings_are_adopted_while_indexes_and_constraints_are_read(pg_
     desired, current = pg_inspect.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded),
                                                     columns_read=columns_read)
     # Called once, with every table's columns in place, and the spellings were adopted then.
-    assert seen == [{"public.t": ["id", "name", "n", "at"]}]
+    assert seen == [{"public.t": ["id", "name", "n", "at"], "public.u": ["a"]}]
+    # Columns equal in every compared field share the live dict; others keep their own.
+    assert desired.tables["public.t"].columns is current.tables["public.t"].columns
+    assert desired.tables["public.u"].columns is not current.tables["public.u"].columns
     assert [c.default.expression for c in desired.tables["public.t"].columns.values() if c.default] == \
         ["'x'::text", "0", "CURRENT_TIMESTAMP"]
     # The early pass changes nothing canonicalize would not: the same canonical model either way,
-    # and no changes.
+    # and the one real difference.
     built = BACKEND.build_model(loaded)
     canonical = BACKEND.canonicalize(pg_conn, desired, current)
     assert canonical == BACKEND.canonicalize(pg_conn, built, BACKEND.inspect(pg_conn, built))
-    assert BACKEND.diff(current, canonical) == []
+    assert [c.address for c in BACKEND.diff(current, canonical)] == ["column public.u.a"]
     # Read for the wrong scope, the live model is discarded and read again: no early pass on it.
     monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
     pg_inspect.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded), columns_read=columns_read)

@@ -86,7 +86,7 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         if live_table is None:
             continue
         items: list[Pending] = []
-        renames = _compare_columns(table, live_table, items)
+        renames = {} if table.columns is live_table.columns else _compare_columns(table, live_table, items)
         # Checks and indexes are compared only when they differ at all (they rarely do).
         if table.checks != live_table.checks:
             _compare_checks(table, live_table, items, renames)
@@ -115,11 +115,18 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
 def adopt_column_spellings(desired: Database, current: Database) -> None:
     """The column part of `canonicalize`, done early: while indexes and constraints are still being
     read, only the live tables and their columns may be complete. Differences that need the database
-    to decide are left for `canonicalize`, which passes over the settled columns quickly."""
+    to decide are left for `canonicalize`. A table whose columns then equal the live ones takes the
+    live columns dict itself (`canonicalize`, `check_type_changes` and the diff skip it by identity)."""
     for table in desired.tables.values():
         live_table = _live_table(table, current)
-        if live_table is not None:
-            _compare_columns(table, live_table, [])
+        if live_table is None:
+            continue
+        pending: list[Pending] = []
+        _compare_columns(table, live_table, pending)
+        if not pending and table.columns == live_table.columns:
+            # Equal in every compared field: share the live dict. The rest of the plan then sees
+            # the same object on both sides and skips comparing the columns again.
+            table.columns = live_table.columns
 
 
 def _default_nulls(index: Index) -> None:
