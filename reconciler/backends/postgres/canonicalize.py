@@ -88,10 +88,15 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         items: list[Pending] = []
         renames = {} if table.columns is live_table.columns else _compare_columns(table, live_table, items)
         # Checks and indexes are compared only when they differ at all (they rarely do).
+        # Equal ones share the live dict, as the columns do (see adopt_column_spellings).
         if table.checks != live_table.checks:
             _compare_checks(table, live_table, items, renames)
+        else:
+            table.checks = live_table.checks
         if table.indexes != live_table.indexes:
             _compare_indexes(table, live_table, items, renames)
+        else:
+            table.indexes = live_table.indexes
         if items:
             work.append(TablePending(table, live_table, items, renames))
     if work and conn is not None:
