@@ -138,7 +138,7 @@ def open_spec_target(url: str, loaded: LoadedSpec) -> Iterator[Target]:
         try:
             target = stack.enter_context(open_target(url, dialect))
         except SchemactlError:
-            _validated_model(get_backend(dialect), loaded)  # a spec error, if any, is the one to fix first
+            desired_model(get_backend(dialect), loaded)  # a spec error, if any, is the one to fix first
             raise
         yield target
 
@@ -152,18 +152,14 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, opt
     build_and_inspect = getattr(backend, "build_and_inspect", None)
     with without_cycle_collection():
         if desired is None and build_and_inspect is not None:
-            desired, current = build_and_inspect(target.conn, loaded, lambda: _validated_model(backend, loaded))
+            desired, current = build_and_inspect(target.conn, loaded, lambda: desired_model(backend, loaded))
         else:
             if desired is None:
-                desired = _validated_model(backend, loaded)
+                desired = desired_model(backend, loaded)
             current = backend.inspect(target.conn, desired)
         canonical = backend.canonicalize(target.conn, desired, current)
         plan = make_plan(backend, current, canonical, target=target.display, source=loaded.source, options=options)
     return PlannedRun(loaded, current, plan, canonical)
-
-
-def _validated_model(backend: Backend, loaded: LoadedSpec) -> Any:
-    return desired_model(backend, loaded)
 
 
 def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:

@@ -273,12 +273,9 @@ def _parse_cached(text: str, remember: bool) -> Any:
     if cache is not None and remember:
         try:
             payload = json.dumps(data)
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(payload, encoding="utf-8")
-            tmp.replace(cache)
-        except (OSError, TypeError, ValueError):
-            pass
+        except (TypeError, ValueError):
+            return data  # not JSON-shaped (e.g. YAML dates): not cached
+        model_cache.write_atomically(cache, payload.encode("utf-8"))
     return data
 
 

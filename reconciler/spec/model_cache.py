@@ -42,9 +42,6 @@ class CachedModel:
         """Schemas and extensions only: what the spec manages."""
         return model_codec.decode_header((self.dialect, self.schemas, self.extensions))
 
-    def table_count(self) -> int:
-        return self.tables
-
     def model(self) -> Database:
         """The model; OSError, EOFError, ValueError or TypeError if the file is no longer readable as one."""
         with self.file.open("rb") as fh:
@@ -93,9 +90,20 @@ def write(file: Path, model: Any) -> None:
     header = (model.dialect, payload[1], payload[2], len(model.tables))
     try:
         data = marshal.dumps(header) + marshal.dumps(payload)
+    except ValueError:
+        return
+    write_atomically(file, data)
+
+
+def write_atomically(file: Path, data: bytes) -> None:
+    """Write a cache entry so that a reader sees the old one or the new one, never half of one.
+
+    Errors are swallowed: a read-only or full cache only costs the next run the work again.
+    """
+    try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(file)
-    except (OSError, ValueError):
-        pass  # a read-only cache only costs the next run a build
+    except OSError:
+        pass

@@ -254,7 +254,7 @@ def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Ca
     if spec.cached is not None:  # the model cache knows the scope without parsing the spec
         header = spec.cached.header()
         scope: tuple[list[str], list[str]] | None = (managed_schemas(header), list(header.extensions))
-        table_count = spec.cached.table_count()
+        table_count = spec.cached.tables
     else:
         scope, table_count = spec_scope(spec.data), _table_count(spec.data)
     if scope is None:
