@@ -109,13 +109,11 @@ def decode_header(data: tuple[Any, ...]) -> Database:
     return Database(dialect, list(schemas), {k: Extension(*r) for k, r in extensions})
 
 
-
-
 def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Table:
     name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
     return Table(
         name, schema,
-        {k: Column(c[0], c[1], c[2], None if c[3] is None else _default_of(c[3], defaults), *c[4:])
+        {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:])
          for k, c in columns},
         None if primary_key is None else PrimaryKey(*primary_key),
         {k: UniqueConstraint(*u) for k, u in uniques},
