@@ -8,6 +8,8 @@ positions the decoder uses are checked against the dataclasses when this module 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
@@ -85,16 +87,44 @@ def _domain(domain: Domain) -> tuple[Any, ...]:
 
 
 def encode(db: Database) -> tuple[Any, ...]:
-    return (db.dialect, list(db.schemas), _records(db.extensions), _records(db.enums),
+    data = (db.dialect, list(db.schemas), _records(db.extensions), _records(db.enums),
             _records(db.domains, _domain), _records(db.tables, _table))
+    return _shared(data, {})
 
 
-def decode(data: tuple[Any, ...]) -> Database:
+def _shared(value: Any, seen: dict[Any, Any]) -> Any:
+    """`value` with equal tuples and strings made one object. marshal writes a repeated object once
+    and reads it back as one: a schema's tables repeat most of their column and index records, so
+    the entry is about half the size and reads in about half the time."""
+    if type(value) is list:
+        return [_shared(v, seen) for v in value]
+    if type(value) is str:
+        return sys.intern(value)
+    if type(value) is not tuple:
+        return value
+    value = tuple([_shared(v, seen) for v in value])
+    if any(type(v) is list for v in value):
+        return value
+    # Keyed by type and identity, not by equality alone: (0, 1.0) == (False, True). Members are
+    # shared already, so equal members are one object.
+    key = tuple([(type(v), id(v) if type(v) is tuple else v) for v in value])
+    return seen.setdefault(key, value)
+
+
+ColumnRecords = list[tuple[str, tuple[Any, ...]]]
+# Given a table's key and its encoded columns, a columns dict the decoded table takes instead of
+# decoding them, or None to decode them. See `decode`.
+ReuseColumns = Callable[[str, ColumnRecords], "dict[str, Column] | None"]
+
+
+def decode(data: tuple[Any, ...], reuse_columns: ReuseColumns | None = None) -> Database:
+    """The model `data` encodes. With `reuse_columns`, a table whose columns it vouches for takes the
+    dict it returns (a plan passes the live columns they equal) and never has its own decoded."""
     dialect, schemas, extensions, enums, domains, tables = data
     defaults: dict[tuple[str, bool], Default] = {}  # frozen, and a few texts repeat across a schema: shared
     return Database(dialect, schemas, {k: Extension(*r) for k, r in extensions}, {k: Enum(*r) for k, r in enums},
                     {k: _decode_domain(r, defaults) for k, r in domains},
-                    {k: _decode_table(r, defaults) for k, r in tables})
+                    {k: _decode_table(k, r, defaults, reuse_columns) for k, r in tables})
 
 
 def _default_of(record: tuple[str, bool] | None, defaults: dict[tuple[str, bool], Default]) -> Default | None:
@@ -109,12 +139,14 @@ def decode_header(data: tuple[Any, ...]) -> Database:
     return Database(dialect, list(schemas), {k: Extension(*r) for k, r in extensions})
 
 
-def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Table:
+def _decode_table(key: str, r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default],
+                  reuse_columns: ReuseColumns | None) -> Table:
     name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
+    reused = reuse_columns(key, columns) if reuse_columns is not None else None
     return Table(
         name, schema,
-        {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:])
-         for k, c in columns},
+        reused if reused is not None else {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:])
+                                           for k, c in columns},
         None if primary_key is None else PrimaryKey(*primary_key),
         {k: UniqueConstraint(*u) for k, u in uniques},
         {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in indexes},

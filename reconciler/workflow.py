@@ -152,7 +152,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, opt
     build_and_inspect = getattr(backend, "build_and_inspect", None)
     with without_cycle_collection():
         if desired is None and build_and_inspect is not None:
-            desired, current = build_and_inspect(target.conn, loaded, lambda: desired_model(backend, loaded))
+            desired, current = build_and_inspect(target.conn, loaded,
+                                                 lambda reuse=None: desired_model(backend, loaded, reuse))
         else:
             if desired is None:
                 desired = desired_model(backend, loaded)

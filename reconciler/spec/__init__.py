@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.backends import get_backend
+from reconciler.model_codec import ReuseColumns
 from reconciler.spec import model_cache
 from reconciler.spec.loader import LoadedSpec, Positions, load_spec
 from reconciler.spec.validate import validate_document
@@ -20,11 +21,14 @@ def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec
     return loaded, desired_model(get_backend(loaded.dialect), loaded)
 
 
-def desired_model(backend: Any, loaded: LoadedSpec) -> Any:
-    """Validate the spec and build its model, or take the model this exact spec was built into before."""
+def desired_model(backend: Any, loaded: LoadedSpec, reuse_columns: ReuseColumns | None = None) -> Any:
+    """Validate the spec and build its model, or take the model this exact spec was built into before.
+
+    `reuse_columns` (see `model_codec.decode`) applies only to a model read from the cache.
+    """
     if loaded.cached is not None:
         try:
-            model = loaded.cached.model()
+            model = loaded.cached.model(reuse_columns)
         except (OSError, EOFError, TypeError, ValueError, IndexError, KeyError):
             model = None  # an entry this code cannot read: build again
         if model is not None and model.dialect == backend.name:

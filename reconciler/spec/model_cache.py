@@ -42,14 +42,16 @@ class CachedModel:
         """Schemas and extensions only: what the spec manages."""
         return model_codec.decode_header((self.dialect, self.schemas, self.extensions))
 
-    def model(self) -> Database:
-        """The model; OSError, EOFError, ValueError or TypeError if the file is no longer readable as one."""
+    def model(self, reuse_columns: model_codec.ReuseColumns | None = None) -> Database:
+        """The model; OSError, EOFError, ValueError or TypeError if the file is no longer readable as one.
+
+        `reuse_columns` as for `model_codec.decode`."""
         with self.file.open("rb") as fh:
             marshal.load(fh)  # the header
             payload = marshal.loads(fh.read())  # marshal.load reads a file in tiny pieces: much slower
         if not isinstance(payload, tuple) or len(payload) != 6:
             raise ValueError(f"{self.file}: not a model")
-        return model_codec.decode(payload)
+        return model_codec.decode(payload, reuse_columns)
 
 
 @cache

@@ -41,6 +41,37 @@ def test_every_object_kind_round_trips_with_every_field() -> None:
     assert all(dataclasses.is_dataclass(c) for c in decoded.tables[table.key].columns.values())
 
 
+def test_repeated_records_are_stored_once_and_decode_to_separate_objects() -> None:
+    from reconciler.model import Column, Database, Index, IndexElement, PrimaryKey, Table
+
+    def table(name: str) -> Table:
+        return Table(name, "public", {"id": Column("id", "integer"), "at": Column("at", "timestamp with time zone",
+                                                                                  default=Default("now()"))},
+                     PrimaryKey(f"{name}_pkey", ["id"]), indexes={"i": Index("i", [IndexElement("at")])})
+
+    db = Database("postgres", ["public"], tables={f"public.t{n}": table(f"t{n}") for n in range(50)})
+    data = marshal.loads(marshal.dumps(model_codec.encode(db)))
+    records = [dict(t[2]) for _, t in data[5]]
+    assert all(r["id"] is records[0]["id"] and r["at"] is records[0]["at"] for r in records)
+    # marshal before version 3 writes every occurrence out: the shared form is well under that.
+    encoded = model_codec.encode(db)
+    assert len(marshal.dumps(encoded)) < 0.6 * len(marshal.dumps(encoded, 2))
+    decoded = model_codec.decode(data)
+    assert decoded == db
+    first, second = decoded.tables["public.t0"], decoded.tables["public.t1"]
+    assert first.columns["id"] is not second.columns["id"]  # mutable objects are never shared
+    assert first.primary_key.columns is not second.primary_key.columns
+    assert first.indexes["i"].elements[0] is not second.indexes["i"].elements[0]
+
+
+def test_sharing_keeps_values_that_are_equal_but_of_another_type_apart() -> None:
+    # 0 == False and 1 == 1.0 in Python: a record must not come back with the other one's values.
+    shared = model_codec._shared([(0, 1), (False, True), (0, 1), ((0,), "a"), ((False,), "a")], {})
+    assert shared[0] is shared[2] and shared[0] is not shared[1]
+    assert [type(v) for v in shared[1]] == [bool, bool]
+    assert type(shared[4][0][0]) is bool
+
+
 def test_the_layout_names_every_field_so_a_changed_model_misses_the_cache() -> None:
     assert "Column(name,type,nullable,default," in model_codec.LAYOUT
     assert "ForeignKey(" in model_codec.LAYOUT and "valid)" in model_codec.LAYOUT

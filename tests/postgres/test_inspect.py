@@ -326,13 +326,13 @@ def test_build_and_inspect_matches_build_then_inspect(pg_conn, tmp_path, monkeyp
     loaded = load_spec(path, env={})
     validate_document(loaded)
     built = BACKEND.build_model(loaded)
-    desired, current = BACKEND.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded))
+    desired, current = BACKEND.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded))
     assert desired == built
     assert current == BACKEND.inspect(pg_conn, built)
     assert sorted(current.tables) == sorted(inspect(pg_conn, ["public", "audit"]).tables)
     # Should the scope read up front ever disagree with the model, the live state is read again.
     monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
-    _, again = BACKEND.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded))
+    _, again = BACKEND.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded))
     assert again == current
 
 
@@ -359,7 +359,7 @@ def test_column_spellings_are_adopted_while_indexes_and_constraints_are_read(pg_
         seen.append({key: list(table.columns) for key, table in live.tables.items()})
         pg_canonicalize.adopt_column_spellings(desired, live)
 
-    desired, current = pg_inspect.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded),
+    desired, current = pg_inspect.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded),
                                                     columns_read=columns_read)
     # Called once, with every table's columns in place, and the spellings were adopted then.
     assert seen == [{"public.t": ["id", "name", "n", "at"], "public.u": ["a"]}]
@@ -376,8 +376,90 @@ def test_column_spellings_are_adopted_while_indexes_and_constraints_are_read(pg_
     assert [c.address for c in BACKEND.diff(current, canonical)] == ["column public.u.a"]
     # Read for the wrong scope, the live model is discarded and read again: no early pass on it.
     monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
-    pg_inspect.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded), columns_read=columns_read)
+    pg_inspect.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded), columns_read=columns_read)
     assert len(seen) == 1
+
+
+def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg_conn, tmp_path, monkeypatch):
+    from reconciler.backends.postgres import BACKEND
+    from reconciler.spec import desired_model
+
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    pg_conn.execute("CREATE TYPE mood AS ENUM ('ok', 'sad');"
+                    " CREATE TABLE t (id integer PRIMARY KEY, name text NOT NULL DEFAULT 'x',"
+                    "  m mood NOT NULL DEFAULT 'ok', at timestamptz DEFAULT CURRENT_TIMESTAMP);"
+                    " CREATE TABLE u (a integer); CREATE TABLE v (b text DEFAULT 'y');"
+                    " CREATE TABLE w (c timestamptz DEFAULT date_trunc('day', now())); CREATE TABLE x (e integer, f integer)")
+    path = tmp_path / "spec.yaml"
+    path.write_text("version: 1\ndialect: postgres\nenums: {mood: [ok, sad]}\ntables:\n"
+                    "  t:\n    columns:\n      id: {type: int, primary_key: true}\n"
+                    "      name: {type: text, default: x}\n      m: {type: mood, default: ok}\n"
+                    "      at: {type: timestamptz, nullable: true, default: {sql: now()}}\n"
+                    "  u:\n    columns:\n      a: {type: bigint, nullable: true}\n"  # type differs
+                    "  v:\n    columns:\n      b: {type: text, nullable: true, default: z}\n"  # default differs
+                    # a default only the database can compare (equal), a column in the database only
+                    "  w:\n    columns:\n      c: {type: timestamptz, nullable: true,"
+                    " default: {sql: \"date_trunc('day', now())\"}}\n"
+                    "  x:\n    columns:\n      e: {type: int, nullable: true}\n")
+    desired_model(BACKEND, load_spec(path, env={}))  # fills the cache
+    loaded = load_spec(path, env={})
+    assert loaded.cached is not None
+    offered: list[object] = []
+
+    def build(reuse=None):
+        offered.append(reuse)
+        return desired_model(BACKEND, loaded, reuse)
+
+    desired, current = BACKEND.build_and_inspect(pg_conn, loaded, build)
+    assert len(offered) == 1 and offered[0] is not None  # read once the live columns were in
+    assert desired.tables["public.t"].columns is current.tables["public.t"].columns
+    for key in ("public.u", "public.v", "public.w", "public.x"):
+        assert desired.tables[key].columns is not current.tables[key].columns
+    # Exactly what building the model from the spec gives: the same canonical model, the same changes.
+    built = BACKEND.build_model(load_spec(path, env={}))
+    canonical = BACKEND.canonicalize(pg_conn, desired, current)
+    assert canonical == BACKEND.canonicalize(pg_conn, built, BACKEND.inspect(pg_conn, built))
+    assert sorted(c.address for c in BACKEND.diff(current, canonical)) == [
+        "column public.u.a", "column public.v.b", "column public.x.f"]
+
+
+def test_a_cached_model_is_decoded_whole_when_the_live_columns_never_arrive(pg_conn, tmp_path, monkeypatch):
+    from reconciler.backends.postgres import BACKEND
+    from reconciler.backends.postgres import inspect as pg_inspect
+    from reconciler.spec import desired_model
+
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "spec.yaml"
+    path.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: int}\n")
+    desired_model(BACKEND, load_spec(path, env={}))
+    loaded = load_spec(path, env={})
+
+    def failing_read(*args, **kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(pg_inspect, "read_catalog", failing_read)
+    offered: list[object] = []
+    with pytest.raises(RuntimeError, match="connection lost"):
+        BACKEND.build_and_inspect(pg_conn, loaded, lambda reuse=None: offered.append(reuse) or
+                                  desired_model(BACKEND, loaded, reuse))
+    assert offered == [None]
+
+
+def test_without_pipeline_support_the_queries_run_one_at_a_time(pg_conn, monkeypatch) -> None:
+    # libpq before 14 has no pipeline mode.
+    import psycopg
+
+    from reconciler.backends.postgres import inspect as pg_inspect
+
+    pg_conn.execute(FIXTURE)
+    expected = inspect(pg_conn, ["public", "audit"])
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    monkeypatch.setattr(psycopg.Connection, "pipeline", None)  # would raise if used
+    assert inspect(pg_conn, ["public", "audit"]) == expected
+    monkeypatch.setattr(pg_inspect, "PARALLEL_FROM_TABLES", 2)
+    assembler = pg_inspect.Assembler(["public", "audit"])
+    pg_inspect.read_catalog(pg_conn, ["public", "audit"], ["citext"], assembler.add, expected_tables=5000)
+    assert assembler.result() == expected
 
 
 def test_a_spec_error_during_build_and_inspect_leaves_the_connection_usable(pg_conn, tmp_path) -> None:
@@ -390,7 +472,7 @@ def test_a_spec_error_during_build_and_inspect_leaves_the_connection_usable(pg_c
     loaded = load_spec(path, env={})
     validate_document(loaded)
     with pytest.raises(SpecError, match="citextt"):
-        BACKEND.build_and_inspect(pg_conn, loaded, lambda: BACKEND.build_model(loaded))
+        BACKEND.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded))
     assert pg_conn.execute("SELECT 1").fetchone() == (1,)
 
 

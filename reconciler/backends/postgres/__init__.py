@@ -66,8 +66,9 @@ class PostgresBackend:
     def inspect(self, conn: Any, desired: Any | None) -> Database:
         return _inspect.inspect(conn, desired)
 
-    def build_and_inspect(self, conn: Any, spec: Any, build: Callable[[], Database]) -> tuple[Database, Database]:
-        return _inspect.build_and_inspect(conn, spec, build, columns_read=_canonicalize.adopt_column_spellings)
+    def build_and_inspect(self, conn: Any, spec: Any, build: Callable[..., Database]) -> tuple[Database, Database]:
+        return _inspect.build_and_inspect(conn, spec, build, columns_read=_canonicalize.adopt_column_spellings,
+                                          reuse_live_columns=_canonicalize.reusable_live_columns)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
         canonical = _canonicalize.canonicalize(conn, desired, current)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 import psycopg
 
 from reconciler.model import Column, Database, Domain, Index, Table, qualified
+from reconciler.model_codec import ReuseColumns
 
 from .inspect import check_body
 from .render import collation_sql, index_elements_sql
@@ -124,7 +126,7 @@ def adopt_column_spellings(desired: Database, current: Database) -> None:
     live columns dict itself (`canonicalize`, `check_type_changes` and the diff skip it by identity)."""
     for table in desired.tables.values():
         live_table = _live_table(table, current)
-        if live_table is None:
+        if live_table is None or table.columns is live_table.columns:
             continue
         pending: list[Pending] = []
         _compare_columns(table, live_table, pending)
@@ -132,6 +134,51 @@ def adopt_column_spellings(desired: Database, current: Database) -> None:
             # Equal in every compared field: share the live dict. The rest of the plan then sees
             # the same object on both sides and skips comparing the columns again.
             table.columns = live_table.columns
+
+
+# A column's fields after its default, in the order `model_codec` encodes them.
+_AFTER_DEFAULT = attrgetter(*[f.name for f in fields(Column)][4:])
+
+
+def reusable_live_columns(current: Database) -> ReuseColumns:
+    """For decoding a cached desired model: a table whose encoded columns `adopt_column_spellings`
+    would find equal to the live ones takes the live columns dict, never decoding its own.
+
+    Stricter than that comparison (any other difference, a rename, a type spelled another way:
+    decode and compare as usual), never looser: a default counts as equal only where
+    `_compare_columns` would adopt the live text. Defaults repeat across a schema, so each
+    decision is made once.
+    """
+    equal_defaults: dict[tuple[Any, str, str], bool] = {}
+
+    def same_default(record: tuple[str, bool], live_text: str, column_type: str) -> bool:
+        key = (record, live_text, column_type)
+        decided = equal_defaults.get(key)
+        if decided is None:
+            text = record[0]
+            decided = equal_defaults[key] = (text == live_text or literal_cast_to(text, live_text, column_type)
+                                             or _same(text, live_text) is True)
+        return decided
+
+    def reuse(key: str, records: list[tuple[str, tuple[Any, ...]]]) -> dict[str, Column] | None:
+        live = current.tables.get(key)
+        if live is None or len(records) != len(live.columns):
+            return None
+        live_columns = live.columns
+        for name, record in records:
+            column = live_columns.get(name)
+            if (column is None or record[0] != column.name or record[1] != column.type
+                    or record[2] != column.nullable or record[4:] != _AFTER_DEFAULT(column)):
+                return None
+            default, live_default = record[3], column.default
+            if default is None or live_default is None:
+                if default is not live_default:
+                    return None
+            elif not same_default(default, live_default.expression, column.type):
+                return None
+        return live_columns
+
+    return reuse
 
 
 def _default_nulls(index: Index) -> None:

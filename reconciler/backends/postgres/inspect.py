@@ -34,6 +34,7 @@ from reconciler.model import (
     Table,
     UniqueConstraint,
 )
+from reconciler.model_codec import ReuseColumns
 from reconciler.spec.loader import LoadedSpec
 
 from .types import DEFAULT_SCHEMA, user_type_name
@@ -242,14 +243,20 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
     return assembler.result()
 
 
-def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Callable[[], Database],
-                      columns_read: ColumnsRead | None = None) -> tuple[Database, Database]:
+def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Callable[..., Database],
+                      columns_read: ColumnsRead | None = None,
+                      reuse_live_columns: Callable[[Database], ReuseColumns] | None = None,
+                      ) -> tuple[Database, Database]:
     """Build the desired model (`build` also validates the spec) while the catalog queries run.
 
     The readers mostly wait for the server, so the build fills that time. On a 2,000-table schema
     both sides also compete for the GIL and the two cores, so the saving is smaller than the build.
     Once the model is built and the live columns are in, `columns_read(desired, live)` runs while
     the indexes and constraints are still being read (the live model is complete up to its columns).
+
+    A model read from the cache is cheap to build but costs a Python object per column; it is read
+    once the live columns are in, as `build(reuse_live_columns(live))`, so that tables whose columns
+    equal the live ones take the live dict instead.
     """
     if spec.cached is not None:  # the model cache knows the scope without parsing the spec
         header = spec.cached.header()
@@ -267,14 +274,16 @@ def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Ca
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.0005))
     try:
-        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count, columns_read)
+        reuse = reuse_live_columns if spec.cached is not None else None
+        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count, columns_read, reuse)
     finally:
         sys.setswitchinterval(interval)
 
 
-def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[[], Database], schemas: list[str],
+def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[..., Database], schemas: list[str],
                          extensions: list[str], assembler: Assembler, expected_tables: int,
-                         columns_read: ColumnsRead | None) -> tuple[Database, Database]:
+                         columns_read: ColumnsRead | None,
+                         reuse_live_columns: Callable[[Database], ReuseColumns] | None) -> tuple[Database, Database]:
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
         started = threading.Event()
         reading = pool.submit(read_catalog, conn, schemas, extensions, assembler.add, expected_tables, started.set)
@@ -282,7 +291,10 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[[], Data
         # slow the reader down, and the server is the long pole.
         started.wait(0.05)
         try:
-            desired = build()
+            if reuse_live_columns is not None and assembler.wait_for_columns(reading):
+                desired = build(reuse_live_columns(assembler.db))
+            else:
+                desired = build()
         except BaseException:
             reading.cancel()
             raise  # the pool's exit still waits for the reader: the connection is never left mid-query
@@ -328,31 +340,31 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: list[str], extensions: 
 def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], consume: Callable[[str, Rows], None],
                       pool: ThreadPoolExecutor, early: Future[psycopg.Connection[Any] | None] | None,
                       started: Callable[[], None] | None = None) -> None:
-    with snapshot_transaction(conn) as snapshot, conn.cursor() as cur:
+    with snapshot_transaction(conn) as snapshot:
         if early is not None:
             # The spec says the schema is large: the second half starts as soon as the early
             # connection is in this snapshot, while this one reads the tables and the first half.
             other = pool.submit(_read_second_half, early, snapshot, params, consume, started)
             try:
-                _read_all(cur, _FIRST_HALF, params, consume)
+                _read_all(conn, _FIRST_HALF, params, consume)
             except BaseException:
                 wait([other])  # the connection is never closed under a running query
                 raise
             if not other.result():
-                _read_all(cur, _SECOND_HALF, params, consume)  # no second connection after all
+                _read_all(conn, _SECOND_HALF, params, consume)  # no second connection after all
             return
         if started is not None:
             started()
-        tables = cur.execute(TABLES_SQL, params).fetchall()
+        tables = conn.execute(TABLES_SQL, params).fetchall()
         consume("tables", tables)
         helper = _second_reader(_connect_helper(conn), snapshot) if len(tables) >= PARALLEL_FROM_TABLES else None
         if helper is None:
-            _read_all(cur, _FIRST_HALF[1:] + _SECOND_HALF, params, consume)
+            _read_all(conn, _FIRST_HALF[1:] + _SECOND_HALF, params, consume)
             return
         # Same snapshot on a second connection: the server reads both halves at once.
-        with helper, helper.cursor() as other_cur:
-            other_half = pool.submit(_read_all, other_cur, _SECOND_HALF, params, consume)
-            _read_all(cur, _FIRST_HALF[1:], params, consume)
+        with helper:
+            other_half = pool.submit(_read_all, helper, _SECOND_HALF, params, consume)
+            _read_all(conn, _FIRST_HALF[1:], params, consume)
             other_half.result()
 
 
@@ -367,8 +379,8 @@ def _read_second_half(early: Future[psycopg.Connection[Any] | None], snapshot: s
         started()
     if helper is None:
         return False
-    with helper, helper.cursor() as cur:
-        _read_all(cur, _SECOND_HALF, params, consume)
+    with helper:
+        _read_all(helper, _SECOND_HALF, params, consume)
     return True
 
 
@@ -403,10 +415,20 @@ def _second_reader(helper: psycopg.Connection[Any] | None, snapshot: str) -> psy
         return None
 
 
-def _read_all(cur: psycopg.Cursor[Any], queries: Any, params: dict[str, Any],
+def _read_all(conn: psycopg.Connection[Any], queries: Any, params: dict[str, Any],
               consume: Callable[[str, Rows], None]) -> None:
-    for name, query in queries:
-        consume(name, cur.execute(query, params).fetchall())
+    """Run `queries` in one pipeline: the server runs each query while the rows of the one before
+    are turned into the model, instead of waiting for them."""
+    if not psycopg.Pipeline.is_supported():  # libpq before 14: one query at a time
+        for name, query in queries:
+            consume(name, conn.execute(query, params).fetchall())
+        return
+    with conn.pipeline():
+        sent = [(name, conn.cursor().execute(query, params)) for name, query in queries]
+        for name, cur in sent:
+            with cur:
+                rows = cur.fetchall()
+            consume(name, rows)
 
 
 class Assembler:
