@@ -113,18 +113,29 @@ def _shared(value: Any, seen: dict[Any, Any]) -> Any:
 
 ColumnRecords = list[tuple[str, tuple[Any, ...]]]
 # Given a table's key and its encoded columns, a columns dict the decoded table takes instead of
-# decoding them, or None to decode them. See `decode`.
+# decoding them, or None to decode them.
 ReuseColumns = Callable[[str, ColumnRecords], "dict[str, Column] | None"]
 
 
-def decode(data: tuple[Any, ...], reuse_columns: ReuseColumns | None = None) -> Database:
-    """The model `data` encodes. With `reuse_columns`, a table whose columns it vouches for takes the
-    dict it returns (a plan passes the live columns they equal) and never has its own decoded."""
+def decode(data: tuple[Any, ...], columns_to_reuse: Callable[[], ReuseColumns | None] | None = None) -> Database:
+    """The model `data` encodes.
+
+    With `columns_to_reuse`, the columns are decoded last: it is called once everything else is
+    decoded (a plan's waits there for the live columns), and a `ReuseColumns` it returns is offered
+    each table's columns before they are decoded.
+    """
     dialect, schemas, extensions, enums, domains, tables = data
     defaults: dict[tuple[str, bool], Default] = {}  # frozen, and a few texts repeat across a schema: shared
-    return Database(dialect, schemas, {k: Extension(*r) for k, r in extensions}, {k: Enum(*r) for k, r in enums},
-                    {k: _decode_domain(r, defaults) for k, r in domains},
-                    {k: _decode_table(k, r, defaults, reuse_columns) for k, r in tables})
+    late = columns_to_reuse is not None
+    db = Database(dialect, schemas, {k: Extension(*r) for k, r in extensions}, {k: Enum(*r) for k, r in enums},
+                  {k: _decode_domain(r, defaults) for k, r in domains},
+                  {k: _decode_table(r, defaults, late) for k, r in tables})
+    if columns_to_reuse is not None:
+        reuse = columns_to_reuse()
+        for (key, record), table in zip(tables, db.tables.values(), strict=True):
+            reused = reuse(key, record[2]) if reuse is not None else None
+            table.columns = reused if reused is not None else _decode_columns(record[2], defaults)
+    return db
 
 
 def _default_of(record: tuple[str, bool] | None, defaults: dict[tuple[str, bool], Default]) -> Default | None:
@@ -139,20 +150,21 @@ def decode_header(data: tuple[Any, ...]) -> Database:
     return Database(dialect, list(schemas), {k: Extension(*r) for k, r in extensions})
 
 
-def _decode_table(key: str, r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default],
-                  reuse_columns: ReuseColumns | None) -> Table:
+def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default], without_columns: bool) -> Table:
     name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
-    reused = reuse_columns(key, columns) if reuse_columns is not None else None
     return Table(
         name, schema,
-        reused if reused is not None else {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:])
-                                           for k, c in columns},
+        {} if without_columns else _decode_columns(columns, defaults),
         None if primary_key is None else PrimaryKey(*primary_key),
         {k: UniqueConstraint(*u) for k, u in uniques},
         {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in indexes},
         {k: ForeignKey(*f) for k, f in foreign_keys},
         {k: CheckConstraint(*c) for k, c in checks},
         *rest)
+
+
+def _decode_columns(records: ColumnRecords, defaults: dict[tuple[str, bool], Default]) -> dict[str, Column]:
+    return {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:]) for k, c in records}
 
 
 def _decode_domain(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Domain:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.backends import get_backend
@@ -21,14 +22,15 @@ def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec
     return loaded, desired_model(get_backend(loaded.dialect), loaded)
 
 
-def desired_model(backend: Any, loaded: LoadedSpec, reuse_columns: ReuseColumns | None = None) -> Any:
+def desired_model(backend: Any, loaded: LoadedSpec,
+                  columns_to_reuse: Callable[[], ReuseColumns | None] | None = None) -> Any:
     """Validate the spec and build its model, or take the model this exact spec was built into before.
 
-    `reuse_columns` (see `model_codec.decode`) applies only to a model read from the cache.
+    `columns_to_reuse` (see `model_codec.decode`) applies only to a model read from the cache.
     """
     if loaded.cached is not None:
         try:
-            model = loaded.cached.model(reuse_columns)
+            model = loaded.cached.model(columns_to_reuse)
         except (OSError, EOFError, TypeError, ValueError, IndexError, KeyError):
             model = None  # an entry this code cannot read: build again
         if model is not None and model.dialect == backend.name:

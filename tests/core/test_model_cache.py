@@ -64,6 +64,24 @@ def test_repeated_records_are_stored_once_and_decode_to_separate_objects() -> No
     assert first.indexes["i"].elements[0] is not second.indexes["i"].elements[0]
 
 
+def test_columns_decoded_last_can_be_taken_from_elsewhere() -> None:
+    db = expected_model()
+    data = marshal.loads(marshal.dumps(model_codec.encode(db)))
+    first, *others = db.tables
+    elsewhere = dict(db.tables[first].columns)
+    asked: list[tuple[str, int]] = []
+
+    def reuse(key, records):
+        asked.append((key, len(records)))
+        return elsewhere if key == first else None
+
+    decoded = model_codec.decode(data, lambda: reuse)
+    assert asked == [(key, len(table.columns)) for key, table in db.tables.items()]
+    assert decoded.tables[first].columns is elsewhere
+    assert all(decoded.tables[key].columns == db.tables[key].columns for key in others)
+    assert model_codec.decode(data, lambda: None) == db  # nothing offered: every column decoded
+
+
 def test_sharing_keeps_values_that_are_equal_but_of_another_type_apart() -> None:
     # 0 == False and 1 == 1.0 in Python: a record must not come back with the other one's values.
     shared = model_codec._shared([(0, 1), (False, True), (0, 1), ((0,), "a"), ((False,), "a")], {})

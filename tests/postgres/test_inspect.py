@@ -406,12 +406,15 @@ def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg
     assert loaded.cached is not None
     offered: list[object] = []
 
-    def build(reuse=None):
-        offered.append(reuse)
+    def build(columns_to_reuse=None):
+        def reuse():
+            offered.append(columns_to_reuse())  # the decoder asks for them once, after the rest
+            return offered[-1]
+
         return desired_model(BACKEND, loaded, reuse)
 
     desired, current = BACKEND.build_and_inspect(pg_conn, loaded, build)
-    assert len(offered) == 1 and offered[0] is not None  # read once the live columns were in
+    assert len(offered) == 1 and offered[0] is not None  # the live columns were in by then
     assert desired.tables["public.t"].columns is current.tables["public.t"].columns
     for key in ("public.u", "public.v", "public.w", "public.x"):
         assert desired.tables[key].columns is not current.tables[key].columns
@@ -439,10 +442,20 @@ def test_a_cached_model_is_decoded_whole_when_the_live_columns_never_arrive(pg_c
 
     monkeypatch.setattr(pg_inspect, "read_catalog", failing_read)
     offered: list[object] = []
+    built: list[object] = []
+
+    def build(columns_to_reuse=None):
+        def reuse():
+            offered.append(columns_to_reuse())
+            return offered[-1]
+
+        built.append(desired_model(BACKEND, loaded, reuse))
+        return built[-1]
+
     with pytest.raises(RuntimeError, match="connection lost"):
-        BACKEND.build_and_inspect(pg_conn, loaded, lambda reuse=None: offered.append(reuse) or
-                                  desired_model(BACKEND, loaded, reuse))
-    assert offered == [None]
+        BACKEND.build_and_inspect(pg_conn, loaded, build)
+    assert offered == [None]  # nothing to reuse: every column decoded
+    assert list(built[0].tables["public.t"].columns) == ["id"]
 
 
 def test_without_pipeline_support_the_queries_run_one_at_a_time(pg_conn, monkeypatch) -> None:

@@ -227,10 +227,11 @@ def spec_scope(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
     return schemas, list(dict.fromkeys(extensions))
 
 
-# The two halves of the catalog reads, about equal in server time on large schemas.
+# The two halves of the catalog reads, about equal in server time on large schemas. Each half's
+# rows are assembled while the server runs its next query, so the cheapest to assemble come last.
 _FIRST_HALF = (("tables", TABLES_SQL), ("columns", COLUMNS_SQL), ("enums", ENUMS_SQL), ("domains", DOMAINS_SQL))
-_SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("index_keys", INDEX_KEYS_SQL),
-                ("indexes", INDEXES_SQL), ("constraints", CONSTRAINTS_SQL))
+_SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("constraints", CONSTRAINTS_SQL),
+                ("index_keys", INDEX_KEYS_SQL), ("indexes", INDEXES_SQL))
 # Below this many tables a second connection costs more than it saves.
 PARALLEL_FROM_TABLES = 300
 
@@ -254,9 +255,9 @@ def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Ca
     Once the model is built and the live columns are in, `columns_read(desired, live)` runs while
     the indexes and constraints are still being read (the live model is complete up to its columns).
 
-    A model read from the cache is cheap to build but costs a Python object per column; it is read
-    once the live columns are in, as `build(reuse_live_columns(live))`, so that tables whose columns
-    equal the live ones take the live dict instead.
+    A model read from the cache is built as `build(columns_to_reuse)`: its columns are decoded last,
+    once the live ones are in, and a table whose columns equal the live ones takes the live dict
+    (`reuse_live_columns(live)` says which) instead of a Python object per column of its own.
     """
     if spec.cached is not None:  # the model cache knows the scope without parsing the spec
         header = spec.cached.header()
@@ -291,8 +292,11 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[..., Dat
         # slow the reader down, and the server is the long pole.
         started.wait(0.05)
         try:
-            if reuse_live_columns is not None and assembler.wait_for_columns(reading):
-                desired = build(reuse_live_columns(assembler.db))
+            if reuse_live_columns is not None:
+                def live_columns() -> ReuseColumns | None:
+                    return reuse_live_columns(assembler.db) if assembler.wait_for_columns(reading) else None
+
+                desired = build(live_columns)
             else:
                 desired = build()
         except BaseException:
@@ -417,18 +421,26 @@ def _second_reader(helper: psycopg.Connection[Any] | None, snapshot: str) -> psy
 
 def _read_all(conn: psycopg.Connection[Any], queries: Any, params: dict[str, Any],
               consume: Callable[[str, Rows], None]) -> None:
-    """Run `queries` in one pipeline: the server runs each query while the rows of the one before
-    are turned into the model, instead of waiting for them."""
+    """Run `queries` in a pipeline, one ahead: the server runs each query while the rows of the one
+    before are turned into the model."""
     if not psycopg.Pipeline.is_supported():  # libpq before 14: one query at a time
         for name, query in queries:
             consume(name, conn.execute(query, params).fetchall())
         return
     with conn.pipeline():
-        sent = [(name, conn.cursor().execute(query, params)) for name, query in queries]
-        for name, cur in sent:
-            with cur:
-                rows = cur.fetchall()
+        name, query = queries[0]
+        pending = conn.cursor().execute(query, params)
+        for next_name, next_query in queries[1:]:
+            with pending:
+                rows = pending.fetchall()
+            # Sent before these rows are assembled, so the server is never idle waiting for that.
+            # (Sending every query at once would make fetchall wait for all of their results.)
+            pending = conn.cursor().execute(next_query, params)
             consume(name, rows)
+            name = next_name
+        with pending:
+            rows = pending.fetchall()
+        consume(name, rows)
 
 
 class Assembler:
@@ -535,17 +547,17 @@ class Assembler:
 
 def _column(row: tuple[Any, ...], defaults: dict[str, Default]) -> Column:
     _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, _ = row
-    column = Column(name=name, type=col_type, nullable=not notnull, comment=comment, collation=collation)
     if identity:
-        column.identity = "always" if identity == "a" else "by default"
-    elif default is not None and not generated:
+        return Column(name, col_type, not notnull, None, "always" if identity == "a" else "by default", None,
+                      comment, collation)
+    if default is not None and not generated:
         match = _NEXTVAL.match(default) if owned_seq else None
         if match and match.group(1).replace("''", "'") == owned_seq and col_type in SERIAL_BY_TYPE:
-            column.serial = SERIAL_BY_TYPE[col_type]
-        else:
-            # Defaults are frozen and repeat across tables (now(), 0, false): one object per text.
-            column.default = defaults.get(default) or defaults.setdefault(default, Default(default, False))
-    return column
+            return Column(name, col_type, not notnull, None, None, SERIAL_BY_TYPE[col_type], comment, collation)
+        # Defaults are frozen and repeat across tables (now(), 0, false): one object per text.
+        shared = defaults.get(default) or defaults.setdefault(default, Default(default, False))
+        return Column(name, col_type, not notnull, shared, None, None, comment, collation)
+    return Column(name, col_type, not notnull, None, None, None, comment, collation)
 
 
 def _domain(row: tuple[Any, ...]) -> Domain:
@@ -574,6 +586,8 @@ def _dependency_order(domains: list[Domain]) -> list[Domain]:
 
 def check_body(definition: str) -> str:
     """The expression inside `CHECK (...)` as pg_get_constraintdef prints it."""
+    if definition.startswith("CHECK (") and definition.endswith(")"):
+        return definition[7:-1]  # no NO INHERIT / NOT VALID after it: what the pattern finds too
     match = _CHECK.match(definition)
     return match.group("expr") if match else definition
 
@@ -587,10 +601,9 @@ def _add_constraint(table: Table, row: tuple[Any, ...], attnames: dict[tuple[int
         return
     ref_columns = outside_names if outside_names is not None else [attnames[(ref_oid, n)] for n in ref_keys or ()]
     if contype == "p":
-        table.primary_key = PrimaryKey(name=name, columns=list(columns))
+        table.primary_key = PrimaryKey(name, columns)
     elif contype == "u":
-        table.uniques[name] = UniqueConstraint(name=name, columns=list(columns), deferrable=deferrable,
-                                               initially_deferred=deferred)
+        table.uniques[name] = UniqueConstraint(name, columns, deferrable, deferred)
     elif contype == "f":
         table.foreign_keys[name] = ForeignKey(name, columns, ref_table, list(ref_columns), ref_schema,
                                               FK_ACTIONS[on_delete], FK_ACTIONS[on_update], deferrable, deferred,
