@@ -45,7 +45,7 @@ def synthetic(tenants: int) -> tuple[float, int, int]:
         current.databases[name] = MongoDatabase(name=name, collections=collections)
     started = time.perf_counter()
     canonical = BACKEND.canonicalize(None, desired, current)
-    plan = make_plan(BACKEND, current, canonical, target="bench", source=loaded.source)
+    plan = make_plan(BACKEND, current, canonical, target="bench", spec_hash=loaded.source_hash)
     text = format_text(plan)
     return time.perf_counter() - started, len(plan.changes), len(text.splitlines())
 
@@ -61,7 +61,7 @@ def with_mongomock(tenants: int) -> tuple[float, float, int]:
     current = BACKEND.inspect(conn, desired)
     inspected = time.perf_counter() - started
     canonical = BACKEND.canonicalize(conn, desired, current)
-    plan = make_plan(BACKEND, current, canonical, target="bench", source=loaded.source)
+    plan = make_plan(BACKEND, current, canonical, target="bench", spec_hash=loaded.source_hash)
     format_text(plan)
     return inspected, time.perf_counter() - started, len(plan.changes)
 

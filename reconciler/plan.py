@@ -151,10 +151,6 @@ def sha256_json(data: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def spec_hash(source: str) -> str:
-    return "sha256:" + hashlib.sha256(source.encode()).hexdigest()
-
-
 def fingerprint(backend: Backend, model: Any) -> str:
     return sha256_json(backend.fingerprint_data(model))
 
@@ -165,7 +161,7 @@ def make_plan(
     desired: Any,
     *,
     target: str,
-    source: str,
+    spec_hash: str,
     options: RenderOptions | None = None,
 ) -> Plan:
     options = options or RenderOptions()
@@ -185,5 +181,5 @@ def make_plan(
     order = getattr(backend, "order", None)
     ordered = order(changes) if order is not None else relational_order(changes)
     planned = [PlannedChange(change, backend.render(change, options)) for change in ordered]
-    return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash(source),
+    return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
                 fingerprint_source=lambda: fingerprint(backend, current), online=options.online)

@@ -161,7 +161,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, opt
                 desired = desired_model(backend, loaded)
             current = backend.inspect(target.conn, desired)
         canonical = backend.canonicalize(target.conn, desired, current)
-        plan = make_plan(backend, current, canonical, target=target.display, source=loaded.source, options=options)
+        plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
+                         options=options)
     return PlannedRun(loaded, current, plan, canonical)
 
 
@@ -175,5 +176,5 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
         raise UsageError("the two specs are for different dialects")
     backend = get_backend(new_loaded.dialect)
     canonical = backend.canonicalize(None, new, old)
-    return make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}", source=new_loaded.source,
-                     options=options)
+    return make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
+                     spec_hash=new_loaded.source_hash, options=options)

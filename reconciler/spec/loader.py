@@ -82,12 +82,14 @@ class LoadedSpec:
 
     def __init__(self, data: dict[str, Any] | None, positions: Positions, files: list[str], source: str,
                  validated_marker: Path | None = None, *, parse: Callable[[], dict[str, Any]] | None = None,
-                 cached: CachedModel | None = None, model_file: Path | None = None) -> None:
+                 cached: CachedModel | None = None, model_file: Path | None = None,
+                 source_hash: str | None = None) -> None:
         assert data is not None or parse is not None
         self._data, self._parse = data, parse
         self.positions, self.files = positions, files
         # Raw text of all files, hashed into saved plans.
         self.source = source
+        self._source_hash = source_hash
         # A file whose existence says this exact document already passed validation with this version.
         self.validated_marker = validated_marker
         # Set by validate_document once the document passed: validating again is a no-op.
@@ -101,6 +103,13 @@ class LoadedSpec:
             assert self._parse is not None
             self._data = self._parse()
         return self._data
+
+    @property
+    def source_hash(self) -> str:
+        """`sha256:<hex>` of `source`: what plans record, and what the caches are keyed by."""
+        if self._source_hash is None:
+            self._source_hash = hash_source(self.source)
+        return self._source_hash
 
     @property
     def dialect(self) -> Any:
@@ -241,6 +250,10 @@ def cache_dir() -> Path | None:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "schemactl"))
 
 
+def hash_source(source: str) -> str:
+    return "sha256:" + hashlib.sha256(source.encode()).hexdigest()
+
+
 def _cache_file(text: str, kind: str = "specs", suffix: str = ".json") -> Path | None:
     base = cache_dir()
     if base is None:
@@ -351,8 +364,10 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
     # Without ${VAR} references the document is the text itself, so "validated" and the built
     # model can be remembered.
     base = None if "${" in source else cache_dir()
-    marker = None if base is None else _cache_file(source, "validated", ".ok")
-    model_file = None if base is None else model_cache.cache_file(source, base)
+    # Hashed once: a large spec's text takes milliseconds to hash.
+    source_hash = hash_source(source)
+    marker = None if base is None else _cache_file(source_hash, "validated", ".ok")
+    model_file = None if base is None else model_cache.cache_file(source_hash, base)
     cached = None if model_file is None else model_cache.read(model_file)
 
     def parse() -> dict[str, Any]:
@@ -367,7 +382,7 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
     # This text was parsed and built before, so parsing it cannot fail: leave it until needed.
     data = parse() if cached is None else None
     return LoadedSpec(data, positions, [str(f) for f in files], source, marker, parse=parse, cached=cached,
-                      model_file=model_file)
+                      model_file=model_file, source_hash=source_hash)
 
 
 def _marks_or_none(files: list[Path], texts: list[str], env: dict[str, str]) -> dict[Path_, tuple[str, int, int]]:

@@ -63,14 +63,15 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def cache_file(source: str, cache_dir: Path) -> Path:
+def cache_file(source_hash: str, cache_dir: Path) -> Path:
+    """The entry for a spec whose text hashes to `source_hash` (`LoadedSpec.source_hash`)."""
     from reconciler import __version__
     from reconciler.spec.validate import schema_digest
 
     # The JSON Schema too: a model is only cached for a spec that passed it.
     key = hashlib.sha256(f"{__version__}\0{FORMAT}\0{model_codec.LAYOUT}\0{_code_digest()}\0"
                          f"{schema_digest()}\0".encode())
-    key.update(source.encode())
+    key.update(source_hash.encode())
     return cache_dir / "models" / f"{key.hexdigest()}.marshal"
 
 

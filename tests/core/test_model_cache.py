@@ -90,6 +90,24 @@ def test_sharing_keeps_values_that_are_equal_but_of_another_type_apart() -> None
     assert type(shared[4][0][0]) is bool
 
 
+def test_the_spec_text_is_hashed_once_for_the_caches_and_the_plan(tmp_path, monkeypatch) -> None:
+    import hashlib
+
+    from reconciler.spec import loader
+
+    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "schema.yaml"
+    shutil.copy(EXAMPLES / "researchos-chat" / "schema.yaml", spec)
+    hashed: list[int] = []
+    original = loader.hash_source
+    monkeypatch.setattr(loader, "hash_source", lambda source: hashed.append(len(source)) or original(source))
+    loaded = load_spec(spec)
+    assert loaded.source_hash == "sha256:" + hashlib.sha256(loaded.source.encode()).hexdigest()
+    assert loaded.model_file == model_cache_module.cache_file(loaded.source_hash, tmp_path / "cache")
+    assert loaded.validated_marker is not None and loaded.source_hash[7:] not in str(loaded.validated_marker)
+    assert hashed == [len(loaded.source)]
+
+
 def test_the_layout_names_every_field_so_a_changed_model_misses_the_cache() -> None:
     assert "Column(name,type,nullable,default," in model_codec.LAYOUT
     assert "ForeignKey(" in model_codec.LAYOUT and "valid)" in model_codec.LAYOUT
