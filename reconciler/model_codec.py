@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.model import (
     CheckConstraint,
@@ -117,25 +117,82 @@ ColumnRecords = list[tuple[str, tuple[Any, ...]]]
 ReuseColumns = Callable[[str, ColumnRecords], "dict[str, Column] | None"]
 
 
-def decode(data: tuple[Any, ...], columns_to_reuse: Callable[[], ReuseColumns | None] | None = None) -> Database:
+class LiveModel(Protocol):
+    """The live model a plan reads while a cached desired model is decoded (see `decode`)."""
+
+    def wait(self, kind: str) -> Database | None:
+        """The live model once its "columns", "constraints" or "indexes" are in; None if they never will be."""
+
+    def reuse_columns(self, live: Database) -> ReuseColumns:
+        """Which live columns dicts a table's encoded columns may take (the backend's rules)."""
+
+
+def decode(data: tuple[Any, ...], live: LiveModel | None = None) -> Database:
     """The model `data` encodes.
 
-    With `columns_to_reuse`, the columns are decoded last: it is called once everything else is
-    decoded (a plan's waits there for the live columns), and a `ReuseColumns` it returns is offered
-    each table's columns before they are decoded.
+    With `live`, each table's parts are decoded in the order the live ones are read (columns, then
+    constraints, then indexes), each kind once `live.wait` has it: a part equal to the live one is
+    the live object itself, and is never decoded. Columns are equal as `live.reuse_columns` says;
+    the rest when their records are equal. The plan then compares those parts by identity.
     """
     dialect, schemas, extensions, enums, domains, tables = data
     defaults: dict[tuple[str, bool], Default] = {}  # frozen, and a few texts repeat across a schema: shared
-    late = columns_to_reuse is not None
     db = Database(dialect, schemas, {k: Extension(*r) for k, r in extensions}, {k: Enum(*r) for k, r in enums},
                   {k: _decode_domain(r, defaults) for k, r in domains},
-                  {k: _decode_table(r, defaults, late) for k, r in tables})
-    if columns_to_reuse is not None:
-        reuse = columns_to_reuse()
-        for (key, record), table in zip(tables, db.tables.values(), strict=True):
-            reused = reuse(key, record[2]) if reuse is not None else None
-            table.columns = reused if reused is not None else _decode_columns(record[2], defaults)
+                  {k: _decode_table(r, defaults) if live is None else _table_shell(r) for k, r in tables})
+    if live is not None:
+        decoding = list(zip(tables, db.tables.values(), strict=True))
+        current = live.wait("columns")
+        _columns_from(decoding, current, live.reuse_columns(current) if current is not None else None, defaults)
+        current = live.wait("constraints") if current is not None else None
+        _constraints_from(decoding, current)
+        current = live.wait("indexes") if current is not None else None
+        _indexes_from(decoding, current)
     return db
+
+
+Decoding = list[tuple[tuple[str, tuple[Any, ...]], Table]]
+
+
+def _columns_from(decoding: Decoding, current: Database | None, reuse: ReuseColumns | None,
+                  defaults: dict[tuple[str, bool], Default]) -> None:
+    for (key, record), table in decoding:
+        reused = reuse(key, record[2]) if reuse is not None else None
+        table.columns = reused if reused is not None else _decode_columns(record[2], defaults)
+
+
+def _constraints_from(decoding: Decoding, current: Database | None) -> None:
+    live_tables = current.tables if current is not None else {}
+    for (key, record), table in decoding:
+        primary_key, uniques, foreign_keys, checks = record[3], record[4], record[6], record[7]
+        live = live_tables.get(key)
+        if live is not None and primary_key == (None if live.primary_key is None else _flat(live.primary_key)):
+            table.primary_key = live.primary_key
+        else:
+            table.primary_key = None if primary_key is None else PrimaryKey(*primary_key)
+        if live is not None and uniques == _records(live.uniques):
+            table.uniques = live.uniques
+        else:
+            table.uniques = {k: UniqueConstraint(*u) for k, u in uniques}
+        if live is not None and foreign_keys == _records(live.foreign_keys):
+            table.foreign_keys = live.foreign_keys
+        else:
+            table.foreign_keys = {k: ForeignKey(*f) for k, f in foreign_keys}
+        if live is not None and checks == _records(live.checks):
+            table.checks = live.checks
+        else:
+            table.checks = {k: CheckConstraint(*c) for k, c in checks}
+
+
+def _indexes_from(decoding: Decoding, current: Database | None) -> None:
+    live_tables = current.tables if current is not None else {}
+    for (key, record), table in decoding:
+        indexes = record[5]
+        live = live_tables.get(key)
+        if live is not None and indexes == _records(live.indexes, _index):
+            table.indexes = live.indexes
+        else:
+            table.indexes = _decode_indexes(indexes)
 
 
 def _default_of(record: tuple[str, bool] | None, defaults: dict[tuple[str, bool], Default]) -> Default | None:
@@ -150,21 +207,30 @@ def decode_header(data: tuple[Any, ...]) -> Database:
     return Database(dialect, list(schemas), {k: Extension(*r) for k, r in extensions})
 
 
-def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default], without_columns: bool) -> Table:
+def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Table:
     name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
     return Table(
         name, schema,
-        {} if without_columns else _decode_columns(columns, defaults),
+        _decode_columns(columns, defaults),
         None if primary_key is None else PrimaryKey(*primary_key),
         {k: UniqueConstraint(*u) for k, u in uniques},
-        {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in indexes},
+        _decode_indexes(indexes),
         {k: ForeignKey(*f) for k, f in foreign_keys},
         {k: CheckConstraint(*c) for k, c in checks},
         *rest)
 
 
+def _table_shell(r: tuple[Any, ...]) -> Table:
+    """The table without its columns, constraints and indexes, which `decode` fills in later."""
+    return Table(r[0], r[1], {}, None, {}, {}, {}, {}, *r[8:])
+
+
 def _decode_columns(records: ColumnRecords, defaults: dict[tuple[str, bool], Default]) -> dict[str, Column]:
     return {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:]) for k, c in records}
+
+
+def _decode_indexes(records: list[tuple[str, tuple[Any, ...]]]) -> dict[str, Index]:
+    return {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in records}
 
 
 def _decode_domain(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Domain:

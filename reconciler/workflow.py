@@ -152,8 +152,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, opt
     build_and_inspect = getattr(backend, "build_and_inspect", None)
     with without_cycle_collection():
         if desired is None and build_and_inspect is not None:
-            def build(columns_to_reuse: Any = None) -> Any:
-                return desired_model(backend, loaded, columns_to_reuse)
+            def build(live: Any = None) -> Any:
+                return desired_model(backend, loaded, live)
 
             desired, current = build_and_inspect(target.conn, loaded, build)
         else:

@@ -9,8 +9,8 @@ Optional methods, looked up with `getattr` by the core when present:
 arguments the backend takes: `parallel`, `fail_fast`), `annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
 lock_timeout)`, and `build_and_inspect(conn, spec, build) -> (desired, current)`,
 which a backend provides when it can run `build()` (validate the spec and build the
-model) while the live state is read. `build(columns_to_reuse)` is called that way
-for a spec whose model is read from the cache: see `model_codec.decode`.
+model) while the live state is read. `build(live)` is called that way for a spec
+whose model is read from the cache: see `model_codec.decode`.
 """
 
 from __future__ import annotations

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from reconciler.backends import get_backend
-from reconciler.model_codec import ReuseColumns
+from reconciler.model_codec import LiveModel
 from reconciler.spec import model_cache
 from reconciler.spec.loader import LoadedSpec, Positions, load_spec
 from reconciler.spec.validate import validate_document
@@ -22,15 +21,14 @@ def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec
     return loaded, desired_model(get_backend(loaded.dialect), loaded)
 
 
-def desired_model(backend: Any, loaded: LoadedSpec,
-                  columns_to_reuse: Callable[[], ReuseColumns | None] | None = None) -> Any:
+def desired_model(backend: Any, loaded: LoadedSpec, live: LiveModel | None = None) -> Any:
     """Validate the spec and build its model, or take the model this exact spec was built into before.
 
-    `columns_to_reuse` (see `model_codec.decode`) applies only to a model read from the cache.
+    `live` (see `model_codec.decode`) applies only to a model read from the cache.
     """
     if loaded.cached is not None:
         try:
-            model = loaded.cached.model(columns_to_reuse)
+            model = loaded.cached.model(live)
         except (OSError, EOFError, TypeError, ValueError, IndexError, KeyError):
             model = None  # an entry this code cannot read: build again
         if model is not None and model.dialect == backend.name:

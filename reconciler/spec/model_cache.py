@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -43,16 +42,16 @@ class CachedModel:
         """Schemas and extensions only: what the spec manages."""
         return model_codec.decode_header((self.dialect, self.schemas, self.extensions))
 
-    def model(self, columns_to_reuse: Callable[[], model_codec.ReuseColumns | None] | None = None) -> Database:
+    def model(self, live: model_codec.LiveModel | None = None) -> Database:
         """The model; OSError, EOFError, ValueError or TypeError if the file is no longer readable as one.
 
-        `columns_to_reuse` as for `model_codec.decode`."""
+        `live` as for `model_codec.decode`."""
         with self.file.open("rb") as fh:
             marshal.load(fh)  # the header
             payload = marshal.loads(fh.read())  # marshal.load reads a file in tiny pieces: much slower
         if not isinstance(payload, tuple) or len(payload) != 6:
             raise ValueError(f"{self.file}: not a model")
-        return model_codec.decode(payload, columns_to_reuse)
+        return model_codec.decode(payload, live)
 
 
 @cache

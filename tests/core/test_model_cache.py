@@ -64,22 +64,53 @@ def test_repeated_records_are_stored_once_and_decode_to_separate_objects() -> No
     assert first.indexes["i"].elements[0] is not second.indexes["i"].elements[0]
 
 
-def test_columns_decoded_last_can_be_taken_from_elsewhere() -> None:
+class FakeLive:
+    """A live model that is already complete, or never gets past `until`."""
+
+    def __init__(self, live, until: str | None = None, reuse_columns_of: set[str] = frozenset()) -> None:
+        self.live, self.until, self.reuse_columns_of, self.asked = live, until, reuse_columns_of, []
+
+    def wait(self, kind):
+        self.asked.append(kind)
+        return None if kind == self.until else self.live
+
+    def reuse_columns(self, live):
+        return lambda key, records: live.tables[key].columns if key in self.reuse_columns_of else None
+
+
+def test_parts_equal_to_the_live_model_are_the_live_objects_and_the_rest_is_decoded() -> None:
     db = expected_model()
     data = marshal.loads(marshal.dumps(model_codec.encode(db)))
+    live = model_codec.decode(data)  # equal, but objects of its own
     first, *others = db.tables
-    elsewhere = dict(db.tables[first].columns)
-    asked: list[tuple[str, int]] = []
+    changed = next(key for key in others if db.tables[key].indexes)
+    index = next(iter(live.tables[changed].indexes.values()))
+    index.unique = not index.unique
+    fake = FakeLive(live, reuse_columns_of={first})
+    decoded = model_codec.decode(data, fake)
+    assert fake.asked == ["columns", "constraints", "indexes"]
+    assert strict(decoded) == strict(db)
+    for key, table in decoded.tables.items():
+        mine = live.tables[key]
+        assert (table.columns is mine.columns) == (key == first)  # as reuse_columns said
+        assert table.checks is mine.checks and table.foreign_keys is mine.foreign_keys
+        assert table.uniques is mine.uniques and table.primary_key is mine.primary_key
+        assert (table.indexes is mine.indexes) == (key != changed)
 
-    def reuse(key, records):
-        asked.append((key, len(records)))
-        return elsewhere if key == first else None
 
-    decoded = model_codec.decode(data, lambda: reuse)
-    assert asked == [(key, len(table.columns)) for key, table in db.tables.items()]
-    assert decoded.tables[first].columns is elsewhere
-    assert all(decoded.tables[key].columns == db.tables[key].columns for key in others)
-    assert model_codec.decode(data, lambda: None) == db  # nothing offered: every column decoded
+def test_parts_are_decoded_when_the_live_ones_never_arrive() -> None:
+    db = expected_model()
+    data = marshal.loads(marshal.dumps(model_codec.encode(db)))
+    live = model_codec.decode(data)
+    fake = FakeLive(live, until="constraints", reuse_columns_of=set(db.tables))
+    decoded = model_codec.decode(data, fake)
+    assert fake.asked == ["columns", "constraints"]  # no waiting for indexes of a failed read
+    assert strict(decoded) == strict(db)
+    assert all(decoded.tables[k].columns is live.tables[k].columns for k in db.tables)
+    assert not any(decoded.tables[k].checks is live.tables[k].checks or
+                   decoded.tables[k].indexes is live.tables[k].indexes for k in db.tables)
+    fake = FakeLive(live, until="columns")
+    assert strict(model_codec.decode(data, fake)) == strict(db) and fake.asked == ["columns"]
 
 
 def test_sharing_keeps_values_that_are_equal_but_of_another_type_apart() -> None:

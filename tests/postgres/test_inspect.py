@@ -336,48 +336,63 @@ def test_build_and_inspect_matches_build_then_inspect(pg_conn, tmp_path, monkeyp
     assert again == current
 
 
-def test_column_spellings_are_adopted_while_indexes_and_constraints_are_read(pg_conn, tmp_path, monkeypatch):
+def test_spellings_are_adopted_and_equal_parts_shared_while_the_catalog_is_read(pg_conn, tmp_path, monkeypatch):
     from reconciler.backends.postgres import BACKEND
     from reconciler.backends.postgres import canonicalize as pg_canonicalize
     from reconciler.backends.postgres import inspect as pg_inspect
 
     pg_conn.execute("CREATE TABLE t (id integer PRIMARY KEY, name text NOT NULL DEFAULT 'x',"
                     " n numeric(5,2) DEFAULT 0 CHECK (n >= 0), at timestamptz DEFAULT CURRENT_TIMESTAMP);"
-                    " CREATE INDEX ON t (name); CREATE TABLE u (a integer)")
+                    " CREATE INDEX ON t (name); CREATE TABLE u (a integer, b integer REFERENCES t, c text UNIQUE,"
+                    " CHECK (a > 0)); CREATE INDEX ON u (a DESC NULLS LAST)")
     path = tmp_path / "spec.yaml"
     path.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n"
                     "      id: {type: int, primary_key: true}\n      name: {type: text, default: x}\n"
                     "      n: {type: 'numeric(5,2)', nullable: true, default: 0}\n"
                     "      at: {type: timestamptz, nullable: true, default: {sql: now()}}\n"
-                    "    indexes: [{columns: [name]}]\n    checks: {t_n_check: n >= 0}\n"
-                    "  u:\n    columns:\n      a: {type: bigint, nullable: true}\n")
+                    "    indexes: [{columns: [name]}]\n    checks: {t_n_check: 'n >= 0::numeric'}\n"
+                    "  u:\n    columns:\n      a: {type: bigint, nullable: true}\n"
+                    "      b: {type: int, nullable: true}\n      c: {type: text, nullable: true, unique: true}\n"
+                    "    foreign_keys: [{columns: [b], references: t(id)}]\n"
+                    "    indexes: [{columns: [a], order: desc}]\n"  # NULLS FIRST, the default: not as live
+                    "    checks: {u_a_check: a > 1}\n")
     loaded = load_spec(path, env={})
     validate_document(loaded)
-    seen: list[dict[str, list[str]]] = []
+    seen: list[tuple[str, dict[str, list[str]]]] = []
 
-    def columns_read(desired, live) -> None:
-        seen.append({key: list(table.columns) for key, table in live.tables.items()})
-        pg_canonicalize.adopt_column_spellings(desired, live)
+    def step(kind):
+        def run(desired, live) -> None:
+            part = "checks" if kind == "constraints" else kind
+            seen.append((kind, {key: list(getattr(table, part)) for key, table in live.tables.items()}))
+            pg_canonicalize.WHILE_READING[kind](desired, live)
+        return run
 
+    steps = {kind: step(kind) for kind in pg_canonicalize.WHILE_READING}
     desired, current = pg_inspect.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded),
-                                                    columns_read=columns_read)
-    # Called once, with every table's columns in place, and the spellings were adopted then.
-    assert seen == [{"public.t": ["id", "name", "n", "at"], "public.u": ["a"]}]
-    # Columns equal in every compared field share the live dict; others keep their own.
-    assert desired.tables["public.t"].columns is current.tables["public.t"].columns
-    assert desired.tables["public.u"].columns is not current.tables["public.u"].columns
-    assert [c.default.expression for c in desired.tables["public.t"].columns.values() if c.default] == \
-        ["'x'::text", "0", "CURRENT_TIMESTAMP"]
-    # The early pass changes nothing canonicalize would not: the same canonical model either way,
-    # and the one real difference.
+                                                    while_reading=steps)
+    # Each step ran once, in order, with its kind of rows in place for every table.
+    assert seen == [("columns", {"public.t": ["id", "name", "n", "at"], "public.u": ["a", "b", "c"]}),
+                    ("constraints", {"public.t": ["t_n_check"], "public.u": ["u_a_check"]}),
+                    ("indexes", {"public.t": ["t_name_idx"], "public.u": ["u_a_idx"]})]
+    # What equals the live model in every compared field is the live object; the rest is not.
+    t, live_t, u, live_u = desired.tables["public.t"], current.tables["public.t"], desired.tables["public.u"], \
+        current.tables["public.u"]
+    assert t.columns is live_t.columns and t.checks is live_t.checks and t.indexes is live_t.indexes
+    assert t.primary_key is live_t.primary_key
+    assert [c.default.expression for c in t.columns.values() if c.default] == ["'x'::text", "0", "CURRENT_TIMESTAMP"]
+    assert u.foreign_keys is live_u.foreign_keys and u.uniques is live_u.uniques
+    assert u.columns is not live_u.columns and u.checks is not live_u.checks and u.indexes is not live_u.indexes
+    # The early steps change nothing canonicalize would not: the same canonical model either way,
+    # and the real differences.
     built = BACKEND.build_model(loaded)
     canonical = BACKEND.canonicalize(pg_conn, desired, current)
     assert canonical == BACKEND.canonicalize(pg_conn, built, BACKEND.inspect(pg_conn, built))
-    assert [c.address for c in BACKEND.diff(current, canonical)] == ["column public.u.a"]
-    # Read for the wrong scope, the live model is discarded and read again: no early pass on it.
+    assert sorted(c.address for c in BACKEND.diff(current, canonical)) == [
+        "check public.u.u_a_check", "column public.u.a", "index public.u.u_a_idx"]
+    # Read for the wrong scope, the live model is discarded and read again: no early steps on it.
     monkeypatch.setattr(pg_inspect, "spec_scope", lambda data: (["audit"], []))
-    pg_inspect.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded), columns_read=columns_read)
-    assert len(seen) == 1
+    pg_inspect.build_and_inspect(pg_conn, loaded, lambda _=None: BACKEND.build_model(loaded), while_reading=steps)
+    assert len(seen) == 3
 
 
 def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg_conn, tmp_path, monkeypatch):
@@ -406,16 +421,14 @@ def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg
     assert loaded.cached is not None
     offered: list[object] = []
 
-    def build(columns_to_reuse=None):
-        def reuse():
-            offered.append(columns_to_reuse())  # the decoder asks for them once, after the rest
-            return offered[-1]
-
-        return desired_model(BACKEND, loaded, reuse)
+    def build(live=None):
+        offered.append(live)
+        return desired_model(BACKEND, loaded, live)
 
     desired, current = BACKEND.build_and_inspect(pg_conn, loaded, build)
-    assert len(offered) == 1 and offered[0] is not None  # the live columns were in by then
+    assert len(offered) == 1 and offered[0] is not None  # decoded as the live model was read
     assert desired.tables["public.t"].columns is current.tables["public.t"].columns
+    assert desired.tables["public.t"].primary_key is current.tables["public.t"].primary_key
     for key in ("public.u", "public.v", "public.w", "public.x"):
         assert desired.tables[key].columns is not current.tables[key].columns
     # Exactly what building the model from the spec gives: the same canonical model, the same changes.
@@ -441,20 +454,24 @@ def test_a_cached_model_is_decoded_whole_when_the_live_columns_never_arrive(pg_c
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr(pg_inspect, "read_catalog", failing_read)
-    offered: list[object] = []
+    waited: list[object] = []
     built: list[object] = []
 
-    def build(columns_to_reuse=None):
-        def reuse():
-            offered.append(columns_to_reuse())
-            return offered[-1]
+    class Recording:
+        def __init__(self, live):
+            self.live, self.reuse_columns = live, live.reuse_columns
 
-        built.append(desired_model(BACKEND, loaded, reuse))
+        def wait(self, kind):
+            waited.append((kind, self.live.wait(kind)))
+            return waited[-1][1]
+
+    def build(live=None):
+        built.append(desired_model(BACKEND, loaded, Recording(live)))
         return built[-1]
 
     with pytest.raises(RuntimeError, match="connection lost"):
         BACKEND.build_and_inspect(pg_conn, loaded, build)
-    assert offered == [None]  # nothing to reuse: every column decoded
+    assert waited == [("columns", None)]  # nothing to take: every part decoded
     assert list(built[0].tables["public.t"].columns) == ["id"]
 
 

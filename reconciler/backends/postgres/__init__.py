@@ -67,7 +67,7 @@ class PostgresBackend:
         return _inspect.inspect(conn, desired)
 
     def build_and_inspect(self, conn: Any, spec: Any, build: Callable[..., Database]) -> tuple[Database, Database]:
-        return _inspect.build_and_inspect(conn, spec, build, columns_read=_canonicalize.adopt_column_spellings,
+        return _inspect.build_and_inspect(conn, spec, build, while_reading=_canonicalize.WHILE_READING,
                                           reuse_live_columns=_canonicalize.reusable_live_columns)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:

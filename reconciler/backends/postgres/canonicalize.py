@@ -81,24 +81,30 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         if extension.schema is None and live is not None:
             extension.schema = live.schema
     work: list[TablePending] = []
-    for table in result.tables.values():
-        for index in table.indexes.values():
-            _default_nulls(index)
-        live_table = _live_table(table, current)
+    live_tables = current.tables
+    for key, table in result.tables.items():
+        live_table = live_tables.get(key)
+        if live_table is None and table.renamed_from:
+            live_table = _live_table(table, current)
+        if live_table is None or table.indexes is not live_table.indexes:
+            for index in table.indexes.values():
+                _default_nulls(index)
         if live_table is None:
             continue
         items: list[Pending] = []
         renames = {} if table.columns is live_table.columns else _compare_columns(table, live_table, items)
         # Checks and indexes are compared only when they differ at all (they rarely do).
         # Equal ones share the live dict, as the columns do (see adopt_column_spellings).
-        if table.checks != live_table.checks:
-            _compare_checks(table, live_table, items, renames)
-        else:
-            table.checks = live_table.checks
-        if table.indexes != live_table.indexes:
-            _compare_indexes(table, live_table, items, renames)
-        else:
-            table.indexes = live_table.indexes
+        if table.checks is not live_table.checks:
+            if table.checks != live_table.checks:
+                _compare_checks(table, live_table, items, renames)
+            else:
+                table.checks = live_table.checks
+        if table.indexes is not live_table.indexes:
+            if table.indexes != live_table.indexes:
+                _compare_indexes(table, live_table, items, renames)
+            else:
+                table.indexes = live_table.indexes
         if items:
             work.append(TablePending(table, live_table, items, renames))
     if work and conn is not None:
@@ -119,6 +125,36 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
     return result
 
 
+def share_equal_constraints(desired: Database, current: Database) -> None:
+    """Once the live constraints are read: a table's checks, foreign keys, unique constraints and
+    primary key that equal the live ones become the live objects (the diff and `canonicalize` then
+    skip them by identity). Unequal ones are left for `canonicalize`."""
+    for key, table in desired.tables.items():
+        live = current.tables.get(key)
+        if live is None:
+            continue
+        if table.checks is not live.checks and table.checks == live.checks:
+            table.checks = live.checks
+        if table.foreign_keys is not live.foreign_keys and table.foreign_keys == live.foreign_keys:
+            table.foreign_keys = live.foreign_keys
+        if table.uniques is not live.uniques and table.uniques == live.uniques:
+            table.uniques = live.uniques
+        if table.primary_key is not live.primary_key and table.primary_key == live.primary_key:
+            table.primary_key = live.primary_key
+
+
+def share_equal_indexes(desired: Database, current: Database) -> None:
+    """Once the live indexes are read: as `share_equal_constraints`, for each table's indexes."""
+    for key, table in desired.tables.items():
+        live = current.tables.get(key)
+        if live is None or table.indexes is live.indexes:
+            continue
+        for index in table.indexes.values():
+            _default_nulls(index)
+        if table.indexes == live.indexes:
+            table.indexes = live.indexes
+
+
 def adopt_column_spellings(desired: Database, current: Database) -> None:
     """The column part of `canonicalize`, done early: while indexes and constraints are still being
     read, only the live tables and their columns may be complete. Differences that need the database
@@ -135,6 +171,11 @@ def adopt_column_spellings(desired: Database, current: Database) -> None:
             # the same object on both sides and skips comparing the columns again.
             table.columns = live_table.columns
 
+
+# The parts of `canonicalize` a plan runs while the catalog is still being read, each once the
+# rows it needs are in (see inspect.build_and_inspect).
+WHILE_READING = {"columns": adopt_column_spellings, "constraints": share_equal_constraints,
+                 "indexes": share_equal_indexes}
 
 # A column's fields after its default, in the order `model_codec` encodes them.
 _AFTER_DEFAULT = attrgetter(*[f.name for f in fields(Column)][4:])
@@ -184,7 +225,7 @@ def reusable_live_columns(current: Database) -> ReuseColumns:
 def _default_nulls(index: Index) -> None:
     # NULLS LAST is the default for ASC and NULLS FIRST for DESC: the inspector reports those as None.
     for element in index.elements:
-        if element.nulls == ("first" if element.descending else "last"):
+        if element.nulls is not None and element.nulls == ("first" if element.descending else "last"):
             element.nulls = None
 
 

@@ -34,8 +34,8 @@ def _element(type_name: str) -> str:
 def check_type_changes(conn: Any, desired: Database, current: Database) -> None:
     """Raise PlanError naming every column whose type change needs `using:` in the spec."""
     pairs: list[tuple[str, str, str]] = []
-    for table in desired.tables.values():
-        live = current.tables.get(table.key) or (
+    for key, table in desired.tables.items():
+        live = current.tables.get(key) or (
             current.tables.get(qualified(table.schema, table.renamed_from)) if table.renamed_from else None)
         if live is None or live.columns is table.columns:
             continue

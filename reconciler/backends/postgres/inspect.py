@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
@@ -245,19 +245,20 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
 
 
 def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Callable[..., Database],
-                      columns_read: ColumnsRead | None = None,
+                      while_reading: Mapping[str, ModelStep] | None = None,
                       reuse_live_columns: Callable[[Database], ReuseColumns] | None = None,
                       ) -> tuple[Database, Database]:
     """Build the desired model (`build` also validates the spec) while the catalog queries run.
 
     The readers mostly wait for the server, so the build fills that time. On a 2,000-table schema
     both sides also compete for the GIL and the two cores, so the saving is smaller than the build.
-    Once the model is built and the live columns are in, `columns_read(desired, live)` runs while
-    the indexes and constraints are still being read (the live model is complete up to its columns).
+    Once the model is built, each step of `while_reading` (keyed by the kind of catalog rows it
+    needs: "columns", "constraints", "indexes") runs as `step(desired, live)`, in order, as soon as
+    those rows are in the live model, while the rest is still being read.
 
-    A model read from the cache is built as `build(columns_to_reuse)`: its columns are decoded last,
-    once the live ones are in, and a table whose columns equal the live ones takes the live dict
-    (`reuse_live_columns(live)` says which) instead of a Python object per column of its own.
+    A model read from the cache is built as `build(live)`, a `model_codec.LiveModel`: its parts are
+    decoded as the live ones arrive, and those equal to the live ones (columns as
+    `reuse_live_columns(live)` says) are the live objects instead of objects of their own.
     """
     if spec.cached is not None:  # the model cache knows the scope without parsing the spec
         header = spec.cached.header()
@@ -276,14 +277,15 @@ def build_and_inspect(conn: psycopg.Connection[Any], spec: LoadedSpec, build: Ca
     sys.setswitchinterval(min(interval, 0.0005))
     try:
         reuse = reuse_live_columns if spec.cached is not None else None
-        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count, columns_read, reuse)
+        return _build_while_reading(conn, build, schemas, extensions, assembler, table_count, while_reading or {},
+                                    reuse)
     finally:
         sys.setswitchinterval(interval)
 
 
 def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[..., Database], schemas: list[str],
                          extensions: list[str], assembler: Assembler, expected_tables: int,
-                         columns_read: ColumnsRead | None,
+                         while_reading: Mapping[str, ModelStep],
                          reuse_live_columns: Callable[[Database], ReuseColumns] | None) -> tuple[Database, Database]:
     with ThreadPoolExecutor(1, thread_name_prefix="schemactl-inspect") as pool:
         started = threading.Event()
@@ -293,18 +295,18 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[..., Dat
         started.wait(0.05)
         try:
             if reuse_live_columns is not None:
-                def live_columns() -> ReuseColumns | None:
-                    return reuse_live_columns(assembler.db) if assembler.wait_for_columns(reading) else None
-
-                desired = build(live_columns)
+                desired = build(_LiveModel(assembler, reading, reuse_live_columns))
             else:
                 desired = build()
         except BaseException:
             reading.cancel()
             raise  # the pool's exit still waits for the reader: the connection is never left mid-query
         in_scope = (managed_schemas(desired), list(desired.extensions)) == (schemas, extensions)
-        if in_scope and columns_read is not None and assembler.wait_for_columns(reading):
-            columns_read(desired, assembler.db)
+        if in_scope:
+            for kind, step in while_reading.items():
+                if not assembler.wait_for(kind, reading):
+                    break  # the read failed: reading.result() says why
+                step(desired, assembler.db)
         reading.result()
     if not in_scope:
         return desired, inspect(conn, desired)
@@ -312,7 +314,18 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[..., Dat
 
 
 Rows = list[tuple[Any, ...]]
-ColumnsRead = Callable[[Database, Database], None]
+ModelStep = Callable[[Database, Database], None]
+
+
+class _LiveModel:
+    """The live model as it is being read, for decoding a cached desired model (`model_codec.LiveModel`)."""
+
+    def __init__(self, assembler: Assembler, reading: Future[Any],
+                 reuse_columns: Callable[[Database], ReuseColumns]) -> None:
+        self._assembler, self._reading, self.reuse_columns = assembler, reading, reuse_columns
+
+    def wait(self, kind: str) -> Database | None:
+        return self._assembler.db if self._assembler.wait_for(kind, self._reading) else None
 
 
 def _table_count(data: dict[str, Any]) -> int:
@@ -464,7 +477,7 @@ class Assembler:
         self._attnames: dict[tuple[int, int], str] = {}
         self._defaults: dict[str, Default] = {}
         self._lock = threading.Lock()
-        self._columns_done = threading.Event()
+        self._assembled = {kind: threading.Event() for kind in self._NEEDS}
 
     def add(self, name: str, rows: Rows) -> None:
         with self._lock:
@@ -477,15 +490,15 @@ class Assembler:
                         del self._arrived[kind]
                         getattr(self, f"_add_{kind}")(arrived)
                         self._done.add(kind)
+                        self._assembled[kind].set()
                         progress = True
-        if "columns" in self._done:
-            self._columns_done.set()
 
-    def wait_for_columns(self, reading: Future[Any]) -> bool:
-        """Wait until every table has its columns; False if the read ended (or failed) without them."""
-        while not self._columns_done.wait(0.005):
+    def wait_for(self, kind: str, reading: Future[Any]) -> bool:
+        """Wait until `kind`'s rows are in the model; False if the read ended (or failed) without them."""
+        assembled = self._assembled[kind]
+        while not assembled.wait(0.005):
             if reading.done():
-                return self._columns_done.is_set()
+                return assembled.is_set()
         return True
 
     def result(self) -> Database:
