@@ -114,11 +114,17 @@ def test_parts_are_decoded_when_the_live_ones_never_arrive() -> None:
 
 
 def test_sharing_keeps_values_that_are_equal_but_of_another_type_apart() -> None:
-    # 0 == False and 1 == 1.0 in Python: a record must not come back with the other one's values.
-    shared = model_codec._shared([(0, 1), (False, True), (0, 1), ((0,), "a"), ((False,), "a")], {})
-    assert shared[0] is shared[2] and shared[0] is not shared[1]
-    assert [type(v) for v in shared[1]] == [bool, bool]
-    assert type(shared[4][0][0]) is bool
+    # 0 == False in Python: a column must not come back with another column's values.
+    from reconciler.model import Column, Database, Table
+
+    db = Database("postgres", ["public"], tables={
+        "public.a": Table("a", "public", {"c": Column("c", "text", False)}),
+        "public.b": Table("b", "public", {"c": Column("c", "text", 0)}),  # type: ignore[arg-type]
+        "public.d": Table("d", "public", {"c": Column("c", "text", False)})})
+    data = marshal.loads(marshal.dumps(model_codec.encode(db)))
+    columns = [dict(t[2])["c"] for _, t in data[5]]
+    assert columns[0] is columns[2] and columns[0] is not columns[1]
+    assert type(model_codec.decode(data).tables["public.b"].columns["c"].nullable) is int
 
 
 def test_the_spec_text_is_hashed_once_for_the_caches_and_the_plan(tmp_path, monkeypatch) -> None:
