@@ -397,6 +397,7 @@ def test_spellings_are_adopted_and_equal_parts_shared_while_the_catalog_is_read(
 
 def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg_conn, tmp_path, monkeypatch):
     from reconciler.backends.postgres import BACKEND
+    from reconciler.backends.postgres import canonicalize as pg_canonicalize
     from reconciler.spec import desired_model
 
     monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
@@ -420,6 +421,10 @@ def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg
     loaded = load_spec(path, env={})
     assert loaded.cached is not None
     offered: list[object] = []
+    steps_run: list[str] = []
+    monkeypatch.setattr(pg_canonicalize, "WHILE_READING", {
+        kind: (lambda desired, live, kind=kind, step=step: steps_run.append(kind) or step(desired, live))
+        for kind, step in pg_canonicalize.WHILE_READING.items()})
 
     def build(live=None):
         offered.append(live)
@@ -427,6 +432,7 @@ def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg
 
     desired, current = BACKEND.build_and_inspect(pg_conn, loaded, build)
     assert len(offered) == 1 and offered[0] is not None  # decoded as the live model was read
+    assert steps_run == []  # done with every kind by then: canonicalize does the rest
     assert desired.tables["public.t"].columns is current.tables["public.t"].columns
     assert desired.tables["public.t"].primary_key is current.tables["public.t"].primary_key
     for key in ("public.u", "public.v", "public.w", "public.x"):
@@ -437,6 +443,12 @@ def test_a_cached_model_takes_the_live_columns_it_equals_and_decodes_the_rest(pg
     assert canonical == BACKEND.canonicalize(pg_conn, built, BACKEND.inspect(pg_conn, built))
     assert sorted(c.address for c in BACKEND.diff(current, canonical)) == [
         "column public.u.a", "column public.v.b", "column public.x.f"]
+    # An entry whose model cannot be read is built from the spec: the steps run while reading.
+    loaded.model_file.write_bytes(loaded.model_file.read_bytes()[:-20])
+    loaded = load_spec(path, env={})
+    assert loaded.cached is not None
+    BACKEND.build_and_inspect(pg_conn, loaded, build)
+    assert steps_run == ["columns", "constraints", "indexes"]
 
 
 def test_a_cached_model_is_decoded_whole_when_the_live_columns_never_arrive(pg_conn, tmp_path, monkeypatch):

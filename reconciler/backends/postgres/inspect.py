@@ -293,16 +293,16 @@ def _build_while_reading(conn: psycopg.Connection[Any], build: Callable[..., Dat
         # The build waits (briefly) for the catalog queries to be under way: until then it would only
         # slow the reader down, and the server is the long pole.
         started.wait(0.05)
+        live = _LiveModel(assembler, reading, reuse_live_columns) if reuse_live_columns is not None else None
         try:
-            if reuse_live_columns is not None:
-                desired = build(_LiveModel(assembler, reading, reuse_live_columns))
-            else:
-                desired = build()
+            desired = build(live) if live is not None else build()
         except BaseException:
             reading.cancel()
             raise  # the pool's exit still waits for the reader: the connection is never left mid-query
         in_scope = (managed_schemas(desired), list(desired.extensions)) == (schemas, extensions)
-        if in_scope:
+        # A model decoded as the live one arrived is done with every kind of rows: the steps would
+        # only repeat at once what canonicalize does anyway.
+        if in_scope and not (live is not None and live.waited_for_all):
             for kind, step in while_reading.items():
                 if not assembler.wait_for(kind, reading):
                     break  # the read failed: reading.result() says why
@@ -323,9 +323,15 @@ class _LiveModel:
     def __init__(self, assembler: Assembler, reading: Future[Any],
                  reuse_columns: Callable[[Database], ReuseColumns]) -> None:
         self._assembler, self._reading, self.reuse_columns = assembler, reading, reuse_columns
+        self._waited: set[str] = set()
 
     def wait(self, kind: str) -> Database | None:
+        self._waited.add(kind)
         return self._assembler.db if self._assembler.wait_for(kind, self._reading) else None
+
+    @property
+    def waited_for_all(self) -> bool:
+        return self._waited >= {"columns", "constraints", "indexes"}
 
 
 def _table_count(data: dict[str, Any]) -> int:
