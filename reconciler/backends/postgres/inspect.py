@@ -227,11 +227,17 @@ def spec_scope(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
     return schemas, list(dict.fromkeys(extensions))
 
 
-# The two halves of the catalog reads, about equal in server time on large schemas. Each half's
-# rows are assembled while the server runs its next query, so the cheapest to assemble come last.
-_FIRST_HALF = (("tables", TABLES_SQL), ("columns", COLUMNS_SQL), ("enums", ENUMS_SQL), ("domains", DOMAINS_SQL))
-_SECOND_HALF = (("schemas", SCHEMAS_SQL), ("extensions", EXTENSIONS_SQL), ("constraints", CONSTRAINTS_SQL),
-                ("index_keys", INDEX_KEYS_SQL), ("indexes", INDEXES_SQL))
+# The two halves of the catalog reads, about equal in server time on large schemas, as batches:
+# a batch is sent at once, and the next one as soon as its results are in, before they are
+# assembled. The second half's heavy queries each have a batch of their own (so one's rows are
+# assembled while the server runs the next), the cheapest to assemble last; the first half's tiny
+# queries go last, not first, so that nothing delays its heavy ones.
+Batches = tuple[tuple[tuple[str, str], ...], ...]
+_FIRST_HALF: Batches = ((("tables", TABLES_SQL), ("columns", COLUMNS_SQL)),
+                        (("enums", ENUMS_SQL), ("domains", DOMAINS_SQL), ("schemas", SCHEMAS_SQL),
+                         ("extensions", EXTENSIONS_SQL)))
+_SECOND_HALF: Batches = ((("constraints", CONSTRAINTS_SQL),), (("index_keys", INDEX_KEYS_SQL),),
+                         (("indexes", INDEXES_SQL),))
 # Below this many tables a second connection costs more than it saves.
 PARALLEL_FROM_TABLES = 300
 
@@ -380,14 +386,15 @@ def _read_in_snapshot(conn: psycopg.Connection[Any], params: dict[str, Any], con
             started()
         tables = conn.execute(TABLES_SQL, params).fetchall()
         consume("tables", tables)
+        rest_of_first: Batches = ((("columns", COLUMNS_SQL),), *_FIRST_HALF[1:])
         helper = _second_reader(_connect_helper(conn), snapshot) if len(tables) >= PARALLEL_FROM_TABLES else None
         if helper is None:
-            _read_all(conn, _FIRST_HALF[1:] + _SECOND_HALF, params, consume)
+            _read_all(conn, rest_of_first + _SECOND_HALF, params, consume)
             return
         # Same snapshot on a second connection: the server reads both halves at once.
         with helper:
             other_half = pool.submit(_read_all, helper, _SECOND_HALF, params, consume)
-            _read_all(conn, _FIRST_HALF[1:], params, consume)
+            _read_all(conn, rest_of_first, params, consume)
             other_half.result()
 
 
@@ -395,15 +402,16 @@ def _read_second_half(early: Future[psycopg.Connection[Any] | None], snapshot: s
                       consume: Callable[[str, Rows], None], started: Callable[[], None] | None) -> bool:
     """Read the second half on the early connection; False if it could not join the snapshot.
 
-    `started` is called once both connections are reading (or this one cannot).
+    `started` is called once both connections are reading: once this one has sent its first query
+    (or cannot).
     """
     helper = _second_reader(early.result(), snapshot)
-    if started is not None:
-        started()
     if helper is None:
+        if started is not None:
+            started()
         return False
     with helper:
-        _read_all(helper, _SECOND_HALF, params, consume)
+        _read_all(helper, _SECOND_HALF, params, consume, sent=started)
     return True
 
 
@@ -438,28 +446,31 @@ def _second_reader(helper: psycopg.Connection[Any] | None, snapshot: str) -> psy
         return None
 
 
-def _read_all(conn: psycopg.Connection[Any], queries: Any, params: dict[str, Any],
-              consume: Callable[[str, Rows], None]) -> None:
-    """Run `queries` in a pipeline, one ahead: the server runs each query while the rows of the one
-    before are turned into the model."""
+def _read_all(conn: psycopg.Connection[Any], batches: Batches, params: dict[str, Any],
+              consume: Callable[[str, Rows], None], sent: Callable[[], None] | None = None) -> None:
+    """Run the batches of queries in a pipeline, one batch ahead: the server runs the next batch
+    while the rows of the one before are turned into the model. `sent` is called once the first
+    batch is on its way."""
     if not psycopg.Pipeline.is_supported():  # libpq before 14: one query at a time
-        for name, query in queries:
+        if sent is not None:
+            sent()
+        for name, query in (query for batch in batches for query in batch):
             consume(name, conn.execute(query, params).fetchall())
         return
     with conn.pipeline():
-        name, query = queries[0]
-        pending = conn.cursor().execute(query, params)
-        for next_name, next_query in queries[1:]:
-            with pending:
-                rows = pending.fetchall()
-            # Sent before these rows are assembled, so the server is never idle waiting for that.
-            # (Sending every query at once would make fetchall wait for all of their results.)
-            pending = conn.cursor().execute(next_query, params)
-            consume(name, rows)
-            name = next_name
-        with pending:
-            rows = pending.fetchall()
-        consume(name, rows)
+        pending = [(name, conn.cursor().execute(query, params)) for name, query in batches[0]]
+        if sent is not None:
+            sent()
+        for batch in (*batches[1:], ()):
+            # psycopg's fetchall waits for the results of every query sent: hence batches.
+            results = []
+            for name, cursor in pending:
+                with cursor:
+                    results.append((name, cursor.fetchall()))
+            # Sent before these rows are assembled, so the server is not idle meanwhile.
+            pending = [(name, conn.cursor().execute(query, params)) for name, query in batch]
+            for name, rows in results:
+                consume(name, rows)
 
 
 class Assembler:
