@@ -143,9 +143,9 @@ def decode(data: tuple[Any, ...], live: LiveModel | None = None) -> Database:
         current = live.wait("columns")
         _columns_from(decoding, live.reuse_columns(current) if current is not None else None, defaults)
         current = live.wait("constraints") if current is not None else None
-        _constraints_from(decoding, current)
+        _parts_from(decoding, current, _CONSTRAINT_PARTS)
         current = live.wait("indexes") if current is not None else None
-        _indexes_from(decoding, current)
+        _parts_from(decoding, current, _INDEX_PARTS)
     return db
 
 
@@ -158,38 +158,16 @@ def _columns_from(decoding: Decoding, reuse: ReuseColumns | None, defaults: dict
         table.columns = reused if reused is not None else _decode_columns(record[2], defaults)
 
 
-def _constraints_from(decoding: Decoding, current: Database | None) -> None:
+def _parts_from(decoding: Decoding, current: Database | None, parts: tuple[_Part, ...]) -> None:
+    """Each of `parts` of each table: the live object where its record equals the live one's, else decoded."""
     live_tables = current.tables if current is not None else {}
     for (key, record), table in decoding:
-        primary_key, uniques, foreign_keys, checks = record[3], record[4], record[6], record[7]
         live = live_tables.get(key)
-        if live is not None and primary_key == (None if live.primary_key is None else _flat(live.primary_key)):
-            table.primary_key = live.primary_key
-        else:
-            table.primary_key = None if primary_key is None else PrimaryKey(*primary_key)
-        if live is not None and uniques == _records(live.uniques):
-            table.uniques = live.uniques
-        else:
-            table.uniques = {k: UniqueConstraint(*u) for k, u in uniques}
-        if live is not None and foreign_keys == _records(live.foreign_keys):
-            table.foreign_keys = live.foreign_keys
-        else:
-            table.foreign_keys = {k: ForeignKey(*f) for k, f in foreign_keys}
-        if live is not None and checks == _records(live.checks):
-            table.checks = live.checks
-        else:
-            table.checks = {k: CheckConstraint(*c) for k, c in checks}
-
-
-def _indexes_from(decoding: Decoding, current: Database | None) -> None:
-    live_tables = current.tables if current is not None else {}
-    for (key, record), table in decoding:
-        indexes = record[5]
-        live = live_tables.get(key)
-        if live is not None and indexes == _records(live.indexes, _index):
-            table.indexes = live.indexes
-        else:
-            table.indexes = _decode_indexes(indexes)
+        for position, name, encode, decode in parts:
+            if live is not None and record[position] == encode(getattr(live, name)):
+                setattr(table, name, getattr(live, name))
+            else:
+                setattr(table, name, decode(record[position]))
 
 
 def _default_of(record: tuple[str, bool] | None, defaults: dict[tuple[str, bool], Default]) -> Default | None:
@@ -206,15 +184,9 @@ def decode_header(data: tuple[Any, ...]) -> Database:
 
 def _decode_table(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Table:
     name, schema, columns, primary_key, uniques, indexes, foreign_keys, checks, *rest = r
-    return Table(
-        name, schema,
-        _decode_columns(columns, defaults),
-        None if primary_key is None else PrimaryKey(*primary_key),
-        {k: UniqueConstraint(*u) for k, u in uniques},
-        _decode_indexes(indexes),
-        {k: ForeignKey(*f) for k, f in foreign_keys},
-        {k: CheckConstraint(*c) for k, c in checks},
-        *rest)
+    return Table(name, schema, _decode_columns(columns, defaults), _decode_primary_key(primary_key),
+                 _decode_uniques(uniques), _decode_indexes(indexes), _decode_foreign_keys(foreign_keys),
+                 _decode_checks(checks), *rest)
 
 
 def _table_shell(r: tuple[Any, ...]) -> Table:
@@ -222,12 +194,42 @@ def _table_shell(r: tuple[Any, ...]) -> Table:
     return Table(r[0], r[1], {}, None, {}, {}, {}, {}, *r[8:])
 
 
+Records = list[tuple[str, tuple[Any, ...]]]
+
+
 def _decode_columns(records: ColumnRecords, defaults: dict[tuple[str, bool], Default]) -> dict[str, Column]:
     return {k: Column(c[0], c[1], c[2], _default_of(c[3], defaults), *c[4:]) for k, c in records}
 
 
-def _decode_indexes(records: list[tuple[str, tuple[Any, ...]]]) -> dict[str, Index]:
+def _decode_primary_key(record: tuple[Any, ...] | None) -> PrimaryKey | None:
+    return None if record is None else PrimaryKey(*record)
+
+
+def _decode_uniques(records: Records) -> dict[str, UniqueConstraint]:
+    return {k: UniqueConstraint(*u) for k, u in records}
+
+
+def _decode_indexes(records: Records) -> dict[str, Index]:
     return {k: Index(i[0], [IndexElement(*e) for e in i[1]], *i[2:]) for k, i in records}
+
+
+def _decode_foreign_keys(records: Records) -> dict[str, ForeignKey]:
+    return {k: ForeignKey(*f) for k, f in records}
+
+
+def _decode_checks(records: Records) -> dict[str, CheckConstraint]:
+    return {k: CheckConstraint(*c) for k, c in records}
+
+
+# A table part decoded apart: its position in the table record, its field, how a live one is
+# encoded (to compare records) and how its record is decoded.
+_Part = tuple[int, str, Callable[[Any], Any], Callable[[Any], Any]]
+_CONSTRAINT_PARTS: tuple[_Part, ...] = (
+    (3, "primary_key", lambda pk: None if pk is None else _flat(pk), _decode_primary_key),
+    (4, "uniques", _records, _decode_uniques),
+    (6, "foreign_keys", _records, _decode_foreign_keys),
+    (7, "checks", _records, _decode_checks))
+_INDEX_PARTS: tuple[_Part, ...] = ((5, "indexes", lambda indexes: _records(indexes, _index), _decode_indexes),)
 
 
 def _decode_domain(r: tuple[Any, ...], defaults: dict[tuple[str, bool], Default]) -> Domain:
