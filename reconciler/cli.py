@@ -192,7 +192,7 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
     loaded = load_unvalidated(spec)
-    with open_spec_target(url, loaded) as target:
+    with open_spec_target(url, loaded, read_only=True) as target:
         run = plan_for_target(target, loaded, None, options)
     _print_plan(run.plan, fmt, no_color)
     check_prevented(run.plan)
@@ -240,7 +240,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
     else:
         loaded, desired = load_unvalidated(spec_or_plan), None
-    with open_spec_target(url, loaded) as target, _apply_lock(target, lock_timeout):
+    with open_spec_target(url, loaded, read_only=False) as target, _apply_lock(target, lock_timeout):
         if saved is not None:
             # The saved statements are what runs; the live schema only has to be the one they were made for.
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
@@ -310,7 +310,7 @@ def _verify_converged(target: Target, loaded: Any) -> None:
 def inspect(url: str | None, schemas: tuple[str, ...], output: str | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
-    with open_target(url) as target, without_cycle_collection():
+    with open_target(url, read_only=True) as target, without_cycle_collection():
         scope = _scope_model(target, schemas)
         current = target.backend.inspect(target.conn, scope)
         document = target.backend.to_spec(current)
@@ -366,7 +366,7 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
     """Show the last apply recorded in the target and whether it drifted from the spec."""
     spec, url, _ = _resolve(spec, url, env, config)
     loaded = load_unvalidated(spec)
-    with open_spec_target(url, loaded) as target:
+    with open_spec_target(url, loaded, read_only=True) as target:
         # Planning first: it resolves where the history lives (MongoDB's history_database).
         run = plan_for_target(target, loaded, None, RenderOptions())
         history = target.backend.read_history(target.conn, 1)

@@ -99,7 +99,13 @@ def _rebuild_enum_dependents(changes: list[Change], current: Database, desired: 
 
 def _type_spellings(enum_key: str) -> list[str]:
     schema, _, name = enum_key.partition(".")
-    return [enum_key, f'{schema}."{name}"', f'"{schema}"."{name}"']
+    # However the type's printer chose to quote each part (format_type quotes only where needed).
+    return [f"{s}.{n}" for s in (schema, _quoted(schema)) for n in (name, _quoted(name))]
+
+
+def _quoted(name: str) -> str:
+    # As format_type prints a name that needs quoting: embedded quotes doubled.
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _same_extension(a: Any, b: Any) -> bool:
@@ -205,8 +211,8 @@ def _diff_domains(current: Database, desired: Database) -> list[Change]:
 
 def _uses_type(column_type: str, enum_key: str) -> bool:
     base = column_type.removesuffix("[]")
-    schema, _, name = enum_key.partition(".")
-    return base in (enum_key, f'{schema}."{name}"', name, f'"{name}"')
+    name = enum_key.partition(".")[2]
+    return base in (*_type_spellings(enum_key), name, _quoted(name))
 
 
 def _insertions(old: list[str], new: list[str]) -> list[tuple[str, str | None]] | None:

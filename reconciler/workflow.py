@@ -33,12 +33,13 @@ class Target:
 
 
 @contextmanager
-def open_target(url: str, expected_dialect: str | None = None) -> Iterator[Target]:
+def open_target(url: str, expected_dialect: str | None = None, *, read_only: bool) -> Iterator[Target]:
+    """Connect; `read_only` for every command but apply: such a connection cannot change the target."""
     dialect = dialect_of_url(url)
     if expected_dialect is not None and dialect != expected_dialect:
         raise UsageError(f"the spec is for {expected_dialect}, but the URL {redact_url(url)} is a {dialect} target")
     backend = get_backend(dialect)
-    conn = backend.connect(url)
+    conn = backend.connect(url, read_only=read_only)
     try:
         yield Target(backend, conn, url)
     finally:
@@ -126,7 +127,7 @@ def load_unvalidated(path: str) -> LoadedSpec:
 
 
 @contextmanager
-def open_spec_target(url: str, loaded: LoadedSpec) -> Iterator[Target]:
+def open_spec_target(url: str, loaded: LoadedSpec, *, read_only: bool) -> Iterator[Target]:
     """Connect to the target of a spec that may not have been validated yet.
 
     A broken spec is still reported before an unreachable target, as if it had been validated first.
@@ -136,7 +137,7 @@ def open_spec_target(url: str, loaded: LoadedSpec) -> Iterator[Target]:
         validate_document(loaded)  # names the missing or unknown dialect at its position
     with ExitStack() as stack:
         try:
-            target = stack.enter_context(open_target(url, dialect))
+            target = stack.enter_context(open_target(url, dialect, read_only=read_only))
         except SchemactlError:
             desired_model(get_backend(dialect), loaded)  # a spec error, if any, is the one to fix first
             raise

@@ -70,8 +70,12 @@ class Backend(Protocol):
     def build_model(self, spec: Any) -> Any:
         """Turn a validated spec document (see `reconciler.spec`) into this backend's model."""
 
-    def connect(self, url: str) -> Any:
-        """Open a connection; raise `TargetError` (password redacted) when it fails."""
+    def connect(self, url: str, *, read_only: bool = False) -> Any:
+        """Open a connection; raise `TargetError` (password redacted) when it fails.
+
+        `read_only`: nothing sent on this connection can change the target (plan, status, inspect);
+        a read-only open never creates anything either (a missing SQLite file is an error).
+        """
 
     def close(self, conn: Any) -> None: ...
 

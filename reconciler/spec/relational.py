@@ -54,6 +54,20 @@ class DialectRules:
     supports: frozenset[str] = field(default_factory=frozenset)
 
 
+_QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
+
+
+def collation_name(value: str | None) -> str | None:
+    """A collation is a name, as the catalog stores it: `"C"` in a spec (SQL's quoted spelling) is `C`.
+
+    Anything else is taken verbatim as the name; the renderer quotes it like every identifier.
+    """
+    if value is None:
+        return None
+    match = _QUOTED_NAME.fullmatch(value)
+    return match.group(1).replace('""', '"') if match else value
+
+
 def make_object_name(table: str, columns: list[str], label: str, limit: int) -> str:
     """PostgreSQL's makeObjectName: table_col1_col2_label, truncating the longer part first."""
     name2 = "_".join(columns)
@@ -210,7 +224,7 @@ class _Builder:
             self.error((*path, "type"), str(exc))
             return None
         domain = Domain(name=name, type=base, schema=schema, nullable=bool(spec.get("nullable", True)),
-                        collation=spec.get("collation"), comment=spec.get("comment"),
+                        collation=collation_name(spec.get("collation")), comment=spec.get("comment"),
                         prevent_destroy=bool(spec.get("prevent_destroy")))
         if "default" in spec:
             domain.default = self.default(path, spec["default"], base)
@@ -288,7 +302,7 @@ class _Builder:
             column = Column(
                 name=col_name, type=col_type, nullable=bool(col.get("nullable", False)), default=default,
                 identity=col.get("identity", "").replace("_", " ") or None, serial=serial,
-                comment=col.get("comment"), collation=col.get("collation"), using=col.get("using"),
+                comment=col.get("comment"), collation=collation_name(col.get("collation")), using=col.get("using"),
                 renamed_from=col.get("renamed_from"), prevent_destroy=bool(col.get("prevent_destroy")),
             )
             if col.get("primary_key"):
@@ -364,7 +378,7 @@ class _Builder:
             elements.append(IndexElement(
                 column=item.get("column"), expression=item.get("expression"),
                 descending=item.get("order", order) == "desc", nulls=item.get("nulls"),
-                opclass=item.get("opclass"), collation=item.get("collation")))
+                opclass=item.get("opclass"), collation=collation_name(item.get("collation"))))
         for c in spec.get("include") or []:
             if c not in table.columns:
                 self.error((*path, "include"), f"column {c!r} does not exist in table {table.name!r}")

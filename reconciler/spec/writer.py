@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import Column, Database, Domain, ForeignKey, Index, IndexElement, Table
-from reconciler.spec.relational import DialectRules, index_column_name, make_object_name
+from reconciler.spec.relational import DialectRules, collation_name, index_column_name, make_object_name
 
 FK_DEFAULT = "no action"
 
@@ -76,7 +76,7 @@ class _Writer:
         if column.identity:
             spec["identity"] = column.identity.replace(" ", "_")
         if column.collation:
-            spec["collation"] = column.collation
+            spec["collation"] = collation_spelling(column.collation)
         if column.comment is not None:
             spec["comment"] = column.comment
         return spec
@@ -92,7 +92,7 @@ class _Writer:
         if domain.checks:
             spec["checks"] = {c.name: c.expression for c in domain.checks.values()}
         if domain.collation:
-            spec["collation"] = domain.collation
+            spec["collation"] = collation_spelling(domain.collation)
         if domain.comment is not None:
             spec["comment"] = domain.comment
         return spec
@@ -215,7 +215,14 @@ def _element(element: IndexElement) -> str | dict[str, Any]:
                             else {"expression": element.expression})
     if element.descending:
         spec["order"] = "desc"
-    for key in ("nulls", "opclass", "collation"):
+    for key in ("nulls", "opclass"):
         if getattr(element, key):
             spec[key] = getattr(element, key)
+    if element.collation:
+        spec["collation"] = collation_spelling(element.collation)
     return spec["column"] if list(spec) == ["column"] else spec
+
+
+def collation_spelling(name: str) -> str:
+    """The spec spelling that `collation_name` reads back as `name` (a name that looks quoted is quoted)."""
+    return name if collation_name(name) == name else '"' + name.replace('"', '""') + '"'

@@ -51,7 +51,7 @@ def apply_spec(url: str, spec: Path, text: str, *, online: bool = False,
                progress: Callable[[int, int, str], None] | None = None) -> tuple[Plan, ApplyResult]:
     spec.write_text(text)
     loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded) as target:
+    with open_spec_target(url, loaded, read_only=False) as target:
         plan = plan_for_target(target, loaded, None, RenderOptions(online=online)).plan
         result = execute_plan(target.backend, target.conn, plan, lock_timeout=5, progress=progress)
     return plan, result
@@ -59,7 +59,7 @@ def apply_spec(url: str, spec: Path, text: str, *, online: bool = False,
 
 def planned(url: str, spec: Path, online: bool = False) -> Plan:
     loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded) as target:
+    with open_spec_target(url, loaded, read_only=True) as target:
         return plan_for_target(target, loaded, None, RenderOptions(online=online)).plan
 
 

@@ -87,7 +87,8 @@ def test_quote_ident_always_quotes() -> None:
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("it's", "'it''s'"), ("", "''"), (True, "true"), (False, "false"), (0, "0"), (-3, "-3"), (1.5, "1.5"),
-    ("'; DROP TABLE x; --", "'''; DROP TABLE x; --'"), ("back\\slash", "'back\\slash'"),
+    ("'; DROP TABLE x; --", "'''; DROP TABLE x; --'"), ("back\\slash", "E'back\\\\slash'"),
+    ("a\\'; x", "E'a\\\\''; x'"),
 ])
 def test_literal_sql(value: object, expected: str) -> None:
     assert literal_sql(value, "text") == expected

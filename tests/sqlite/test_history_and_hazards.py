@@ -61,7 +61,7 @@ class Interrupt:
 
 def planned(url: str, spec: Path) -> Plan:
     loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded) as target:
+    with open_spec_target(url, loaded, read_only=True) as target:
         return plan_for_target(target, loaded, None, RenderOptions()).plan
 
 
@@ -69,7 +69,7 @@ def apply_spec(url: str, spec: Path, text: str,
                progress: Callable[[int, int, str], None] | None = None) -> Plan:
     spec.write_text(text)
     loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded) as target:
+    with open_spec_target(url, loaded, read_only=False) as target:
         plan = plan_for_target(target, loaded, None, RenderOptions()).plan
         execute_plan(target.backend, target.conn, plan, lock_timeout=5, progress=progress)
     return plan

@@ -39,8 +39,8 @@ class MongoBackend:
     def build_model(self, spec: Any) -> MongoDeployment:
         return spec_module.build(spec)
 
-    def connect(self, url: str) -> connection.MongoConnection:
-        return connection.connect(url)
+    def connect(self, url: str, *, read_only: bool = False) -> connection.MongoConnection:
+        return connection.connect(url, read_only=read_only)
 
     def close(self, conn: connection.MongoConnection) -> None:
         connection.close(conn)

@@ -10,7 +10,7 @@ from pymongo import MongoClient, uri_parser
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, PyMongoError
 
 from reconciler.backends.mongodb.model import LOCK_COLLECTION
-from reconciler.backends.mongodb.ops import Ops, ops_for
+from reconciler.backends.mongodb.ops import Ops, ReadOnlyOps, ops_for
 from reconciler.errors import TargetError
 from reconciler.redact import password_of, redact_text, redact_url
 
@@ -63,7 +63,7 @@ def _url_database(url: str) -> str | None:
         return None
 
 
-def connect(url: str) -> MongoConnection:
+def connect(url: str, *, read_only: bool = False) -> MongoConnection:
     shown = redact_url(url)
     secrets = tuple(s for s in (password_of(url),) if s)
 
@@ -87,7 +87,8 @@ def connect(url: str) -> MongoConnection:
     except PyMongoError as exc:
         raise TargetError(f"cannot reach MongoDB at {shown}: {clean(exc)}") from None
     database = _url_database(url)
-    return MongoConnection(client=client, ops=ops_for(client), url=shown, default_database=database,
+    ops = ops_for(client)
+    return MongoConnection(client=client, ops=ReadOnlyOps(ops) if read_only else ops, url=shown, default_database=database,
                            history_database=database or DEFAULT_HISTORY_DATABASE)
 
 

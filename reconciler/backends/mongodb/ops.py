@@ -55,6 +55,51 @@ class ServerOps:
             return None
 
 
+# The commands and collection methods a read-only connection (plan, status, inspect) may use.
+READ_COMMANDS = frozenset({"listCollections", "listIndexes", "listDatabases", "collStats", "count", "dbStats",
+                           "buildInfo", "ping", "serverStatus"})
+_READ_METHODS = frozenset({"find", "find_one", "count_documents", "estimated_document_count", "distinct",
+                           "list_indexes", "index_information", "options", "name", "full_name"})
+
+
+class ReadOnlyOps:
+    """The `Ops` of a read-only connection: every write is refused before it reaches the server."""
+
+    def __init__(self, ops: Ops) -> None:
+        self.ops = ops
+
+    def database_names(self) -> list[str]:
+        return self.ops.database_names()
+
+    def list_collections(self, database: str) -> list[dict[str, Any]]:
+        return self.ops.list_collections(database)
+
+    def list_indexes(self, database: str, collection: str) -> list[dict[str, Any]]:
+        return self.ops.list_indexes(database, collection)
+
+    def run(self, database: str, command: dict[str, Any]) -> dict[str, Any]:
+        name = next(iter(command), "")
+        if name not in READ_COMMANDS:
+            raise PermissionError(f"read-only connection: refusing to run {name!r}")
+        return self.ops.run(database, command)
+
+    def collection(self, database: str, name: str) -> Any:
+        return _ReadOnlyCollection(self.ops.collection(database, name))
+
+    def server_version(self) -> str | None:
+        return self.ops.server_version()
+
+
+class _ReadOnlyCollection:
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _READ_METHODS:
+            raise PermissionError(f"read-only connection: refusing {name!r}")
+        return getattr(self._collection, name)
+
+
 def ops_for(client: Any) -> Ops:
     if type(client).__module__.split(".")[0] == "mongomock":
         from reconciler.backends.mongodb.fake import FakeOps

@@ -57,8 +57,8 @@ class PostgresBackend:
     def build_model(self, spec: Any) -> Database:
         return _types.build_model(spec)
 
-    def connect(self, url: str) -> Any:
-        return _execute.connect(url)
+    def connect(self, url: str, *, read_only: bool = False) -> Any:
+        return _execute.connect(url, read_only=read_only)
 
     def close(self, conn: Any) -> None:
         _execute.close(conn)

@@ -7,18 +7,18 @@ expression that differs from the live one we try, cheapest first:
 
 1. plain text equality (the steady state: nothing else runs);
 2. the sqlglot normaliser (`normalize.equivalent`), which works offline;
-3. the database itself: inside a transaction that is always rolled back, build
-   a temporary copy of the live table, add the desired default/check/index to
-   it and read the result back with the same functions the inspector uses.
+3. the database itself, read-only: the planner prints both spellings over the
+   live table's rows (`EXPLAIN (VERBOSE)`, never executed), and equal plans mean
+   equal expressions. Nothing is created, not even a temporary table.
 
 Only objects whose text differs ever reach step 3.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
@@ -28,9 +28,7 @@ import psycopg
 from reconciler.model import Column, Database, Domain, Index, Table, qualified
 from reconciler.model_codec import ReuseColumns
 
-from .inspect import check_body
-from .render import collation_sql, index_elements_sql
-from .types import DEFAULT_SCHEMA, EXTENSION_TYPES, quote_ident
+from .types import DEFAULT_SCHEMA, EXTENSION_TYPES, qualified_name, quote_ident
 
 
 def equivalent(a: str, b: str) -> bool:
@@ -381,178 +379,116 @@ def _set_index_text(index: Index, position: int, text: str | None) -> None:
 
 
 # --- asking the database ---------------------------------------------------------------------------
+#
+# Read-only: `plan` may run as a role that can only read, and must never change its target. Instead of
+# building scratch objects, both spellings are handed to the planner (`EXPLAIN (VERBOSE)`, which plans
+# and never executes) over the same rows; PostgreSQL prints each as it parsed it, with immutable
+# parts folded, so two spellings that mean the same print the same. Anything the planner cannot take
+# (a column the plan adds or retypes, a missing privilege) stays undecided: the diff shows it as a change.
 
-Reader = Callable[[psycopg.Cursor[Any]], list[str | None]]
-_TEMP_PREFIX = "schemactl_canon_"
-SCRATCH_LOCK_TIMEOUT = "2s"
+SCRATCH_TIMEOUT = "2s"
 
 
 def ask_database(conn: psycopg.Connection[Any], work: list[TablePending]) -> None:
-    """Let PostgreSQL re-print the undecided expressions on scratch copies of the live tables."""
-    counter = itertools.count()
-    readers: list[tuple[TablePending, Pending, Reader]] = []
-    try:
-        with conn.transaction(force_rollback=True), conn.cursor() as cur:
-            # Nothing here should wait on other sessions; if something does, give up and keep the text.
-            cur.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (SCRATCH_LOCK_TIMEOUT,))
-            for item in work:
-                temp = f"{_TEMP_PREFIX}{next(counter)}"
-                if not _savepoint(conn, cur, _create_temp_sql(temp, item)):
-                    continue
-                _align_columns(conn, cur, temp, item)
-                for pending in item.items:
-                    reader = _add_to_temp(conn, cur, temp, pending, next(counter))
-                    if reader is not None:
-                        readers.append((item, pending, reader))
-            # Read back exactly as the inspector does: with an empty search_path.
-            cur.execute("SELECT pg_catalog.set_config('search_path', '', true)")
-            for item, pending, reader in readers:
-                printed = reader(cur)
-                if _matches(printed, pending.live, item.renames):
+    """Let PostgreSQL decide the expressions the normaliser could not, in a read-only transaction."""
+    with _read_only_probe(conn) as explain:
+        if explain is None:
+            return
+        for item in work:
+            live_rows = _rows_of(item.live, {c: c for c in item.live.columns})
+            desired_rows = _rows_of(item.live, _unchanged_columns(item))
+            for pending in item.items:
+                if pending.kind == "default":
+                    column = item.desired.columns.get(pending.name)
+                    live_column = _live_column(column, item.live) if column else None
+                    if column is None or live_column is None or live_column.type != column.type:
+                        continue
+                    same = _same_plans(explain, _cast_to(column.type), _cast_to(column.type), pending)
+                else:
+                    same = _same_plans(explain, _selected_from(desired_rows), _selected_from(live_rows), pending)
+                if same:
                     pending.apply(pending.live)
-    except psycopg.Error:
-        # The scratch transaction is a best effort; the diff will simply show the expression as changed.
-        return
-
-
-def _matches(printed: list[str | None], live: list[str | None], renames: dict[str, str]) -> bool:
-    if printed == live:
-        return True
-    if not renames or len(printed) != len(live):
-        return False
-    # The scratch table already has the new column names; the live text still has the old ones.
-    return all(p == q or (p is not None and q is not None and equivalent(p, rename_columns(q, renames)))
-               for p, q in zip(printed, live, strict=True))
-
-
-def _savepoint(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], sql: str) -> bool:
-    try:
-        with conn.transaction():
-            cur.execute(sql)
-        return True
-    except psycopg.Error:
-        return False
-
-
-def _create_temp_sql(temp: str, item: TablePending) -> str:
-    # Built from the model, not LIKE: touching the live table would queue behind any lock a running
-    # apply holds on it, and canonicalising must never wait on other sessions.
-    columns = [f"{quote_ident(c.name)} {c.type}" + (f" COLLATE {collation_sql(c.collation)}" if c.collation else "")
-               for c in item.live.columns.values()]
-    return f"CREATE TEMPORARY TABLE {quote_ident(temp)} ({', '.join(columns)}) ON COMMIT DROP"
-
-
-def _align_columns(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], temp: str, item: TablePending) -> None:
-    """Give the scratch table the desired columns, so new or retyped columns resolve in expressions."""
-    target = f"pg_temp.{quote_ident(temp)}"
-    for column in item.desired.columns.values():
-        live_column = _live_column(column, item.live)
-        name = quote_ident(column.name)
-        if live_column is None:
-            _savepoint(conn, cur, f"ALTER TABLE {target} ADD COLUMN {name} {column.type}")
-            continue
-        if live_column.name != column.name:
-            _savepoint(conn, cur, f"ALTER TABLE {target} RENAME COLUMN {quote_ident(live_column.name)} TO {name}")
-        if live_column.type != column.type:
-            _savepoint(conn, cur, f"ALTER TABLE {target} ALTER COLUMN {name} TYPE {column.type} USING NULL")
-
-
-def _add_to_temp(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], temp: str, pending: Pending,
-                 n: int) -> Reader | None:
-    target = f"pg_temp.{quote_ident(temp)}"
-    if pending.kind == "default":
-        sql = f"ALTER TABLE {target} ALTER COLUMN {quote_ident(pending.name)} SET DEFAULT {pending.desired[0]}"
-        return _read_default(target, pending.name) if _savepoint(conn, cur, sql) else None
-    if pending.kind == "check":
-        name = f"{_TEMP_PREFIX}check_{n}"
-        sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(name)} CHECK ({pending.desired[0]})"
-        return _read_check(target, name) if _savepoint(conn, cur, sql) else None
-    assert pending.index is not None
-    name = f"{_TEMP_PREFIX}index_{n}"
-    index = pending.index
-    sql = (f"CREATE INDEX {quote_ident(name)} ON {target}"
-           f"{'' if index.method == 'btree' else ' USING ' + index.method} ({index_elements_sql(index)})")
-    if index.where:
-        sql += f" WHERE {index.where}"
-    return _read_index(name, len(index.elements)) if _savepoint(conn, cur, sql) else None
-
-
-def _read_default(target: str, column: str) -> Reader:
-    def read(cur: psycopg.Cursor[Any]) -> list[str | None]:
-        row = cur.execute(
-            "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) FROM pg_catalog.pg_attrdef d"
-            " JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
-            " WHERE d.adrelid = %s::regclass AND a.attname = %s", (target, column)).fetchone()
-        return [row[0] if row else None]
-    return read
-
-
-def _read_check(target: str, name: str) -> Reader:
-    def read(cur: psycopg.Cursor[Any]) -> list[str | None]:
-        row = cur.execute(
-            "SELECT pg_catalog.pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint"
-            " WHERE conrelid = %s::regclass AND conname = %s", (target, name)).fetchone()
-        return [check_body(row[0]) if row else None]
-    return read
-
-
-def _read_index(name: str, nkeys: int) -> Reader:
-    def read(cur: psycopg.Cursor[Any]) -> list[str | None]:
-        row = cur.execute(
-            "SELECT pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), i.indkey::int2[],"
-            " ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
-            "       FROM generate_series(1, i.indnkeyatts) k ORDER BY k)"
-            " FROM pg_catalog.pg_index i WHERE i.indexrelid = %s::regclass",
-            (f"pg_temp.{quote_ident(name)}",)).fetchone()
-        if row is None:
-            return [None] * (nkeys + 1)
-        predicate, indkey, defs = row
-        # Plain column keys have no expression text in the model.
-        expressions = [None if indkey[k] else defs[k] for k in range(nkeys)]
-        return [predicate, *expressions]
-    return read
 
 
 def ask_database_domains(conn: psycopg.Connection[Any], work: list[DomainPending]) -> None:
-    """Let PostgreSQL re-print undecided domain defaults and checks on scratch domains (always rolled back)."""
-    counter = itertools.count()
-    readers: list[tuple[Pending, Reader]] = []
+    """As `ask_database`, for domain defaults and checks (VALUE is a column of one row of the base type)."""
+    with _read_only_probe(conn) as explain:
+        if explain is None:
+            return
+        for item in work:
+            if item.desired.type != item.live.type:
+                continue
+            cast = _cast_to(item.desired.type)
+            # OFFSET 0 keeps the planner from folding the NULL into the expression.
+            value = _selected_from(f'(SELECT CAST(NULL AS {item.desired.type}) AS "value" OFFSET 0) AS r')
+            for pending in item.items:
+                query = cast if pending.kind == "default" else value
+                if _same_plans(explain, query, query, pending):
+                    pending.apply(pending.live)
+
+
+Explain = Callable[[str], list[str] | None]
+Query = Callable[[str], str]
+
+
+def _cast_to(type_name: str) -> Query:
+    return lambda text: f"SELECT CAST(({text}) AS {type_name})"
+
+
+def _selected_from(rows: str) -> Query:
+    return lambda text: f"SELECT ({text}) FROM {rows}"
+
+
+@contextmanager
+def _read_only_probe(conn: psycopg.Connection[Any]) -> Iterator[Explain | None]:
+    """An `explain(query)` that plans one statement in a READ ONLY transaction, always rolled back."""
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
-            cur.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (SCRATCH_LOCK_TIMEOUT,))
-            for item in work:
-                target = f"pg_temp.{quote_ident(f'{_TEMP_PREFIX}{next(counter)}')}"
-                if not _savepoint(conn, cur, f"CREATE DOMAIN {target} AS {item.desired.type}"):
-                    continue
-                for pending in item.items:
-                    if pending.kind == "default":
-                        sql = f"ALTER DOMAIN {target} SET DEFAULT {pending.desired[0]}"
-                        if _savepoint(conn, cur, sql):
-                            readers.append((pending, _read_domain_default(target)))
-                    else:
-                        name = f"{_TEMP_PREFIX}check_{next(counter)}"
-                        sql = f"ALTER DOMAIN {target} ADD CONSTRAINT {quote_ident(name)} CHECK ({pending.desired[0]})"
-                        if _savepoint(conn, cur, sql):
-                            readers.append((pending, _read_domain_check(target, name)))
-            cur.execute("SELECT pg_catalog.set_config('search_path', '', true)")
-            for pending, reader in readers:
-                if reader(cur) == pending.live:
-                    pending.apply(pending.live)
+            cur.execute("SET TRANSACTION READ ONLY")
+            # Never wait on other sessions; print every name schema-qualified, as the inspector reads them.
+            cur.execute("SELECT pg_catalog.set_config('lock_timeout', %(t)s, true),"
+                        " pg_catalog.set_config('statement_timeout', %(t)s, true),"
+                        " pg_catalog.set_config('search_path', '', true)", {"t": SCRATCH_TIMEOUT})
+
+            def explain(query: str) -> list[str] | None:
+                try:
+                    with conn.transaction():
+                        # binary=True sends it through the extended protocol: one statement, never two.
+                        rows = cur.execute("EXPLAIN (VERBOSE, COSTS OFF) " + query, binary=True).fetchall()
+                except psycopg.Error:
+                    return None
+                return [row[0] for row in rows]
+
+            yield explain
     except psycopg.Error:
-        return
+        # A best effort: undecided expressions are simply shown as changed.
+        yield None
 
 
-def _read_domain_default(target: str) -> Reader:
-    def read(cur: psycopg.Cursor[Any]) -> list[str | None]:
-        row = cur.execute("SELECT pg_catalog.pg_get_expr(typdefaultbin, 0, true) FROM pg_catalog.pg_type"
-                          " WHERE oid = %s::regtype", (target,)).fetchone()
-        return [row[0] if row else None]
-    return read
+def _same_plans(explain: Explain, desired_query: Query, live_query: Query, pending: Pending) -> bool:
+    """True when every desired text plans exactly as its live counterpart."""
+    for mine, theirs in zip(pending.desired, pending.live, strict=True):
+        if mine == theirs:
+            continue
+        if mine is None or theirs is None:
+            return False
+        desired_plan = explain(desired_query(mine))
+        if desired_plan is None or desired_plan != explain(live_query(theirs)):
+            return False
+    return True
 
 
-def _read_domain_check(target: str, name: str) -> Reader:
-    def read(cur: psycopg.Cursor[Any]) -> list[str | None]:
-        row = cur.execute("SELECT pg_catalog.pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint"
-                          " WHERE contypid = %s::regtype AND conname = %s", (target, name)).fetchone()
-        return [check_body(row[0]) if row else None]
-    return read
+def _unchanged_columns(item: TablePending) -> dict[str, str]:
+    """Desired column name -> live column name, for the columns the plan neither adds nor retypes."""
+    columns = {}
+    for column in item.desired.columns.values():
+        live = _live_column(column, item.live)
+        if live is not None and live.type == column.type:
+            columns[column.name] = live.name
+    return columns
+
+
+def _rows_of(live: Table, columns: dict[str, str]) -> str:
+    """The live table's rows under the given column names: `(SELECT "old" AS "new" ... FROM ONLY t) AS r`."""
+    select = ", ".join(f"{quote_ident(live_name)} AS {quote_ident(name)}" for name, live_name in columns.items())
+    return f"(SELECT {select or 'NULL'} FROM ONLY {qualified_name(live.schema, live.name)}) AS r"

@@ -49,13 +49,27 @@ OUTCOME_FAILED = "failed"
 OUTCOME_INTERRUPTED = "interrupted"
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
+# Every session reads and writes strings the same way whatever the database's default says; a
+# read-only session (plan, status, inspect) cannot change anything, whatever it is sent.
+_SESSION_SETTINGS = "SELECT pg_catalog.set_config('standard_conforming_strings', 'on', false)"
+_READ_ONLY_SETTINGS = _SESSION_SETTINGS + ", pg_catalog.set_config('default_transaction_read_only', 'on', false)"
+
+
+def connect(url: str, *, read_only: bool = False) -> psycopg.Connection[Any]:
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                application_name="schemactl")
+        conn.execute(_READ_ONLY_SETTINGS if read_only else _SESSION_SETTINGS)
+        return conn
     except (psycopg.Error, ValueError) as exc:
         # `from None`: the original exception (and its traceback) may quote the URL.
         raise TargetError(f"cannot connect to {redact_url(url)}: {_reason(exc, url)}") from None
+
+
+def run_statement_sql(cur: psycopg.Cursor[Any], sql: str) -> None:
+    """Send one rendered statement. binary=True makes psycopg use the extended protocol, which takes
+    exactly one statement: a `;` smuggled into an expression fails instead of starting a second one."""
+    cur.execute(sql, binary=True)
 
 
 def _reason(exc: BaseException, url: str) -> str:
@@ -198,7 +212,7 @@ def _run_statement(cur: psycopg.Cursor[Any], statement: Statement, run: Run, *, 
         cur.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (name, value, local))
     run.running = statement
     try:
-        cur.execute(statement.sql)
+        run_statement_sql(cur, statement.sql)
     except psycopg.Error as exc:
         raise StatementFailed(statement, exc, in_transaction=local) from exc
     finally:

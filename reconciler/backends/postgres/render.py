@@ -30,7 +30,6 @@ from reconciler.spec.relational import make_object_name
 
 from .types import MAX_IDENTIFIER, qualified_name, quote_ident, quote_ident_if_needed, sql_string
 
-_DO_TAG = "$schemactl$"
 _SERIAL_SQL_TYPE = {"serial": "serial", "bigserial": "bigserial", "smallserial": "smallserial"}
 
 
@@ -72,6 +71,15 @@ class Renderer:
         return qualified_name(self.table_parts()[0], name)
 
 
+def dollar_tag(body: str) -> str:
+    """A dollar-quote tag that does not occur in `body`: names in the body can never end the quote."""
+    tag, n = "$schemactl$", 0
+    while tag in body:
+        n += 1
+        tag = f"$schemactl{n}$"
+    return tag
+
+
 # -- column definitions ------------------------------------------------------------------------------
 
 
@@ -80,7 +88,8 @@ def column_type_sql(column: Column) -> str:
 
 
 def collation_sql(collation: str) -> str:
-    return ".".join(quote_ident(p) for p in collation.split(".")) if not collation.startswith('"') else collation
+    # The model holds the collation's name as the catalog does (pg_collation.collname), never SQL.
+    return quote_ident(collation)
 
 
 def column_definition(column: Column) -> str:
@@ -431,7 +440,7 @@ class ColumnAlter:
             sql += f" USING {after.using}"
         self.r.add(sql)
         if self.before.serial and after.serial and after.type != self.before.type:
-            self.r.add(self.serial_sequence_do(f"EXECUTE 'ALTER SEQUENCE ' || seq || ' AS {after.type}';"))
+            self.r.add(self.serial_sequence_do(f"EXECUTE 'ALTER SEQUENCE ' || seq || {sql_string(' AS ' + after.type)};"))
 
     def set_default(self, default_cleared: bool) -> None:
         if self.after.serial:
@@ -461,8 +470,10 @@ class ColumnAlter:
     def serial_sequence_do(self, body: str) -> str:
         table_literal = sql_string(self.table)
         column_literal = sql_string(self.after.name)
-        return (f"DO {_DO_TAG} DECLARE seq text := pg_catalog.pg_get_serial_sequence({table_literal}, "
-                f"{column_literal}); BEGIN IF seq IS NOT NULL THEN {body} END IF; END {_DO_TAG}")
+        code = (f" DECLARE seq text := pg_catalog.pg_get_serial_sequence({table_literal}, "
+                f"{column_literal}); BEGIN IF seq IS NOT NULL THEN {body} END IF; END ")
+        tag = dollar_tag(code)
+        return f"DO {tag}{code}{tag}"
 
     def drop_serial(self) -> None:
         self.r.add(f"{self.prefix} DROP DEFAULT")

@@ -241,9 +241,16 @@ def normalize_type(raw: str, user_types: dict[str, str]) -> str:
 
 
 def sql_string(value: str) -> str:
-    """A standard-conforming SQL string literal (quotes doubled; no backslash escapes needed)."""
+    """The one way a string becomes a PostgreSQL literal, correct whatever `standard_conforming_strings` says.
+
+    Without a backslash, `'...'` with quotes doubled means the same under both settings. With one,
+    the escape-string form `E'...'` (backslashes and quotes doubled) does: a plain literal would
+    let `a\\'; DROP ...` close the string early where the setting is off.
+    """
     if "\x00" in value:
         raise ValueError("string literals cannot contain NUL characters")
+    if "\\" in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
     return "'" + value.replace("'", "''") + "'"
 
 

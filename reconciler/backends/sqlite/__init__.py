@@ -35,8 +35,8 @@ class SqliteBackend:
     def build_model(self, spec: Any) -> Database:
         return build_model(spec)
 
-    def connect(self, url: str) -> sqlite3.Connection:
-        return _execute.connect(url)
+    def connect(self, url: str, *, read_only: bool = False) -> sqlite3.Connection:
+        return _execute.connect(url, read_only=read_only)
 
     def close(self, conn: sqlite3.Connection) -> None:
         _execute.close(conn)

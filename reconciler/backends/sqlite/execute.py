@@ -6,6 +6,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import unquote
 
 from reconciler.backends import ApplyResult, ProgressCallback
@@ -31,12 +32,20 @@ def database_path(url: str) -> str:
     return path
 
 
-def connect(url: str) -> sqlite3.Connection:
+def connect(url: str, *, read_only: bool = False) -> sqlite3.Connection:
     path = database_path(url)
     try:
         # isolation_level=None: the module must not open transactions behind our back;
-        # execute() issues BEGIN IMMEDIATE / COMMIT itself.
-        conn = sqlite3.connect(path, isolation_level=None)
+        # execute() issues BEGIN IMMEDIATE / COMMIT itself. Read-only opens never create the file.
+        if read_only and not Path(path).exists():
+            if not Path(path).absolute().parent.is_dir():
+                raise TargetError(f"cannot open SQLite database {path}: its directory does not exist")
+            # A database apply has yet to create reads as an empty one; the file is not created.
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+        elif read_only:
+            conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        else:
+            conn = sqlite3.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
         raise TargetError(f"cannot open SQLite database {path}: {exc}") from None
     try:
