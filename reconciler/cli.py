@@ -31,7 +31,7 @@ from reconciler.formats.common import summary_line
 from reconciler.model import Database
 from reconciler.plan import Plan
 from reconciler.project import Environment, load_environment
-from reconciler.redact import password_of, redact_text
+from reconciler.redact import redact_urls
 from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
 from reconciler.spec import load_model
 from reconciler.workflow import (
@@ -45,15 +45,25 @@ from reconciler.workflow import (
 )
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
-_SECRETS: list[str] = []
 
 
 def _resolve(spec: str | None, url: str | None, env: str | None, config: str | None) -> tuple[str, str, Environment | None]:
-    """Spec path, URL and environment settings from flags, `--env` and SCHEMACTL_URL."""
+    """Spec path, URL and environment settings from flags, `--env` and SCHEMACTL_URL.
+
+    An environment's allowances (allow_destroy, allow_hazards) belong to its own database: with an
+    explicit --url they are not used, and the user is told so.
+    """
     environment = load_environment(env, config) if env else None
     if environment is not None:
         spec = spec or environment.spec
-        url = url or environment.url()
+        if url:
+            if environment.allow_destroy or environment.allow_hazards:
+                _echo(f"Note: --url replaces the database of environment {environment.name!r}, so its allowances "
+                      "(allow_destroy, allow_hazards) are not used; pass --allow-destroy/--allow-hazards "
+                      "to allow them here.", err=True)
+            environment = environment.without_allowances()
+        else:
+            url = environment.url()
     if not spec:
         raise UsageError("no spec: pass SPEC or --env NAME")
     return spec, _resolve_url(url), environment
@@ -68,14 +78,14 @@ def _resolve_url(url: str | None) -> str:
     url = url or os.environ.get("SCHEMACTL_URL")
     if not url:
         raise UsageError("no database URL: pass --url or set SCHEMACTL_URL")
-    secret = password_of(url)
-    if secret:
-        _SECRETS.append(secret)
     return url
 
 
 def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    click.echo(redact_text(text, tuple(_SECRETS)), err=err, nl=nl)
+    # Passwords are redacted where they can appear: inside URLs (here) and in connection errors (the
+    # backends' connect). Replacing every occurrence of the password's text would corrupt output
+    # wherever it is also a common word (a password `public` turning `"public"."t"` into `"***"."t"`).
+    click.echo(redact_urls(text), err=err, nl=nl)
 
 
 def _use_color(no_color: bool) -> bool:
@@ -145,7 +155,7 @@ def _describe(model: Any) -> str:
     return describe() if callable(describe) else "ok"
 
 
-_DURATION = re.compile(r"^\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?$")
+_DURATION = re.compile(r"^\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?\Z")
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

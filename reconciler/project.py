@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.errors import UsageError
@@ -26,6 +26,10 @@ class Environment:
     lock_timeout: float | None = None
     statement_lock_timeout: str | None = None
     statement_timeout: str | None = None
+
+    def without_allowances(self) -> Environment:
+        """The same settings for another database: nothing allowed beyond what the command line says."""
+        return replace(self, allow_hazards=set(), allow_destroy=False)
 
     def url(self) -> str:
         value = os.environ.get(self.url_env)

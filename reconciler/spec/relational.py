@@ -219,7 +219,7 @@ class _Builder:
         if schema is not None and schema not in schemas:
             self.error(path, f"schema {schema!r} is not listed in schemas")
         try:
-            base = rules.normalize_type(spec["type"].strip(), user_types)
+            base = rules.normalize_type(spec["type"], user_types)
         except ValueError as exc:
             self.error((*path, "type"), str(exc))
             return None
@@ -272,14 +272,15 @@ class _Builder:
         for col_name, col in spec["columns"].items():
             cpath = (*path, "columns", col_name)
             self.name_ok(cpath, col_name, "column")
-            raw_type = col["type"].strip()
+            # Not stripped: a user type may be named with surrounding whitespace (normalize_type strips the rest).
+            raw_type = col["type"]
             # Most columns say only type, nullable and default: skip the lookups of the rest.
             plain = _PLAIN_COLUMN_KEYS.issuperset(col)
             serial = None
-            if raw_type.lower() in SERIAL_TYPES:
-                serial = raw_type.lower().replace("serial4", "serial").replace("serial8", "bigserial") \
-                    .replace("serial2", "smallserial")
-                raw_type = SERIAL_TYPES[raw_type.lower()]
+            word = raw_type.strip().lower()
+            if word in SERIAL_TYPES:
+                serial = word.replace("serial4", "serial").replace("serial8", "bigserial").replace("serial2", "smallserial")
+                raw_type = SERIAL_TYPES[word]
             try:
                 col_type = self.column_type(raw_type, user_types)
             except ValueError as exc:

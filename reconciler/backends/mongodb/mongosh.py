@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 # Words JavaScript would not read as a property name without quotes in every engine we care about.
 _RESERVED = {"true", "false", "null", "undefined"}
 _SIBLING = re.compile(r'^db\.getSiblingDB\(("(?:[^"\\]|\\.)*")\)\.runCommand\((.*)\);$', re.DOTALL)
@@ -33,16 +33,21 @@ def js(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, int | float | str):
-        return json.dumps(value, ensure_ascii=False)
+        return _json(value)
     raise TypeError(f"cannot write {type(value).__name__} into a mongosh command")
 
 
+def _json(value: Any) -> str:
+    # Line and paragraph separators escaped too: a statement stays one line for every line splitter.
+    return json.dumps(value, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def _key(key: str) -> str:
-    return key if _IDENT.match(key) and key not in _RESERVED else json.dumps(key, ensure_ascii=False)
+    return key if _IDENT.match(key) and key not in _RESERVED else _json(key)
 
 
 def command_line(database: str, command: dict[str, Any]) -> str:
-    return f"db.getSiblingDB({json.dumps(database, ensure_ascii=False)}).runCommand({js(command)});"
+    return f"db.getSiblingDB({_json(database)}).runCommand({js(command)});"
 
 
 def admin_line(command: dict[str, Any]) -> str:

@@ -15,11 +15,11 @@ from reconciler.model import Column
 
 from .render import changed_attributes, only_added
 
-_VARCHAR = re.compile(r"^character varying(?:\((\d+)\))?$")
-_NUMERIC = re.compile(r"^numeric(?:\((\d+),(\d+)\))?$")
-_PRECISION = re.compile(r"^(timestamp|time|interval)(?:\((\d+)\))?(.*)$")
+_VARCHAR = re.compile(r"^character varying(?:\((\d+)\))?\Z")
+_NUMERIC = re.compile(r"^numeric(?:\((\d+),(\d+)\))?\Z")
+_PRECISION = re.compile(r"^(timestamp|time|interval)(?:\((\d+)\))?(.*)\Z")
 _INTEGER_WIDTH = {"smallint": 2, "integer": 4, "bigint": 8}
-_TEXTUAL = re.compile(r"^(text|character varying.*|character\(.*|public\.citext)$")
+_TEXTUAL = re.compile(r"^(text|character varying.*|character\(.*|public\.citext)\Z")
 # Defaults evaluated per row when a column is added, so the table is rewritten.
 _VOLATILE = re.compile(r"\b(gen_random_uuid|uuid_generate_v[14]|random|clock_timestamp|nextval|timeofday)\s*\(",
                        re.IGNORECASE)

@@ -197,7 +197,7 @@ ORDER BY i.indexrelid, k.ord
 
 # indoption bits (pg_index.h): INDOPTION_DESC, INDOPTION_NULLS_FIRST.
 _DESC, _NULLS_FIRST = 1, 2
-_NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
+_NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)\Z")
 _CHECK = re.compile(r"^CHECK \((?P<expr>.*)\)(?P<flags>(?: NO INHERIT| NOT VALID)*)$", re.DOTALL)
 
 

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from .types import parse_expression
 
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?\Z")
 # Functions that are the same value inside one statement as CURRENT_TIMESTAMP.
 _TIMESTAMP_FUNCTIONS = {"transaction_timestamp"}
 

@@ -400,8 +400,8 @@ class ColumnAlter:
         self.before: Column = r.change.before
         self.after: Column = r.change.after
         self.changed = changed_attributes(r.change)
-        self.table = r.table_name()
-        self.prefix = f"ALTER TABLE {self.table} ALTER COLUMN {quote_ident(self.after.name)}"
+        self.table_sql = r.table_name()
+        self.prefix = f"ALTER TABLE {self.table_sql} ALTER COLUMN {quote_ident(self.after.name)}"
 
     def render(self) -> None:
         before, after, changed = self.before, self.after, self.changed
@@ -429,7 +429,7 @@ class ColumnAlter:
         if "serial" in changed and after.serial and not before.serial:
             self.add_serial()
         if "comment" in changed:
-            self.r.add(comment_sql("COLUMN", f"{self.table}.{quote_ident(after.name)}", after.comment))
+            self.r.add(comment_sql("COLUMN", f"{self.table_sql}.{quote_ident(after.name)}", after.comment))
 
     def retype(self) -> None:
         after = self.after
@@ -462,13 +462,13 @@ class ColumnAlter:
         check = quote_ident(make_object_name(self.r.table_parts()[1], [self.after.name], "not_null",
                                              MAX_IDENTIFIER))
         column = quote_ident(self.after.name)
-        self.r.add(f"ALTER TABLE {self.table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID")
-        self.r.add(f"ALTER TABLE {self.table} VALIDATE CONSTRAINT {check}", transactional=False)
+        self.r.add(f"ALTER TABLE {self.table_sql} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID")
+        self.r.add(f"ALTER TABLE {self.table_sql} VALIDATE CONSTRAINT {check}", transactional=False)
         self.r.add(f"{self.prefix} SET NOT NULL", transactional=False)
-        self.r.add(f"ALTER TABLE {self.table} DROP CONSTRAINT {check}", transactional=False)
+        self.r.add(f"ALTER TABLE {self.table_sql} DROP CONSTRAINT {check}", transactional=False)
 
     def serial_sequence_do(self, body: str) -> str:
-        table_literal = sql_string(self.table)
+        table_literal = sql_string(self.table_sql)
         column_literal = sql_string(self.after.name)
         code = (f" DECLARE seq text := pg_catalog.pg_get_serial_sequence({table_literal}, "
                 f"{column_literal}); BEGIN IF seq IS NOT NULL THEN {body} END IF; END ")
@@ -483,10 +483,10 @@ class ColumnAlter:
         schema, table_name = self.r.table_parts()
         sequence = qualified_name(schema, make_object_name(table_name, [self.after.name], "seq", MAX_IDENTIFIER))
         column = quote_ident(self.after.name)
-        self.r.add(f"CREATE SEQUENCE {sequence} AS {self.after.type} OWNED BY {self.table}.{column}")
+        self.r.add(f"CREATE SEQUENCE {sequence} AS {self.after.type} OWNED BY {self.table_sql}.{column}")
         self.r.add(f"{self.prefix} SET DEFAULT nextval({sql_string(sequence)}::regclass)")
         self.r.add(f"SELECT pg_catalog.setval({sql_string(sequence)}, "
-                   f"COALESCE((SELECT max({column}) FROM {self.table}), 0) + 1, false)")
+                   f"COALESCE((SELECT max({column}) FROM {self.table_sql}), 0) + 1, false)")
 
 
 def _column_alter(r: Renderer) -> None:

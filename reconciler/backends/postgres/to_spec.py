@@ -16,19 +16,19 @@ from reconciler.spec.writer import SpecStyle, write_spec
 from .types import DEFAULT_SCHEMA, RULES
 
 _SHORT_TYPES = [
-    (re.compile(r"^character varying(\(\d+\))?$"), r"varchar\1"),
-    (re.compile(r"^character(\(\d+\))$"), r"char\1"),
-    (re.compile(r"^timestamp(\(\d+\))? without time zone$"), r"timestamp\1"),
-    (re.compile(r"^timestamp(\(\d+\))? with time zone$"), r"timestamptz\1"),
-    (re.compile(r"^time(\(\d+\))? without time zone$"), r"time\1"),
-    (re.compile(r"^time(\(\d+\))? with time zone$"), r"timetz\1"),
+    (re.compile(r"^character varying(\(\d+\))?\Z"), r"varchar\1"),
+    (re.compile(r"^character(\(\d+\))\Z"), r"char\1"),
+    (re.compile(r"^timestamp(\(\d+\))? without time zone\Z"), r"timestamp\1"),
+    (re.compile(r"^timestamp(\(\d+\))? with time zone\Z"), r"timestamptz\1"),
+    (re.compile(r"^time(\(\d+\))? without time zone\Z"), r"time\1"),
+    (re.compile(r"^time(\(\d+\))? with time zone\Z"), r"timetz\1"),
 ]
-_DEFAULT_QUALIFIER = re.compile(rf'^{DEFAULT_SCHEMA}\.("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)(.*)$')
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-_CAST_STRING = re.compile(r"^'((?:[^']|'')*)'(?:::[^':]+)?$")
-_NUMERIC_TYPES = re.compile(r"^(integer|bigint|smallint|numeric.*|real|double precision)$")
+_DEFAULT_QUALIFIER = re.compile(rf'^{DEFAULT_SCHEMA}\.("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)(.*)\Z')
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?\Z")
+_CAST_STRING = re.compile(r"^'((?:[^']|'')*)'(?:::[^':]+)?\Z")
+_NUMERIC_TYPES = re.compile(r"^(integer|bigint|smallint|numeric.*|real|double precision)\Z")
 # Anything the spec's `table(col)` reference parser reads as one name.
-_PLAIN_NAME = re.compile(r'^[^\s."()]+$')
+_PLAIN_NAME = re.compile(r'^[^\s."()]+\Z')
 
 
 def spec_type(column: Column) -> str:

@@ -39,7 +39,7 @@ unique user using values varchar variadic verbose when where window with xmlattr
 xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
 """.split())
 
-_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\Z")  # as quote_identifier(): no $
 
 # Types without modifiers: every accepted spelling -> format_type's spelling.
 _SIMPLE_TYPES: dict[str, str] = {
@@ -69,9 +69,9 @@ EXTENSION_TYPES = frozenset({"citext", "hstore", "ltree", "lquery", "ltxtquery",
                              "sparsevec", "geometry", "geography", "box2d", "box3d", "cube", "seg", "isbn",
                              "issn", "ean13"})
 
-_ARRAY_SUFFIX = re.compile(r"(\s*\[\s*\d*\s*\])+\s*$")
+_ARRAY_SUFFIX = re.compile(r"(\s*\[\s*\d*\s*\])+\s*\Z")
 _ARRAY_KEYWORD = re.compile(r"\s+array(\s*\[\s*\d*\s*\])?\s*$", re.IGNORECASE)
-_MODIFIERS = re.compile(r"^(?P<base>[^()]+?)\s*\(\s*(?P<mods>[^()]*)\)\s*(?P<rest>[^()]*)$")
+_MODIFIERS = re.compile(r"^(?P<base>[^()]+?)\s*\(\s*(?P<mods>[^()]*)\)\s*(?P<rest>[^()]*)\Z")
 _TZ_SUFFIX = re.compile(r"^(?P<base>time|timestamp)\s*(?:\(\s*(?P<p>\d+)\s*\))?\s*"
                         r"(?P<tz>with time zone|without time zone)?$")
 
@@ -219,6 +219,9 @@ def _normalize_extension_type(raw: str) -> str | None:
 
 def normalize_type(raw: str, user_types: dict[str, str]) -> str:
     """Canonical (format_type) spelling of a spec type; ValueError for types we cannot place."""
+    if raw in user_types:
+        # A user type named exactly so, whitespace and all, before any parsing of the spelling.
+        return user_types[raw]
     text = raw.strip()
     is_array = False
     keyword = _ARRAY_KEYWORD.search(text)
