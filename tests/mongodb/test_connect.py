@@ -87,3 +87,13 @@ def test_not_authorised_to_list_databases(monkeypatch):
     assert result.output.strip() == (
         "Error: not authorised to read mongodb://app:***@db.example/chat: not authorized on admin to execute "
         "command { listDatabases: 1 } (code 13) (the user needs listDatabases, listCollections and listIndexes)")
+
+
+def test_a_read_only_connection_refuses_every_write(fake_server) -> None:
+    conn = BACKEND.connect("mongodb://localhost:27017/app", read_only=True)
+    with pytest.raises(PermissionError):
+        conn.ops.run("app", {"create": "x"})
+    with pytest.raises(PermissionError):
+        conn.ops.collection("app", "x").insert_one({"a": 1})
+    assert conn.ops.list_collections("app") == []
+    assert "x" not in fake_server["app"].list_collection_names()

@@ -202,3 +202,16 @@ def test_literal_defaults_that_differ_stay_changes(pg_conn, tmp_path) -> None:
     assert columns["code"].default == current.tables["public.t"].columns["code"].default
     assert columns["s"].default.expression == "'y'"
     assert [c.address for c in BACKEND.diff(current, canonical)] == ["column public.t.s"]
+
+
+@pytest.mark.parametrize(("desired", "live", "column_type", "same"), [
+    ("'x'", "'x'::text", "text", True),
+    ("E'a\\\\b'", "'a\\b'::text", "text", True),
+    ("E'a\\\\''b'", "'a\\''b'::character varying", "character varying(10)", True),
+    ("E'a\\\\b'", "'a\\\\b'::text", "text", False),
+    ("'a\\b'", "'a\\b'::integer", "text", False),
+])
+def test_literal_cast_to_reads_escape_strings(desired: str, live: str, column_type: str, same: bool) -> None:
+    from reconciler.backends.postgres.canonicalize import literal_cast_to
+
+    assert literal_cast_to(desired, live, column_type) is same

@@ -285,6 +285,8 @@ def _compare_columns(table: Table, live: Table, out: list[Pending]) -> dict[str,
 
 
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+# An escape string as `sql_string` writes it: only doubled backslashes and doubled quotes inside.
+_ESCAPE_STRING = re.compile(r"E'(?:[^'\\]|''|\\\\)*'")
 _TYPMOD = re.compile(r"\(\d+(?:,\d+)?\)")
 
 
@@ -295,6 +297,10 @@ def literal_cast_to(desired: str, live: str, column_type: str) -> bool:
     `'x'` -> `'x'::character varying` for varchar(10)): the most common difference in a
     spec, decided without loading the SQL parser.
     """
+    if _ESCAPE_STRING.fullmatch(desired):
+        # `E'a\\b'` (how sql_string writes a backslash) is printed back as `'a\b'`: our sessions
+        # use standard_conforming_strings.
+        desired = "'" + desired[2:-1].replace("\\\\", "\\") + "'"
     if not live.startswith(desired) or not _STRING_LITERAL.fullmatch(desired):
         return False
     cast = live[len(desired):]
