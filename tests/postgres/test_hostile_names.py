@@ -26,6 +26,8 @@ HOSTILE = [
     f"\"); {CANARY}; --", f"'); {CANARY}; --", f"\\'; {CANARY}; --", f"$$; {CANARY}; $$",
     f"$schemactl$; {CANARY}; $schemactl$", "ünïcødé ✓", "Mixed Case",
 ]
+# Schemas: anything but `.` (which separates the schema in a spec's keys).
+SCHEMAS = ["public", 's"1; --', "s'2\\ $schemactl$", "Ünï ✓"]
 # 63 bytes exactly in two-byte characters: the longest name PostgreSQL keeps.
 LONG_MULTIBYTE = "é" * 31 + "x"
 
@@ -53,7 +55,13 @@ def hostile_spec() -> dict:
             "indexes": [{"name": f"i{i}{text}", "columns": [column], "where": f"{quote(column)} <> ''"}],
         }
     tables[LONG_MULTIBYTE] = {"columns": {LONG_MULTIBYTE: {"type": "text", "nullable": True}}}
-    return {"version": 1, "dialect": "postgres", "enums": enums, "domains": domains, "tables": tables}
+    for schema in SCHEMAS[1:]:
+        enums[f"{schema}.mood"] = ["ok", schema]
+        tables[f"{schema}.t"] = {"comment": schema, "columns": {
+            "id": {"type": "integer", "primary_key": True},
+            "mood": {"type": f"{quote(schema)}.mood", "default": schema}}}
+    return {"version": 1, "dialect": "postgres", "schemas": SCHEMAS, "enums": enums, "domains": domains,
+            "tables": tables}
 
 
 def write(path: Path, doc: dict) -> Path:
