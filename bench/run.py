@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from reconciler.backends import RenderOptions, get_backend  # noqa: E402
 from reconciler.backends.postgres import inspect as pg_inspect  # noqa: E402
-from reconciler.workflow import load_unvalidated, open_spec_target, open_target, plan_for_target  # noqa: E402
+from reconciler.spec import load_model  # noqa: E402
+from reconciler.workflow import open_target, plan_for_target  # noqa: E402
 from tests.support.pgserver import PgServer  # noqa: E402
 
 ENUMS = {f"status_{i}": [f"s{j}" for j in range(4)] for i in range(5)}
@@ -123,7 +124,7 @@ def inspect_run(url: str) -> Callable[[], object]:
     backend = get_backend("postgres")
 
     def run() -> object:
-        with open_target(url) as target:
+        with open_target(url, read_only=True) as target:
             from reconciler.model import Database
 
             model = backend.inspect(target.conn, Database(dialect="postgres", schemas=["public"]))
@@ -135,9 +136,9 @@ def inspect_run(url: str) -> Callable[[], object]:
 def plan_run(url: str, spec: Path) -> Callable[[], object]:
     def run() -> object:
         # The same path as the `plan` command.
-        loaded = load_unvalidated(str(spec))
-        with open_spec_target(url, loaded) as target:
-            planned = plan_for_target(target, loaded, None, RenderOptions())
+        loaded, desired = load_model(str(spec))
+        with open_target(url, loaded.dialect, read_only=True) as target:
+            planned = plan_for_target(target, loaded, desired, RenderOptions())
         if not planned.plan.empty:
             raise SystemExit("bench: plan against the inspected spec is not empty: "
                              + ", ".join(p.change.address for p in planned.plan.changes[:5]))

@@ -34,15 +34,7 @@ from reconciler.project import Environment, load_environment
 from reconciler.redact import redact_urls
 from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
 from reconciler.spec import load_model
-from reconciler.workflow import (
-    Target,
-    load_unvalidated,
-    offline_plan,
-    open_spec_target,
-    open_target,
-    plan_for_target,
-    without_cycle_collection,
-)
+from reconciler.workflow import Target, offline_plan, open_target, plan_for_target
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
 
@@ -201,9 +193,9 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
-    loaded = load_unvalidated(spec)
-    with open_spec_target(url, loaded, read_only=True) as target:
-        run = plan_for_target(target, loaded, None, options)
+    loaded, desired = load_model(spec)
+    with open_target(url, loaded.dialect, read_only=True) as target:
+        run = plan_for_target(target, loaded, desired, options)
     _print_plan(run.plan, fmt, no_color)
     check_prevented(run.plan)
     if out:
@@ -249,8 +241,8 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
     if saved is not None:
         loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
     else:
-        loaded, desired = load_unvalidated(spec_or_plan), None
-    with open_spec_target(url, loaded, read_only=False) as target, _apply_lock(target, lock_timeout):
+        loaded, desired = load_model(spec_or_plan)
+    with open_target(url, loaded.dialect, read_only=False) as target, _apply_lock(target, lock_timeout):
         if saved is not None:
             # The saved statements are what runs; the live schema only has to be the one they were made for.
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
@@ -307,7 +299,7 @@ def _confirm() -> None:
 
 def _verify_converged(target: Target, loaded: Any) -> None:
     # A fresh model: planning rewrote the first one to the spelling of the schema as it was before.
-    after = plan_for_target(target, loaded, None, RenderOptions())
+    after = plan_for_target(target, loaded, target.backend.build_model(loaded), RenderOptions())
     if not after.plan.empty:
         remaining = ", ".join(p.change.address for p in after.plan.changes)
         raise PlanError(f"apply finished, but the database still differs from the spec: {remaining}")
@@ -320,7 +312,7 @@ def _verify_converged(target: Target, loaded: Any) -> None:
 def inspect(url: str | None, schemas: tuple[str, ...], output: str | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
-    with open_target(url, read_only=True) as target, without_cycle_collection():
+    with open_target(url, read_only=True) as target:
         scope = _scope_model(target, schemas)
         current = target.backend.inspect(target.conn, scope)
         document = target.backend.to_spec(current)
@@ -375,10 +367,10 @@ def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, s
 def status(spec: str | None, url: str | None, env: str | None, config: str | None) -> None:
     """Show the last apply recorded in the target and whether it drifted from the spec."""
     spec, url, _ = _resolve(spec, url, env, config)
-    loaded = load_unvalidated(spec)
-    with open_spec_target(url, loaded, read_only=True) as target:
+    loaded, desired = load_model(spec)
+    with open_target(url, loaded.dialect, read_only=True) as target:
         # Planning first: it resolves where the history lives (MongoDB's history_database).
-        run = plan_for_target(target, loaded, None, RenderOptions())
+        run = plan_for_target(target, loaded, desired, RenderOptions())
         history = target.backend.read_history(target.conn, 1)
     if history:
         last = history[0]

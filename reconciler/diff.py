@@ -268,7 +268,7 @@ def _diff_tables(current: Database, desired: Database) -> list[Change]:
     new_column_name: dict[str, dict[str, str]] = {}
     for key, table in desired.tables.items():
         live = current.tables.get(renames.get(key, key))
-        if live is not None and live.columns is not table.columns:  # the same dict: nothing renamed
+        if live is not None:
             new_column_name[renames.get(key, key)] = {
                 old: new for new, old in _resolve_column_renames(live, table).items()}
     renaming = bool(new_table_name) or any(new_column_name.values())

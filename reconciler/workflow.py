@@ -1,24 +1,23 @@
-"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan.
+"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan, strictly in turn.
 
 Kept out of the CLI so that tests and other front-ends drive the same path.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.backends import Backend, RenderOptions, dialect_of_url, dialects, get_backend
-from reconciler.errors import SchemactlError, UsageError
+from reconciler.backends import Backend, RenderOptions, dialect_of_url, get_backend
+from reconciler.errors import UsageError
 from reconciler.plan import Plan, make_plan
 from reconciler.redact import redact_url
-from reconciler.spec import LoadedSpec, desired_model, load_model, load_spec, validate_document
+from reconciler.spec import LoadedSpec, load_model
 
 
 @dataclass
@@ -94,76 +93,17 @@ class PlannedRun:
     loaded: LoadedSpec
     current: Any
     plan: Plan
-    #: The desired model as the plan compared it (canonicalized to the live spelling). Returned, not
-    #: dropped in plan_for_target, so that freeing a large model happens after the plan is shown.
+    #: The desired model as the plan compared it (canonicalized to the live spelling).
     desired: Any = None
 
 
-@contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large model is built.
-
-    Building and comparing two 2,000-table models allocates hundreds of thousands of small,
-    acyclic objects; the collector's repeated full scans of them cost about a third of a plan's
-    CPU time. Reference counting still frees them. On the way out they are frozen (moved out of
-    the collector's reach): otherwise the first collection afterwards scans them all once more,
-    which costs as much as the pause saved. The price is that a reference cycle made in here is
-    only reclaimed when the process ends, which for a command-line run is moments later.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
-
-
-def load_unvalidated(path: str) -> LoadedSpec:
-    """Load a spec (YAML errors are reported here); `plan_for_target` validates it while the target is read."""
-    with without_cycle_collection():
-        return load_spec(path)
-
-
-@contextmanager
-def open_spec_target(url: str, loaded: LoadedSpec, *, read_only: bool) -> Iterator[Target]:
-    """Connect to the target of a spec that may not have been validated yet.
-
-    A broken spec is still reported before an unreachable target, as if it had been validated first.
-    """
-    dialect = loaded.dialect
-    if dialect not in dialects():
-        validate_document(loaded)  # names the missing or unknown dialect at its position
-    with ExitStack() as stack:
-        try:
-            target = stack.enter_context(open_target(url, dialect, read_only=read_only))
-        except SchemactlError:
-            desired_model(get_backend(dialect), loaded)  # a spec error, if any, is the one to fix first
-            raise
-        yield target
-
-
-def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any | None, options: RenderOptions) -> PlannedRun:
-    """Inspect, canonicalize, diff and plan. With `desired` None the model is built from `loaded`.
-
-    A `loaded` spec not validated yet is validated here, while the live schema is being read.
-    """
+def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: RenderOptions) -> PlannedRun:
+    """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other."""
     backend = target.backend
-    build_and_inspect = getattr(backend, "build_and_inspect", None)
-    with without_cycle_collection():
-        if desired is None and build_and_inspect is not None:
-            def build(live: Any = None) -> Any:
-                return desired_model(backend, loaded, live)
-
-            desired, current = build_and_inspect(target.conn, loaded, build)
-        else:
-            if desired is None:
-                desired = desired_model(backend, loaded)
-            current = backend.inspect(target.conn, desired)
-        canonical = backend.canonicalize(target.conn, desired, current)
-        plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
-                         options=options)
+    current = backend.inspect(target.conn, desired)
+    canonical = backend.canonicalize(target.conn, desired, current)
+    plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
+                     options=options)
     return PlannedRun(loaded, current, plan, canonical)
 
 

@@ -150,24 +150,6 @@ def test_renames_carry_keys_indexes_and_foreign_keys_in_other_tables_along():
     assert all(c.action == Action.RENAME for c in changes)
 
 
-def test_cycle_collection_is_paused_only_inside_and_restored() -> None:
-    import gc
-
-    from reconciler.workflow import without_cycle_collection
-
-    assert gc.isenabled()
-    with without_cycle_collection():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with without_cycle_collection():
-            pass
-        assert not gc.isenabled()  # a caller's own choice is left as it was
-    finally:
-        gc.enable()
-
-
 def test_index_rename_renames_and_refuses_to_guess():
     name_idx = Index("users_name_idx", [IndexElement(column="name")])
     live = db(table("users", ID, Column("name", "text"), indexes=[name_idx]))

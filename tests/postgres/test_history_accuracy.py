@@ -20,7 +20,8 @@ from reconciler.apply import execute_plan
 from reconciler.backends import ApplyResult, RenderOptions
 from reconciler.backends.postgres import BACKEND
 from reconciler.plan import Plan
-from reconciler.workflow import load_unvalidated, open_spec_target, plan_for_target
+from reconciler.spec import load_model
+from reconciler.workflow import open_target, plan_for_target
 
 BASE = """\
 version: 1
@@ -50,17 +51,17 @@ class Interrupt:
 def apply_spec(url: str, spec: Path, text: str, *, online: bool = False,
                progress: Callable[[int, int, str], None] | None = None) -> tuple[Plan, ApplyResult]:
     spec.write_text(text)
-    loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded, read_only=False) as target:
-        plan = plan_for_target(target, loaded, None, RenderOptions(online=online)).plan
+    loaded, desired = load_model(str(spec))
+    with open_target(url, loaded.dialect, read_only=False) as target:
+        plan = plan_for_target(target, loaded, desired, RenderOptions(online=online)).plan
         result = execute_plan(target.backend, target.conn, plan, lock_timeout=5, progress=progress)
     return plan, result
 
 
 def planned(url: str, spec: Path, online: bool = False) -> Plan:
-    loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded, read_only=True) as target:
-        return plan_for_target(target, loaded, None, RenderOptions(online=online)).plan
+    loaded, desired = load_model(str(spec))
+    with open_target(url, loaded.dialect, read_only=True) as target:
+        return plan_for_target(target, loaded, desired, RenderOptions(online=online)).plan
 
 
 def statements(plan: Plan) -> list[str]:

@@ -16,7 +16,8 @@ from reconciler.backends import RenderOptions
 from reconciler.backends.sqlite import BACKEND
 from reconciler.errors import ApplyError
 from reconciler.plan import Plan
-from reconciler.workflow import load_unvalidated, open_spec_target, plan_for_target
+from reconciler.spec import load_model
+from reconciler.workflow import open_target, plan_for_target
 from tests.cli.helpers import invoke
 
 BASE = """\
@@ -60,17 +61,17 @@ class Interrupt:
 
 
 def planned(url: str, spec: Path) -> Plan:
-    loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded, read_only=True) as target:
-        return plan_for_target(target, loaded, None, RenderOptions()).plan
+    loaded, desired = load_model(str(spec))
+    with open_target(url, loaded.dialect, read_only=True) as target:
+        return plan_for_target(target, loaded, desired, RenderOptions()).plan
 
 
 def apply_spec(url: str, spec: Path, text: str,
                progress: Callable[[int, int, str], None] | None = None) -> Plan:
     spec.write_text(text)
-    loaded = load_unvalidated(str(spec))
-    with open_spec_target(url, loaded, read_only=False) as target:
-        plan = plan_for_target(target, loaded, None, RenderOptions()).plan
+    loaded, desired = load_model(str(spec))
+    with open_target(url, loaded.dialect, read_only=False) as target:
+        plan = plan_for_target(target, loaded, desired, RenderOptions()).plan
         execute_plan(target.backend, target.conn, plan, lock_timeout=5, progress=progress)
     return plan
 

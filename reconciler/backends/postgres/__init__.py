@@ -1,7 +1,7 @@
 """The PostgreSQL backend: `BACKEND` satisfies `reconciler.backends.Backend`.
 
 Modules, one job each: `types` (spelling rules and the spec builder's
-DialectRules), `inspect` (pg_catalog -> model), `normalize` (offline
+DialectRules), `catalog` + `kinds/` (pg_catalog -> model, one query per kind), `normalize` (offline
 expression equivalence), `canonicalize` (desired expressions in the live
 spelling), `render` (changes -> SQL), `hazards`, `execute` (connect, apply
 under the advisory lock), `to_spec` (model -> spec document).
@@ -20,10 +20,10 @@ from reconciler.model import Database, to_plain
 from . import apply_lock as _apply_lock
 from . import canonicalize as _canonicalize
 from . import casts as _casts
+from . import catalog as _catalog
 from . import execute as _execute
 from . import hazards as _hazards
 from . import history as _history
-from . import inspect as _inspect
 from . import render as _render
 from . import to_spec as _to_spec
 from . import types as _types
@@ -64,11 +64,7 @@ class PostgresBackend:
         _execute.close(conn)
 
     def inspect(self, conn: Any, desired: Any | None) -> Database:
-        return _inspect.inspect(conn, desired)
-
-    def build_and_inspect(self, conn: Any, spec: Any, build: Callable[..., Database]) -> tuple[Database, Database]:
-        return _inspect.build_and_inspect(conn, spec, build, while_reading=_canonicalize.WHILE_READING,
-                                          reuse_live_columns=_canonicalize.reusable_live_columns)
+        return _catalog.inspect(conn, desired)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
         canonical = _canonicalize.canonicalize(conn, desired, current)

@@ -19,14 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
 from reconciler.model import Column, Database, Domain, Index, Table, qualified
-from reconciler.model_codec import ReuseColumns
 
 from .types import DEFAULT_SCHEMA, EXTENSION_TYPES, qualified_name, quote_ident
 
@@ -79,30 +77,19 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
         if extension.schema is None and live is not None:
             extension.schema = live.schema
     work: list[TablePending] = []
-    live_tables = current.tables
-    for key, table in result.tables.items():
-        live_table = live_tables.get(key)
-        if live_table is None and table.renamed_from:
-            live_table = _live_table(table, current)
-        if live_table is None or table.indexes is not live_table.indexes:
-            for index in table.indexes.values():
-                _default_nulls(index)
+    for table in result.tables.values():
+        for index in table.indexes.values():
+            _default_nulls(index)
+        live_table = _live_table(table, current)
         if live_table is None:
             continue
         items: list[Pending] = []
-        renames = {} if table.columns is live_table.columns else _compare_columns(table, live_table, items)
+        renames = _compare_columns(table, live_table, items)
         # Checks and indexes are compared only when they differ at all (they rarely do).
-        # Equal ones share the live dict, as the columns do (see adopt_column_spellings).
-        if table.checks is not live_table.checks:
-            if table.checks != live_table.checks:
-                _compare_checks(table, live_table, items, renames)
-            else:
-                table.checks = live_table.checks
-        if table.indexes is not live_table.indexes:
-            if table.indexes != live_table.indexes:
-                _compare_indexes(table, live_table, items, renames)
-            else:
-                table.indexes = live_table.indexes
+        if table.checks != live_table.checks:
+            _compare_checks(table, live_table, items, renames)
+        if table.indexes != live_table.indexes:
+            _compare_indexes(table, live_table, items, renames)
         if items:
             work.append(TablePending(table, live_table, items, renames))
     if work and conn is not None:
@@ -121,103 +108,6 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
     if domain_work and conn is not None:
         ask_database_domains(conn, domain_work)
     return result
-
-
-def share_equal_constraints(desired: Database, current: Database) -> None:
-    """Once the live constraints are read: a table's checks, foreign keys, unique constraints and
-    primary key that equal the live ones become the live objects (the diff and `canonicalize` then
-    skip them by identity). Unequal ones are left for `canonicalize`."""
-    for key, table in desired.tables.items():
-        live = current.tables.get(key)
-        if live is None:
-            continue
-        if table.checks is not live.checks and table.checks == live.checks:
-            table.checks = live.checks
-        if table.foreign_keys is not live.foreign_keys and table.foreign_keys == live.foreign_keys:
-            table.foreign_keys = live.foreign_keys
-        if table.uniques is not live.uniques and table.uniques == live.uniques:
-            table.uniques = live.uniques
-        if table.primary_key is not live.primary_key and table.primary_key == live.primary_key:
-            table.primary_key = live.primary_key
-
-
-def share_equal_indexes(desired: Database, current: Database) -> None:
-    """Once the live indexes are read: as `share_equal_constraints`, for each table's indexes."""
-    for key, table in desired.tables.items():
-        live = current.tables.get(key)
-        if live is None or table.indexes is live.indexes:
-            continue
-        for index in table.indexes.values():
-            _default_nulls(index)
-        if table.indexes == live.indexes:
-            table.indexes = live.indexes
-
-
-def adopt_column_spellings(desired: Database, current: Database) -> None:
-    """The column part of `canonicalize`, done early: while indexes and constraints are still being
-    read, only the live tables and their columns may be complete. Differences that need the database
-    to decide are left for `canonicalize`. A table whose columns then equal the live ones takes the
-    live columns dict itself (`canonicalize`, `check_type_changes` and the diff skip it by identity)."""
-    for table in desired.tables.values():
-        live_table = _live_table(table, current)
-        if live_table is None or table.columns is live_table.columns:
-            continue
-        pending: list[Pending] = []
-        _compare_columns(table, live_table, pending)
-        if not pending and table.columns == live_table.columns:
-            # Equal in every compared field: share the live dict. The rest of the plan then sees
-            # the same object on both sides and skips comparing the columns again.
-            table.columns = live_table.columns
-
-
-# The parts of `canonicalize` a plan runs while the catalog is still being read, each once the
-# rows it needs are in (see inspect.build_and_inspect).
-WHILE_READING = {"columns": adopt_column_spellings, "constraints": share_equal_constraints,
-                 "indexes": share_equal_indexes}
-
-# A column's fields after its default, in the order `model_codec` encodes them.
-_AFTER_DEFAULT = attrgetter(*[f.name for f in fields(Column)][4:])
-
-
-def reusable_live_columns(current: Database) -> ReuseColumns:
-    """For decoding a cached desired model: a table whose encoded columns `adopt_column_spellings`
-    would find equal to the live ones takes the live columns dict, never decoding its own.
-
-    Stricter than that comparison (any other difference, a rename, a type spelled another way:
-    decode and compare as usual), never looser: a default counts as equal only where
-    `_compare_columns` would adopt the live text. Defaults repeat across a schema, so each
-    decision is made once.
-    """
-    equal_defaults: dict[tuple[Any, str, str], bool] = {}
-
-    def same_default(record: tuple[str, bool], live_text: str, column_type: str) -> bool:
-        key = (record, live_text, column_type)
-        decided = equal_defaults.get(key)
-        if decided is None:
-            text = record[0]
-            decided = equal_defaults[key] = (text == live_text or literal_cast_to(text, live_text, column_type)
-                                             or _same(text, live_text) is True)
-        return decided
-
-    def reuse(key: str, records: list[tuple[str, tuple[Any, ...]]]) -> dict[str, Column] | None:
-        live = current.tables.get(key)
-        if live is None or len(records) != len(live.columns):
-            return None
-        live_columns = live.columns
-        for name, record in records:
-            column = live_columns.get(name)
-            if (column is None or record[0] != column.name or record[1] != column.type
-                    or record[2] != column.nullable or record[4:] != _AFTER_DEFAULT(column)):
-                return None
-            default, live_default = record[3], column.default
-            if default is None or live_default is None:
-                if default is not live_default:
-                    return None
-            elif not same_default(default, live_default.expression, column.type):
-                return None
-        return live_columns
-
-    return reuse
 
 
 def _default_nulls(index: Index) -> None:

@@ -37,7 +37,7 @@ def check_type_changes(conn: Any, desired: Database, current: Database) -> None:
     for key, table in desired.tables.items():
         live = current.tables.get(key) or (
             current.tables.get(qualified(table.schema, table.renamed_from)) if table.renamed_from else None)
-        if live is None or live.columns is table.columns:
+        if live is None:
             continue
         for column in table.columns.values():
             live_column = live.columns.get(column.name) or (

@@ -1,0 +1,85 @@
+"""Read the live schema: every kind's catalog query, in one read-only snapshot, on one connection.
+
+Each kind of object (`kinds/`) owns its query (`kinds/<kind>.sql`) and turns its rows into the model.
+The queries run in one `REPEATABLE READ, READ ONLY` transaction with an empty search_path, so types
+and expressions come back schema-qualified, as the spec builder spells them; they are sent together
+in a pipeline (when libpq has one), then each kind reads its rows in the registry's order (tables
+before their columns, columns before the constraints that name them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+import psycopg
+
+from reconciler.model import Database, Table
+
+from .types import DEFAULT_SCHEMA
+
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass
+class Catalog:
+    """The live model being read, and what later kinds look up in it."""
+
+    schemas: list[str]
+    db: Database = field(default_factory=lambda: Database(dialect="postgres"))
+    tables_by_oid: dict[int, Table] = field(default_factory=dict)
+    #: (table oid, attnum) -> column name: constraints name their key columns by number.
+    attnames: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+class CatalogKind(Protocol):
+    """What a kind module provides to the reader: its query's file name and its row -> model step."""
+
+    QUERY: str
+
+    def load(self, rows: Rows, catalog: Catalog) -> None: ...
+
+
+@cache
+def load_query(name: str) -> str:
+    """The text of `kinds/<name>.sql`; `/*managed_tables*/` stands for the managed-tables CTE."""
+    folder = resources.files("reconciler.backends.postgres.kinds")
+    text = folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    if "/*managed_tables*/" in text:
+        text = text.replace("/*managed_tables*/", folder.joinpath("managed_tables.sql").read_text(encoding="utf-8"))
+    return text
+
+
+def managed_schemas(desired: Database | None) -> list[str]:
+    schemas = list(desired.schemas) if desired is not None and desired.schemas else []
+    return schemas or [DEFAULT_SCHEMA]
+
+
+def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database:
+    from .kinds import KINDS
+
+    schemas = managed_schemas(desired)
+    params = {"schemas": schemas, "extensions": list(desired.extensions) if desired is not None else []}
+    queries = [load_query(kind.QUERY) for kind in KINDS]
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        results = _run_all(conn, queries, params)
+    catalog = Catalog(schemas)
+    for kind, rows in zip(KINDS, results, strict=True):
+        kind.load(rows, catalog)
+    return catalog.db
+
+
+def _run_all(conn: psycopg.Connection[Any], queries: list[str], params: dict[str, Any]) -> list[Rows]:
+    if not psycopg.Pipeline.is_supported():  # libpq before 14: one query at a time
+        return [conn.execute(query, params).fetchall() for query in queries]
+    with conn.pipeline():
+        cursors = [conn.cursor().execute(query, params) for query in queries]
+    results = []
+    for cursor in cursors:
+        with cursor:
+            results.append(cursor.fetchall())
+    return results

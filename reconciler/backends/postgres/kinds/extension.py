@@ -1,0 +1,14 @@
+"""Extensions: those in the managed schemas and those the spec names, wherever they live."""
+
+from __future__ import annotations
+
+from reconciler.model import Extension
+
+from ..catalog import Catalog, Rows
+
+QUERY = "extension"
+
+
+def load(rows: Rows, catalog: Catalog) -> None:
+    for name, schema in rows:
+        catalog.db.extensions[name] = Extension(name=name, schema=schema)
