@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import Any
 
 import click
@@ -259,7 +259,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         progress = None if quiet else ProgressPrinter(lambda s: _echo(s, err=True))
         _interrupt_on_sigterm()
         # Options only some backends take (MongoDB's tenant databases), passed to those that declare them.
-        accepted = getattr(target.backend, "apply_options", ())
+        accepted = target.backend.apply_options
         tenants = {k: v for k, v in {"parallel": parallel or 4, "fail_fast": fail_fast}.items() if k in accepted}
         result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
                               **tenants)
@@ -275,8 +275,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
 
 def _apply_lock(target: Target, lock_timeout: float) -> AbstractContextManager[Any]:
     """The target's apply lock from before inspection to the end, where the backend has one."""
-    hold = getattr(target.backend, "hold_apply_lock", None)
-    return hold(target.conn, lock_timeout) if hold is not None else nullcontext()
+    return target.backend.hold_apply_lock(target.conn, lock_timeout)
 
 
 def _interrupt_on_sigterm() -> None:

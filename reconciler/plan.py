@@ -166,11 +166,8 @@ def make_plan(
 ) -> Plan:
     options = options or RenderOptions()
     changes = backend.diff(current, desired)
-    annotate = getattr(backend, "annotate_hazards", None)
-    if annotate is not None:
-        for change in changes:
-            annotate(change, options)
     for change in changes:
+        backend.annotate_hazards(change, options)
         # Objects created together with their table touch no existing rows: nothing to warn about.
         if change.extra.get("new_table"):
             change.hazards.clear()
@@ -178,8 +175,6 @@ def make_plan(
         # A change the backend found to lose data (a narrowing type change) on a protected object.
         if Hazard.DATA_LOSS in change.hazards and getattr(change.after, "prevent_destroy", False):
             change.prevented = True
-    order = getattr(backend, "order", None)
-    ordered = order(changes) if order is not None else relational_order(changes)
-    planned = [PlannedChange(change, backend.render(change, options)) for change in ordered]
+    planned = [PlannedChange(change, backend.render(change, options)) for change in backend.order(changes)]
     return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
                 fingerprint_source=lambda: fingerprint(backend, current), online=options.online)

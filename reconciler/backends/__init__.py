@@ -4,21 +4,21 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 `BACKEND` object that satisfies `Backend`. The core never imports a backend's
 internals; it only calls these methods.
 
-Optional methods, looked up with `getattr` by the core when present:
-`script_style` (a `ScriptStyle`), `apply_options` (names of extra `execute` keyword
-arguments the backend takes: `parallel`, `fail_fast`), `annotate_hazards(change, options)`, `order(changes)`, `hold_apply_lock(conn,
-lock_timeout)`, and `build_and_inspect(conn, spec, build) -> (desired, current)`,
-which a backend provides when it can run `build()` (validate the spec and build the
-model) while the live state is read. `build(live)` is called that way for a spec
-whose model is read from the cache: see `model_codec.decode`.
+Optional capabilities (`script_style`, `apply_options`, `annotate_hazards`,
+`hold_apply_lock`) are declared on `Backend` with their defaults; nothing is looked
+up with `getattr`. The core names no backend: `registry()` finds them.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import cache
+from typing import Any
 
 from reconciler.changes import Change, Statement
 from reconciler.errors import UsageError
@@ -57,19 +57,27 @@ class ScriptStyle:
 
 
 def script_style(dialect: str) -> ScriptStyle:
-    """The backend's `script_style` attribute (optional), SQL's otherwise."""
-    return getattr(get_backend(dialect), "script_style", ScriptStyle())
+    return get_backend(dialect).script_style
 
 
-class Backend(Protocol):
+class Backend(ABC):
+    """What every backend provides. Required methods are abstract; optional capabilities have a
+    declared default here, which a backend overrides: the core calls them, never probes for them."""
+
     #: Dialect name used in specs (`dialect: postgres`).
     name: str
     #: URL schemes this backend accepts (`postgresql`, `postgres`, `sqlite`, `mongodb`).
     url_schemes: Sequence[str]
+    #: How its statements read as a script (comment marker, fence, whether they run in a transaction).
+    script_style: ScriptStyle = ScriptStyle()
+    #: Extra keyword arguments its `execute` takes (MongoDB's tenant databases: `parallel`, `fail_fast`).
+    apply_options: frozenset[str] = frozenset()
 
+    @abstractmethod
     def build_model(self, spec: Any) -> Any:
         """Turn a validated spec document (see `reconciler.spec`) into this backend's model."""
 
+    @abstractmethod
     def connect(self, url: str, *, read_only: bool = False) -> Any:
         """Open a connection; raise `TargetError` (password redacted) when it fails.
 
@@ -77,26 +85,33 @@ class Backend(Protocol):
         a read-only open never creates anything either (a missing SQLite file is an error).
         """
 
+    @abstractmethod
     def close(self, conn: Any) -> None: ...
 
+    @abstractmethod
     def inspect(self, conn: Any, desired: Any | None) -> Any:
         """Read the live state into the model. `desired` scopes what is managed (schemas, databases)."""
 
+    @abstractmethod
     def canonicalize(self, conn: Any | None, desired: Any, current: Any) -> Any:
         """Return `desired` with expressions rewritten to the live database's spelling where equivalent.
 
         May rewrite `desired` in place (copying a large model costs more than the whole diff).
         """
 
+    @abstractmethod
     def diff(self, current: Any, desired: Any) -> list[Change]:
         """Changes that turn `current` into `desired`, unordered."""
 
+    @abstractmethod
     def order(self, changes: list[Change]) -> list[Change]:
         """Dependency order for applying the changes."""
 
+    @abstractmethod
     def render(self, change: Change, options: RenderOptions) -> list[Statement]:
         """Statements (SQL, or mongosh commands) for one change."""
 
+    @abstractmethod
     def execute(
         self,
         conn: Any,
@@ -112,6 +127,15 @@ class Backend(Protocol):
         history entry: `statements` are those that persisted, `rolled_back` those undone with a transaction.
         """
 
+    def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
+        """Add the backend's hazards (and their explanations) to a change; none by default."""
+        return change
+
+    def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
+        """The target's apply lock, held from before inspection to the end of an apply; none by default."""
+        return nullcontext()
+
+    @abstractmethod
     def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
         """Append one apply record to the target's `schemactl_history` table or collection.
 
@@ -120,48 +144,51 @@ class Backend(Protocol):
         None), failed_statement (str or None), rolled_back (list of str).
         """
 
+    @abstractmethod
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
         """The newest `limit` history entries, newest first; [] when there is no history yet."""
 
+    @abstractmethod
     def to_spec(self, model: Any) -> dict[str, Any]:
         """The spec document (plain data, YAML-ready) that describes `model`."""
 
+    @abstractmethod
     def fingerprint_data(self, model: Any) -> Any:
         """JSON-ready data of the model, hashed into the live-schema fingerprint of a saved plan."""
 
 
-_MODULES = {
-    "postgres": "reconciler.backends.postgres",
-    "sqlite": "reconciler.backends.sqlite",
-    "mongodb": "reconciler.backends.mongodb",
-}
+def _discover() -> dict[str, Backend]:
+    """The registry is data the backends provide: every package under `reconciler/backends/` with a
+    `BACKEND`. Their `__init__` modules import nothing heavy (drivers load on first connect)."""
+    found: dict[str, Backend] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.ispkg:
+            backend = getattr(importlib.import_module(f"{__name__}.{info.name}"), "BACKEND", None)
+            if isinstance(backend, Backend):
+                found[backend.name] = backend
+    return found
 
-_SCHEMES = {
-    "postgresql": "postgres",
-    "postgres": "postgres",
-    "sqlite": "sqlite",
-    "mongodb": "mongodb",
-    "mongodb+srv": "mongodb",
-}
+
+@cache
+def registry() -> dict[str, Backend]:
+    return _discover()
 
 
 def get_backend(dialect: str) -> Backend:
     try:
-        module = importlib.import_module(_MODULES[dialect])
+        return registry()[dialect]
     except KeyError:
-        raise UsageError(f"unknown dialect {dialect!r}; expected one of {', '.join(_MODULES)}") from None
-    return module.BACKEND
+        raise UsageError(f"unknown dialect {dialect!r}; expected one of {', '.join(registry())}") from None
 
 
 def dialect_of_url(url: str) -> str:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    try:
-        return _SCHEMES[scheme]
-    except KeyError:
-        raise UsageError(
-            f"unsupported database URL {redact_url(url)!r}: expected postgresql://, sqlite:/// or mongodb://"
-        ) from None
+    for backend in registry().values():
+        if scheme in backend.url_schemes:
+            return backend.name
+    expected = ", ".join(f"{s}://" for b in registry().values() for s in b.url_schemes)
+    raise UsageError(f"unsupported database URL {redact_url(url)!r}: expected one of {expected}")
 
 
 def dialects() -> list[str]:
-    return list(_MODULES)
+    return list(registry())

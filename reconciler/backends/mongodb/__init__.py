@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
 from reconciler.backends.mongodb import connection, export, history
 from reconciler.backends.mongodb import diff as diff_module
 from reconciler.backends.mongodb import execute as execute_module
@@ -28,13 +28,13 @@ from reconciler.backends.mongodb.model import Collection, MongoDatabase, MongoDe
 from reconciler.changes import Change, Statement
 
 
-class MongoBackend:
+class MongoBackend(Backend):
     name = "mongodb"
     url_schemes = ("mongodb", "mongodb+srv")
     # The artifact is a mongosh script; nothing runs in a transaction.
     script_style = ScriptStyle(comment="//", fence="js", transactional=False)
     # `apply --parallel/--fail-fast`: tenant databases are applied concurrently.
-    apply_options = ("parallel", "fail_fast")
+    apply_options = frozenset({"parallel", "fail_fast"})
 
     def build_model(self, spec: Any) -> MongoDeployment:
         return spec_module.build(spec)

@@ -1,32 +1,24 @@
-"""The PostgreSQL backend: `BACKEND` satisfies `reconciler.backends.Backend`.
+"""The PostgreSQL backend: `BACKEND` implements `reconciler.backends.Backend`.
 
-Modules, one job each: `types` (spelling rules and the spec builder's
-DialectRules), `catalog` + `kinds/` (pg_catalog -> model, one query per kind), `normalize` (offline
-expression equivalence), `canonicalize` (desired expressions in the live
-spelling), `render` (changes -> SQL), `hazards`, `execute` (connect, apply
-under the advisory lock), `to_spec` (model -> spec document).
+Modules, one job each: `types` (spelling rules and the spec builder's DialectRules), `catalog` +
+`kinds/` (pg_catalog -> model, one query per kind), `normalize` (offline expression equivalence),
+`canonicalize` (desired expressions in the live spelling), `casts` (type changes that need USING),
+`render` (changes -> SQL), `hazards`, `execute` (connect, apply under the advisory lock), `history`,
+`to_spec` (model -> spec document).
+
+This module imports nothing heavy: psycopg loads with the first connection, so `validate` and
+`diff` never pay for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, ProgressCallback, RenderOptions
+from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions
 from reconciler.changes import Change, Statement
-from reconciler.diff import diff_databases
 from reconciler.model import Database, to_plain
-
-from . import apply_lock as _apply_lock
-from . import canonicalize as _canonicalize
-from . import casts as _casts
-from . import catalog as _catalog
-from . import execute as _execute
-from . import hazards as _hazards
-from . import history as _history
-from . import render as _render
-from . import to_spec as _to_spec
-from . import types as _types
 
 
 def enrich_enum_changes(changes: list[Change], current: Database, desired: Database) -> list[Change]:
@@ -50,29 +42,42 @@ def enrich_enum_changes(changes: list[Change], current: Database, desired: Datab
     return changes
 
 
-class PostgresBackend:
+class PostgresBackend(Backend):
     name = "postgres"
     url_schemes: Sequence[str] = ("postgresql", "postgres")
 
     def build_model(self, spec: Any) -> Database:
-        return _types.build_model(spec)
+        from .types import build_model
+
+        return build_model(spec)
 
     def connect(self, url: str, *, read_only: bool = False) -> Any:
-        return _execute.connect(url, read_only=read_only)
+        from .execute import connect
+
+        return connect(url, read_only=read_only)
 
     def close(self, conn: Any) -> None:
-        _execute.close(conn)
+        from .execute import close
+
+        close(conn)
 
     def inspect(self, conn: Any, desired: Any | None) -> Database:
-        return _catalog.inspect(conn, desired)
+        from .catalog import inspect
+
+        return inspect(conn, desired)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
-        canonical = _canonicalize.canonicalize(conn, desired, current)
+        from .canonicalize import canonicalize
+        from .casts import check_type_changes
+
+        canonical = canonicalize(conn, desired, current)
         if conn is not None:
-            _casts.check_type_changes(conn, canonical, current)
+            check_type_changes(conn, canonical, current)
         return canonical
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
+        from reconciler.diff import diff_databases
+
         return enrich_enum_changes(diff_databases(current, desired), current, desired)
 
     def order(self, changes: list[Change]) -> list[Change]:
@@ -81,27 +86,41 @@ class PostgresBackend:
         return relational_order(changes)
 
     def render(self, change: Change, options: RenderOptions) -> list[Statement]:
-        return _render.render(change, options)
+        from .render import render
+
+        return render(change, options)
 
     def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
-        return _hazards.annotate_hazards(change, options)
+        from .hazards import annotate_hazards
+
+        return annotate_hazards(change, options)
 
     def execute(self, conn: Any, steps: list[tuple[Change, list[Statement]]], *, lock_timeout: float,
                 progress: ProgressCallback | None,
-                record: Callable[[Any, str, list[str]], None] | None = None) -> ApplyResult:
-        return _execute.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+                record: Callable[..., None] | None = None) -> ApplyResult:
+        from .execute import execute
 
-    def hold_apply_lock(self, conn: Any, lock_timeout: float) -> Any:
-        return _apply_lock.hold_apply_lock(conn, lock_timeout)
+        return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+
+    def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
+        from .apply_lock import hold_apply_lock
+
+        return hold_apply_lock(conn, lock_timeout)
 
     def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
-        _history.write_history(conn, entry)
+        from .history import write_history
+
+        write_history(conn, entry)
 
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
-        return _history.read_history(conn, limit)
+        from .history import read_history
+
+        return read_history(conn, limit)
 
     def to_spec(self, model: Database) -> dict[str, Any]:
-        return _to_spec.to_spec(model)
+        from .to_spec import to_spec
+
+        return to_spec(model)
 
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)

@@ -4,6 +4,7 @@ Each module does one job: `types` (dialect rules), `build` (spec -> model),
 `ddl` (reading stored CREATE text), `inspect` (live -> model), `canonicalize`,
 `fold` (SQLite's view of a diff, hazards, order), `render`, `execute`
 (connection, apply lock, transaction), `history` and `tospec` (model -> spec).
+This module imports nothing heavy (sqlglot loads when a spec is built or a database read).
 """
 
 from __future__ import annotations
@@ -12,51 +13,57 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconciler.backends import ApplyResult, ProgressCallback, RenderOptions
+from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions
 from reconciler.changes import Change, Statement
 from reconciler.model import Database, to_plain
 
-from . import execute as _execute
-from .apply_lock import hold_apply_lock
-from .build import build_model
-from .canonicalize import canonicalize
-from .fold import fold, order
-from .history import HISTORY_TABLE, read_history, write_history
-from .inspect import inspect_database
-from .render import render
-from .tospec import to_spec
+from .history import HISTORY_TABLE
 
 
-class SqliteBackend:
+class SqliteBackend(Backend):
     name: str = "sqlite"
     url_schemes: Sequence[str] = ("sqlite",)
     history_table: str = HISTORY_TABLE
 
     def build_model(self, spec: Any) -> Database:
+        from .build import build_model
+
         return build_model(spec)
 
     def connect(self, url: str, *, read_only: bool = False) -> sqlite3.Connection:
-        return _execute.connect(url, read_only=read_only)
+        from .execute import connect
+
+        return connect(url, read_only=read_only)
 
     def close(self, conn: sqlite3.Connection) -> None:
-        _execute.close(conn)
+        conn.close()
 
     def inspect(self, conn: sqlite3.Connection, desired: Any | None = None) -> Database:
         # A SQLite file is one namespace; `desired` has nothing to scope.
+        from .inspect import inspect_database
+
         return inspect_database(conn)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
+        from .canonicalize import canonicalize
+
         return canonicalize(conn, desired, current)
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
         from reconciler.diff import diff_databases
 
+        from .fold import fold
+
         return fold(diff_databases(current, desired), current, desired)
 
     def order(self, changes: list[Change]) -> list[Change]:
+        from .fold import order
+
         return order(changes)
 
     def render(self, change: Change, options: RenderOptions) -> list[Statement]:
+        from .render import render
+
         return render(change, options)
 
     def execute(
@@ -68,18 +75,28 @@ class SqliteBackend:
         progress: ProgressCallback | None,
         record: Callable[..., None] | None = None,
     ) -> ApplyResult:
-        return _execute.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+        from .execute import execute
+
+        return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
 
     def hold_apply_lock(self, conn: sqlite3.Connection, lock_timeout: float) -> Any:
+        from .apply_lock import hold_apply_lock
+
         return hold_apply_lock(conn, lock_timeout)
 
     def write_history(self, conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
+        from .history import write_history
+
         write_history(conn, entry)
 
     def read_history(self, conn: sqlite3.Connection, limit: int = 1) -> list[dict[str, Any]]:
+        from .history import read_history
+
         return read_history(conn, limit)
 
     def to_spec(self, model: Database) -> dict[str, Any]:
+        from .tospec import to_spec
+
         return to_spec(model)
 
     def fingerprint_data(self, model: Database) -> Any:
