@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 import mongomock  # noqa: E402
 
 from reconciler.backends.mongodb import BACKEND, connection  # noqa: E402
+from reconciler.backends.mongodb.fake import FakeOps  # noqa: E402
 from reconciler.backends.mongodb.model import MongoDatabase, MongoDeployment  # noqa: E402
 from reconciler.formats.text import format_text  # noqa: E402
 from reconciler.plan import make_plan  # noqa: E402
@@ -53,6 +54,7 @@ def synthetic(tenants: int) -> tuple[float, int, int]:
 def with_mongomock(tenants: int) -> tuple[float, float, int]:
     client = mongomock.MongoClient()
     connection.make_client = lambda url: client
+    connection.make_ops = FakeOps
     for i in range(tenants):
         client[f"chat_tenant_{i:04d}"].create_collection("config")
     loaded, desired = load_model(str(SPEC))
