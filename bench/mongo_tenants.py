@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT))
 import mongomock  # noqa: E402
 
 from reconciler.backends.mongodb import BACKEND, connection  # noqa: E402
-from reconciler.backends.mongodb.fake import FakeOps  # noqa: E402
 from reconciler.backends.mongodb.model import MongoDatabase, MongoDeployment  # noqa: E402
 from reconciler.formats.text import format_text  # noqa: E402
 from reconciler.plan import make_plan  # noqa: E402
 from reconciler.spec import load_model  # noqa: E402
+from tests.mongodb.fake_server import FakeOps  # noqa: E402
 
 SPEC = ROOT / "examples" / "mongodb-tenants" / "schema.yaml"
 

@@ -10,8 +10,8 @@ import mongomock
 import pytest
 
 from reconciler.backends.mongodb import BACKEND, connection
-from reconciler.backends.mongodb.fake import FakeOps
 from reconciler.spec import load_model
+from tests.mongodb.fake_server import FakeOps
 
 URL = "mongodb://app:s3cret@localhost:27017/chat_public"
 

@@ -69,7 +69,7 @@ def test_failed_authentication_is_one_clear_error(monkeypatch, code, message):
 
 
 def test_not_authorised_to_list_databases(fake_server, monkeypatch):
-    from reconciler.backends.mongodb.fake import FakeOps
+    from tests.mongodb.fake_server import FakeOps
 
     def refuse(self):
         raise OperationFailure("not authorized on admin to execute command { listDatabases: 1 }", 13,
