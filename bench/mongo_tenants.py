@@ -27,6 +27,7 @@ from reconciler.backends.mongodb.model import MongoDatabase, MongoDeployment  # 
 from reconciler.formats.text import format_text  # noqa: E402
 from reconciler.plan import make_plan  # noqa: E402
 from reconciler.spec import load_model  # noqa: E402
+from tests.mongodb.fake_server import FakeOps  # noqa: E402
 
 SPEC = ROOT / "examples" / "mongodb-tenants" / "schema.yaml"
 
@@ -53,6 +54,7 @@ def synthetic(tenants: int) -> tuple[float, int, int]:
 def with_mongomock(tenants: int) -> tuple[float, float, int]:
     client = mongomock.MongoClient()
     connection.make_client = lambda url: client
+    connection.make_ops = FakeOps
     for i in range(tenants):
         client[f"chat_tenant_{i:04d}"].create_collection("config")
     loaded, desired = load_model(str(SPEC))

@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.backends.mongodb import BACKEND, connection
 from reconciler.spec import load_model
+from tests.mongodb.fake_server import FakeOps
 
 URL = "mongodb://app:s3cret@localhost:27017/chat_public"
 
@@ -24,6 +25,7 @@ def mongo_client() -> mongomock.MongoClient:
 def fake_server(monkeypatch: pytest.MonkeyPatch, mongo_client: mongomock.MongoClient) -> mongomock.MongoClient:
     """Every connect() in the test reaches the same in-process server."""
     monkeypatch.setattr(connection, "make_client", lambda url: mongo_client)
+    monkeypatch.setattr(connection, "make_ops", FakeOps)
     return mongo_client
 
 

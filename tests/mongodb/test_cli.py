@@ -212,8 +212,8 @@ def test_text_plan_shows_the_structured_validator_diff(fake_server, write_spec):
 def test_second_apply_waits_for_the_lock_then_fails_clearly(fake_server, write_spec, monkeypatch):
     import time
 
-    from reconciler.backends.mongodb.fake import FakeOps
     from reconciler.spec import load_model
+    from tests.mongodb.fake_server import FakeOps
 
     spec = write_spec(HEAD + "      c: {indexes: [{keys: {a: 1}}]}\n")
     first = BACKEND.connect(URL)
@@ -267,7 +267,7 @@ def test_a_waiting_apply_plans_after_it_got_the_lock(fake_server, write_spec):
 
 
 def test_interrupted_apply_says_what_was_applied_and_is_recorded(fake_server, write_spec, monkeypatch):
-    from reconciler.backends.mongodb.fake import FakeOps
+    from tests.mongodb.fake_server import FakeOps
 
     spec = write_spec("version: 1\ndialect: mongodb\ndatabases:\n  t:\n    names: [t1, t2, t3]\n"
                       "    collections:\n      c: {indexes: [{keys: {u: 1}}]}\n")

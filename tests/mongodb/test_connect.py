@@ -68,12 +68,8 @@ def test_failed_authentication_is_one_clear_error(monkeypatch, code, message):
     assert "hunter2" not in result.output and "Traceback" not in result.output
 
 
-def test_not_authorised_to_list_databases(monkeypatch):
-    import mongomock
-
-    from reconciler.backends.mongodb.fake import FakeOps
-
-    monkeypatch.setattr(connection, "make_client", lambda url: mongomock.MongoClient())
+def test_not_authorised_to_list_databases(fake_server, monkeypatch):
+    from tests.mongodb.fake_server import FakeOps
 
     def refuse(self):
         raise OperationFailure("not authorized on admin to execute command { listDatabases: 1 }", 13,

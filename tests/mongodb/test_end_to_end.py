@@ -472,7 +472,7 @@ def test_every_index_and_collection_kind_applies_and_replans_empty(conn, write_s
 
 
 def test_listindexes_runs_concurrently_and_is_bounded(conn, fake_server, write_spec, monkeypatch):
-    from reconciler.backends.mongodb.fake import FakeOps
+    from tests.mongodb.fake_server import FakeOps
 
     body = "".join(f"          c{i}: {{indexes: [{{keys: {{a: 1}}}}]}}\n" for i in range(4))
     spec = write_spec("version: 1\ndialect: mongodb\ndatabases:\n  t:\n    names: [t1, t2, t3]\n"
@@ -522,7 +522,7 @@ class Gauge:
 
 @pytest.mark.parametrize("parallel", [2, 3])
 def test_parallel_bounds_the_databases_applied_at_once(conn, write_spec, monkeypatch, parallel):
-    from reconciler.backends.mongodb.fake import FakeOps
+    from tests.mongodb.fake_server import FakeOps
 
     spec = write_spec("version: 1\ndialect: mongodb\ndatabases:\n  t:\n    names: [t1, t2, t3, t4, t5]\n"
                       "    collections:\n      c: {indexes: [{keys: {a: 1}}, {keys: {b: 1}}]}\n")

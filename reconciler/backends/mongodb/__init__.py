@@ -4,7 +4,7 @@ Stages, one module each: `spec` (YAML -> model), `inspect` (server -> model,
 through `normalize`), `diff` (model x model -> changes), `order`, `render`
 (changes -> mongosh statements), `execute` (statements -> server, with
 `lock` and `history`), `export` (model -> spec / fingerprint). `ops` hides
-the pymongo calls; `fake` answers them on mongomock for tests.
+the pymongo calls.
 """
 
 from __future__ import annotations

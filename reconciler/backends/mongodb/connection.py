@@ -10,7 +10,7 @@ from pymongo import MongoClient, uri_parser
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, PyMongoError
 
 from reconciler.backends.mongodb.model import LOCK_COLLECTION
-from reconciler.backends.mongodb.ops import Ops, ReadOnlyOps, ops_for
+from reconciler.backends.mongodb.ops import Ops, ReadOnlyOps, ServerOps
 from reconciler.errors import TargetError
 from reconciler.redact import password_of, redact_text, redact_url
 
@@ -43,9 +43,14 @@ class MongoConnection:
 
 
 def make_client(url: str) -> Any:
-    """The pymongo client for `url`; tests monkeypatch this to return a mongomock client."""
+    """The pymongo client for `url` (tests replace this and `make_ops` with a test double)."""
     timeout = int(os.environ.get("SCHEMACTL_MONGO_TIMEOUT_MS", DEFAULT_TIMEOUT_MS))
     return MongoClient(url, serverSelectionTimeoutMS=timeout, connectTimeoutMS=timeout, appname="schemactl")
+
+
+def make_ops(client: Any) -> Ops:
+    """The server calls the backend makes, on the client `make_client` returned."""
+    return ServerOps(client)
 
 
 def server_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
@@ -87,7 +92,7 @@ def connect(url: str, *, read_only: bool = False) -> MongoConnection:
     except PyMongoError as exc:
         raise TargetError(f"cannot reach MongoDB at {shown}: {clean(exc)}") from None
     database = _url_database(url)
-    ops = ops_for(client)
+    ops = make_ops(client)
     return MongoConnection(client=client, ops=ReadOnlyOps(ops) if read_only else ops, url=shown, default_database=database,
                            history_database=database or DEFAULT_HISTORY_DATABASE)
 

@@ -34,7 +34,7 @@ DEFAULT_LEASE = timedelta(minutes=5)
 
 
 def _now() -> datetime:
-    # Naive UTC: what pymongo returns by default, and what mongomock compares without surprises.
+    # Naive UTC: what pymongo returns by default, so it compares with the dates read back.
     now = datetime.now(UTC).replace(tzinfo=None)
     # BSON dates keep milliseconds.
     return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -1,10 +1,8 @@
 """The few server calls the backend makes, behind one small interface.
 
-`ServerOps` is pymongo against a real server. mongomock does not implement
-`runCommand` for DDL (create, collMod, createIndexes ...) nor
-`listCollections`, so `fake.FakeOps` provides the same interface on a
-mongomock client; `ops_for` picks one by the client's type. Everything else
-(history, lock) uses plain collection CRUD, which both honour.
+`ServerOps` is pymongo against a server (`connection.make_ops` builds it);
+`ReadOnlyOps` wraps the ops of a read-only connection. History and the lock
+use plain collection CRUD through `Ops.collection`.
 """
 
 from __future__ import annotations
@@ -98,11 +96,3 @@ class _ReadOnlyCollection:
         if name not in _READ_METHODS:
             raise PermissionError(f"read-only connection: refusing {name!r}")
         return getattr(self._collection, name)
-
-
-def ops_for(client: Any) -> Ops:
-    if type(client).__module__.split(".")[0] == "mongomock":
-        from reconciler.backends.mongodb.fake import FakeOps
-
-        return FakeOps(client)
-    return ServerOps(client)
