@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.backends.mongodb import BACKEND
+from reconciler.backends.mongodb.render import script as mongosh_script
 from reconciler.spec import load_model
 from tests.mongodb.conftest import plan_steps
 
@@ -30,9 +30,9 @@ def test_script_matches_checked_in_file(conn, fake_server, expected, spec, tenan
     for name in tenants:
         fake_server[name].create_collection("config")
     _, desired = load_model(spec)
-    script = BACKEND.script(plan_steps(conn, desired))
+    script = mongosh_script(plan_steps(conn, desired))
     # Planning twice gives the same bytes.
-    assert BACKEND.script(plan_steps(conn, desired)) == script
+    assert mongosh_script(plan_steps(conn, desired)) == script
     path = EXPECTED / expected
     if os.environ.get("SCHEMACTL_UPDATE_EXPECTED") == "1":
         path.write_text(script, encoding="utf-8")

@@ -4,7 +4,7 @@ Stages, one module each: `spec` (YAML -> model), `inspect` (server -> model,
 through `normalize`), `diff` (model x model -> changes), `order`, `render`
 (changes -> mongosh statements), `execute` (statements -> server, with
 `lock` and `history`), `export` (model -> spec / fingerprint). `ops` hides
-the pymongo calls.
+the pymongo calls. This module imports nothing heavy: pymongo loads on first use.
 """
 
 from __future__ import annotations
@@ -14,17 +14,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
-from reconciler.backends.mongodb import connection, export, history
-from reconciler.backends.mongodb import diff as diff_module
-from reconciler.backends.mongodb import execute as execute_module
-from reconciler.backends.mongodb import inspect as inspect_module
-from reconciler.backends.mongodb import lock as lock_module
-from reconciler.backends.mongodb import order as order_module
-from reconciler.backends.mongodb import render as render_module
-from reconciler.backends.mongodb import spec as spec_module
-from reconciler.backends.mongodb.canonical import settle_collection
-from reconciler.backends.mongodb.expand import expand
-from reconciler.backends.mongodb.model import Collection, MongoDatabase, MongoDeployment
 from reconciler.changes import Change, Statement
 
 
@@ -36,45 +25,49 @@ class MongoBackend(Backend):
     # `apply --parallel/--fail-fast`: tenant databases are applied concurrently.
     apply_options = frozenset({"parallel", "fail_fast"})
 
-    def build_model(self, spec: Any) -> MongoDeployment:
-        return spec_module.build(spec)
+    def build_model(self, spec: Any) -> Any:
+        from .spec import build
 
-    def connect(self, url: str, *, read_only: bool = False) -> connection.MongoConnection:
-        return connection.connect(url, read_only=read_only)
+        return build(spec)
 
-    def close(self, conn: connection.MongoConnection) -> None:
-        connection.close(conn)
+    def connect(self, url: str, *, read_only: bool = False) -> Any:
+        from .connection import connect
 
-    def inspect(self, conn: connection.MongoConnection, desired: MongoDeployment | None) -> MongoDeployment:
-        return inspect_module.inspect(conn, desired)
+        return connect(url, read_only=read_only)
 
-    def canonicalize(self, conn: Any, desired: MongoDeployment, current: MongoDeployment) -> MongoDeployment:
-        """Templates expanded against the live databases, collations in the server's spelling."""
-        if current is None or current.discovered is None:
-            return desired
-        out = MongoDeployment(history_database=desired.history_database,
-                              history_collection=desired.history_collection)
-        for name, database in expand(desired, current.discovered).items():
-            live = current.databases.get(name)
-            collections = {cname: settle_collection(coll, _live_collection(live, coll))
-                           for cname, coll in database.collections.items()}
-            out.databases[name] = MongoDatabase(name=name, collections=collections, template=database.template)
-        # Templates are resolved now; keep the list of names so diff does not resolve them again.
-        out.discovered = list(current.discovered)
-        return out
+    def close(self, conn: Any) -> None:
+        from .connection import close
 
-    def diff(self, current: MongoDeployment, desired: MongoDeployment) -> list[Change]:
-        return diff_module.diff(current, desired)
+        close(conn)
+
+    def inspect(self, conn: Any, desired: Any | None) -> Any:
+        from .inspect import inspect
+
+        return inspect(conn, desired)
+
+    def canonicalize(self, conn: Any | None, desired: Any, current: Any) -> Any:
+        from .canonicalize import canonicalize
+
+        return canonicalize(desired, current)
+
+    def diff(self, current: Any, desired: Any) -> list[Change]:
+        from .diff import diff
+
+        return diff(current, desired)
 
     def order(self, changes: list[Change]) -> list[Change]:
-        return order_module.order(changes)
+        from .order import order
+
+        return order(changes)
 
     def render(self, change: Change, options: RenderOptions) -> list[Statement]:
-        return render_module.render(change)
+        from .render import render
+
+        return render(change)
 
     def execute(
         self,
-        conn: connection.MongoConnection,
+        conn: Any,
         steps: list[tuple[Change, list[Statement]]],
         *,
         lock_timeout: float,
@@ -82,37 +75,36 @@ class MongoBackend(Backend):
         record: Callable[..., None] | None = None,
         parallel: int = 1,
         fail_fast: bool = False,
-        **_: Any,
     ) -> ApplyResult:
-        return execute_module.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record,
-                                      parallel=parallel, fail_fast=fail_fast)
+        from .execute import execute
 
-    def hold_apply_lock(self, conn: connection.MongoConnection, lock_timeout: float) -> AbstractContextManager[None]:
-        return lock_module.hold_apply_lock(conn, lock_timeout)
+        return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record,
+                       parallel=parallel, fail_fast=fail_fast)
 
-    def write_history(self, conn: connection.MongoConnection, entry: dict[str, Any]) -> None:
-        history.write_history(conn, entry)
+    def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
+        from .lock import hold_apply_lock
 
-    def read_history(self, conn: connection.MongoConnection, limit: int = 1) -> list[dict[str, Any]]:
-        return history.read_history(conn, limit)
+        return hold_apply_lock(conn, lock_timeout)
 
-    def to_spec(self, model: MongoDeployment) -> dict[str, Any]:
-        return export.to_spec(model)
+    def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
+        from .history import write_history
 
-    def fingerprint_data(self, model: MongoDeployment) -> Any:
-        return export.fingerprint_data(model)
+        write_history(conn, entry)
 
-    def script(self, steps: list[tuple[Change, list[Statement]]]) -> str:
-        return render_module.script(steps)
+    def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
+        from .history import read_history
 
+        return read_history(conn, limit)
 
-def _live_collection(live: MongoDatabase | None, coll: Collection) -> Collection | None:
-    if live is None:
-        return None
-    found = live.collections.get(coll.name)
-    if found is None and coll.renamed_from:
-        found = live.collections.get(coll.renamed_from)
-    return found
+    def to_spec(self, model: Any) -> dict[str, Any]:
+        from .export import to_spec
+
+        return to_spec(model)
+
+    def fingerprint_data(self, model: Any) -> Any:
+        from .export import fingerprint_data
+
+        return fingerprint_data(model)
 
 
 BACKEND = MongoBackend()

@@ -14,7 +14,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.backends.mongodb.canonical import settle_collection
+from reconciler.backends.mongodb.canonicalize import settle_collection
 from reconciler.backends.mongodb.expand import expand
 from reconciler.backends.mongodb.model import (
     CREATION_OPTIONS,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reconciler.backends.mongodb.model import Collection
+from reconciler.backends.mongodb.expand import expand
+from reconciler.backends.mongodb.model import Collection, MongoDatabase, MongoDeployment
 from reconciler.backends.mongodb.normalize import COLLATION_LOCALE_FIELDS, LOCALE_COLLATION_DEFAULTS
 
 
@@ -54,3 +55,28 @@ def settle_collection(desired: Collection, current: Collection | None) -> Collec
                 index.options = {**index.options, "collation": settled_index}
         out.indexes[name] = index
     return out
+
+
+def canonicalize(desired: MongoDeployment, current: MongoDeployment | None) -> MongoDeployment:
+    """Templates expanded against the live databases, collations in the server's spelling."""
+    if current is None or current.discovered is None:
+        return desired
+    out = MongoDeployment(history_database=desired.history_database,
+                          history_collection=desired.history_collection)
+    for name, database in expand(desired, current.discovered).items():
+        live = current.databases.get(name)
+        collections = {cname: settle_collection(coll, _live_collection(live, coll))
+                       for cname, coll in database.collections.items()}
+        out.databases[name] = MongoDatabase(name=name, collections=collections, template=database.template)
+    # Templates are resolved now; keep the list of names so diff does not resolve them again.
+    out.discovered = list(current.discovered)
+    return out
+
+
+def _live_collection(live: MongoDatabase | None, coll: Collection) -> Collection | None:
+    if live is None:
+        return None
+    found = live.collections.get(coll.name)
+    if found is None and coll.renamed_from:
+        found = live.collections.get(coll.renamed_from)
+    return found
