@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Finds initdb on PATH or in /usr/lib/postgresql/*/bin (prints nothing if absent).
 PG_INITDB = $(shell command -v initdb 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)
 
-.PHONY: venv deps test lint demo bench clean
+.PHONY: venv deps test lint demo bench clean schemas
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ test: venv deps
 
 lint: venv
 	$(BIN)/ruff check reconciler tests
+
+# The published JSON Schemas, assembled from the backends' fragments and the hazard registry.
+schemas: venv
+	$(BIN)/python -m reconciler.spec.schemas
 
 demo: venv
 	$(BIN)/python -m reconciler.demo

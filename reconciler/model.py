@@ -176,6 +176,8 @@ class Database:
     enums: dict[str, Enum] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
+    #: Objects of the kinds a backend registers (`reconciler.objects`): kind name -> key -> object.
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def table(self, schema: str | None, name: str) -> Table | None:
         return self.tables.get(qualified(schema, name))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ from reconciler.changes import (
     Hazard,
     Statement,
 )
+from reconciler.objects import ObjectKind
 
 FORMAT_VERSION = 1
 
@@ -77,10 +78,22 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
 _PHASE_OF = {(kind, action): i for i, (kind, actions) in enumerate(_PHASES) for action in actions}
 
 
-def relational_order(changes: list[Change]) -> list[Change]:
-    """Phase order, then the diff's own order (spec order) within a phase; stable and deterministic."""
+def relational_order(changes: list[Change], kinds: Iterable[ObjectKind] = ()) -> list[Change]:
+    """Phase order, then the diff's own order (spec order) within a phase; stable and deterministic.
+
+    A registered object kind's creations and changes come just before the creations of its
+    `create_before` kind, its drops just after that kind's drops.
+    """
+    phase_of: dict[tuple[str, str], float] = dict(_PHASE_OF)
+    for kind in kinds:
+        before, after = _PHASE_OF[(kind.create_before, Action.CREATE)], _PHASE_OF[(kind.create_before, Action.DROP)]
+        for action in (Action.CREATE, Action.ALTER, Action.REPLACE, Action.RENAME):
+            phase_of[(kind.name, action)] = before - 0.5
+        if kind.alter_after is not None:
+            phase_of[(kind.name, Action.ALTER)] = _PHASE_OF[(kind.alter_after, Action.CREATE)] + 0.5
+        phase_of[(kind.name, Action.DROP)] = after + 0.5
     indexed = list(enumerate(changes))
-    indexed.sort(key=lambda ic: (_PHASE_OF.get((ic[1].kind, ic[1].action), len(_PHASES)), ic[0]))
+    indexed.sort(key=lambda ic: (phase_of.get((ic[1].kind, ic[1].action), len(_PHASES)), ic[0]))
     return [c for _, c in indexed]
 
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 
 import psycopg
 import pytest
 
 from tests.support.pgserver import PgServer
-
-# The spec parse cache goes to a throwaway directory, never the user's ~/.cache.
-os.environ.setdefault("SCHEMACTL_CACHE_DIR", tempfile.mkdtemp(prefix="schemactl-test-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -78,6 +78,11 @@ class Backend(ABC):
         """Turn a validated spec document (see `reconciler.spec`) into this backend's model."""
 
     @abstractmethod
+    def spec_schema(self) -> dict[str, Any]:
+        """This backend's part of the spec JSON Schema: `{"root": DEF, "$defs": {...}}`, where DEF is the
+        definition a document with `dialect: <name>` must satisfy (see `reconciler.spec.schemas`)."""
+
+    @abstractmethod
     def connect(self, url: str, *, read_only: bool = False) -> Any:
         """Open a connection; raise `TargetError` (password redacted) when it fails.
 

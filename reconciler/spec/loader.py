@@ -8,7 +8,6 @@ section by section; defining the same object twice is an error.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Callable
@@ -19,8 +18,6 @@ import yaml
 import yaml_rs
 
 from reconciler.errors import SpecError, SpecErrors
-from reconciler.spec import model_cache
-from reconciler.spec.model_cache import CachedModel
 
 Path_ = tuple[str | int, ...]
 
@@ -74,46 +71,23 @@ def format_path(path: Path_) -> str:
 
 
 class LoadedSpec:
-    """A loaded spec: its document (`data`), where each value was written, and its text.
+    """A loaded spec: its document (`data`), where each value was written, and its text."""
 
-    With an entry in the model cache (the same text built before by the same code), the document
-    is only parsed if something asks for it: planning an unchanged spec needs the cached model only.
-    """
-
-    def __init__(self, data: dict[str, Any] | None, positions: Positions, files: list[str], source: str,
-                 validated_marker: Path | None = None, *, parse: Callable[[], dict[str, Any]] | None = None,
-                 cached: CachedModel | None = None, model_file: Path | None = None,
-                 source_hash: str | None = None) -> None:
-        assert data is not None or parse is not None
-        self._data, self._parse = data, parse
-        self.positions, self.files = positions, files
+    def __init__(self, data: dict[str, Any], positions: Positions, files: list[str], source: str) -> None:
+        self.data, self.positions, self.files = data, positions, files
         # Raw text of all files, hashed into saved plans.
         self.source = source
-        self._source_hash = source_hash
-        # A file whose existence says this exact document already passed validation with this version.
-        self.validated_marker = validated_marker
         # Set by validate_document once the document passed: validating again is a no-op.
         self.validated = False
-        # The model cache's entry for this text (read, not decoded yet), and where to store one.
-        self.cached, self.model_file = cached, model_file
-
-    @property
-    def data(self) -> dict[str, Any]:
-        if self._data is None:
-            assert self._parse is not None
-            self._data = self._parse()
-        return self._data
 
     @property
     def source_hash(self) -> str:
-        """`sha256:<hex>` of `source`: what plans record, and what the caches are keyed by."""
-        if self._source_hash is None:
-            self._source_hash = hash_source(self.source)
-        return self._source_hash
+        """`sha256:<hex>` of `source`: what plans record."""
+        return hash_source(self.source)
 
     @property
     def dialect(self) -> Any:
-        return self.cached.dialect if self.cached is not None and self._data is None else self.data.get("dialect")
+        return self.data.get("dialect")
 
 
 class _Builder:
@@ -242,53 +216,17 @@ def _string_keys(value: Any) -> Any:
     return value
 
 
-def cache_dir() -> Path | None:
-    """Where parsed specs, validation markers and built models are kept; None with SCHEMACTL_NO_CACHE."""
-    if os.environ.get("SCHEMACTL_NO_CACHE"):
-        return None
-    return Path(os.environ.get("SCHEMACTL_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "schemactl"))
-
-
 def hash_source(source: str) -> str:
     return "sha256:" + hashlib.sha256(source.encode()).hexdigest()
 
 
-def _cache_file(text: str, kind: str = "specs", suffix: str = ".json") -> Path | None:
-    base = cache_dir()
-    if base is None:
-        return None
-    from reconciler import __version__
-
-    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
-    return base / kind / f"{digest}{suffix}"
-
-
-def _parse_cached(text: str, remember: bool) -> Any:
-    """Parsed YAML of `text`, from the parse cache when this exact text was parsed before.
-
-    The cache holds JSON (never pickles) keyed by a hash of the text and the tool version, so an
-    edited spec or a new schemactl simply misses it; documents JSON cannot hold are not cached.
-    A new entry is written only if `remember`: a spec the model cache will remember needs none.
-    """
-    cache = _cache_file(text)
-    if cache is not None:
-        try:
-            return json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
+def _parse_fast(text: str) -> Any:
     try:
         # yaml-rs (YAML 1.2, Rust): 20x faster than libyaml through PyYAML on large specs, and `NO`, `yes`
         # or `on` stay strings (YAML 1.1 would make enum value NO the boolean false).
         data = _string_keys(yaml_rs.loads(text))
     except yaml_rs.YAMLDecodeError as exc:
         raise _SlowPath(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
-    if cache is not None and remember:
-        try:
-            payload = json.dumps(data)
-        except (TypeError, ValueError):
-            return data  # not JSON-shaped (e.g. YAML dates): not cached
-        model_cache.write_atomically(cache, payload.encode("utf-8"))
     return data
 
 
@@ -307,11 +245,11 @@ def _interpolate_all(value: Any, env: dict[str, str]) -> Any:
     return value
 
 
-def _load_fast(files: list[Path], texts: list[str], env: dict[str, str], remember: bool = True) -> dict[str, Any]:
+def _load_fast(files: list[Path], texts: list[str], env: dict[str, str]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for file, text in zip(files, texts, strict=True):
         try:
-            data = _parse_cached(text, remember)
+            data = _parse_fast(text)
         except _SlowPath as exc:
             exc.file = str(file)
             raise
@@ -361,28 +299,14 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
     texts = [_read(file) for file in files]
     source = "".join(f"--- {file.name}\n{text}" for file, text in zip(files, texts, strict=True))
     positions = Positions(lambda: _marks_or_none(files, texts, env))
-    # Without ${VAR} references the document is the text itself, so "validated" and the built
-    # model can be remembered.
-    base = None if "${" in source else cache_dir()
-    # Hashed once: a large spec's text takes milliseconds to hash.
-    source_hash = hash_source(source)
-    marker = None if base is None else _cache_file(source_hash, "validated", ".ok")
-    model_file = None if base is None else model_cache.cache_file(source_hash, base)
-    cached = None if model_file is None else model_cache.read(model_file)
-
-    def parse() -> dict[str, Any]:
-        try:
-            return _load_fast(files, texts, env, remember=model_file is None)
-        except _SlowPath as exc:
-            # The positioned loader finds the problem and its location. YAML 1.1 (PyYAML) accepts a few
-            # things YAML 1.2 does not; then the fast parser's own message stands.
-            _load_positioned(files, texts, env)
-            raise SpecError(f"invalid YAML: {exc.message}", file=exc.file) from None
-
-    # This text was parsed and built before, so parsing it cannot fail: leave it until needed.
-    data = parse() if cached is None else None
-    return LoadedSpec(data, positions, [str(f) for f in files], source, marker, parse=parse, cached=cached,
-                      model_file=model_file, source_hash=source_hash)
+    try:
+        data = _load_fast(files, texts, env)
+    except _SlowPath as exc:
+        # The positioned loader finds the problem and its location. YAML 1.1 (PyYAML) accepts a few
+        # things YAML 1.2 does not; then the fast parser's own message stands.
+        _load_positioned(files, texts, env)
+        raise SpecError(f"invalid YAML: {exc.message}", file=exc.file) from None
+    return LoadedSpec(data, positions, [str(f) for f in files], source)
 
 
 def _marks_or_none(files: list[Path], texts: list[str], env: dict[str, str]) -> dict[Path_, tuple[str, int, int]]:

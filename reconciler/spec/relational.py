@@ -68,6 +68,13 @@ def collation_name(value: str | None) -> str | None:
     return match.group(1).replace('""', '"') if match else value
 
 
+def relational_schema() -> dict[str, Any]:
+    """The relational spec's JSON Schema fragment (`relational.schema.json`), for the backends built on it."""
+    from reconciler.spec.schemas import fragment
+
+    return fragment("reconciler.spec", "relational.schema.json")
+
+
 def make_object_name(table: str, columns: list[str], label: str, limit: int) -> str:
     """PostgreSQL's makeObjectName: table_col1_col2_label, truncating the longer part first."""
     name2 = "_".join(columns)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -56,16 +55,6 @@ def describe_error(error: jsonschema.ValidationError) -> str:
     if error.validator == "type":
         return f"expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
     return error.message
-
-
-def _remember_valid(marker: Path | None) -> None:
-    if marker is None:
-        return
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only cache only costs the next run a validation
 
 
 # Parts of a table that repeat the same few shapes across a large spec: checked once per shape.
@@ -134,24 +123,11 @@ def _shape(kind: str, value: Any) -> Any:
         return None
 
 
-@cache
-def schema_digest() -> str:
-    return hashlib.sha256(schema_path("spec.schema.json").read_bytes()).hexdigest()[:16]
-
-
 def validate_document(loaded: LoadedSpec) -> None:
     if loaded.validated:
         return
-    marker = loaded.validated_marker
-    if marker is not None:
-        # Valid against this exact schema: a schema edited without a version bump must not be skipped.
-        marker = marker.with_name(f"{marker.stem}-{schema_digest()}{marker.suffix}")
-    if marker is not None and marker.exists():
-        loaded.validated = True
-        return
     try:
         _fast_validate(loaded.data)
-        _remember_valid(marker)
         loaded.validated = True
         return
     except fastjsonschema.JsonSchemaException:

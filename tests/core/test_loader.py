@@ -89,46 +89,15 @@ def test_missing_dialect(tmp_path):
     assert "'dialect' is required" in str(exc.value)
 
 
-def test_parse_cache_is_keyed_by_content_and_errors_keep_positions(tmp_path, monkeypatch):
-    # Specs with ${VAR} references are not remembered as models (those depend on the environment),
-    # so their parsed YAML is cached instead.
-    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
+def test_errors_keep_positions_from_the_files(tmp_path):
     path = write(tmp_path, "s.yaml", "version: 1\ndialect: postgres\ntables:\n  users:\n    columns:\n"
                                      "      id: {type: integer, nullabel: true, comment: '${C:-x}'}\n")
-    first = load_spec(path)
-    cached = list((tmp_path / "cache" / "specs").glob("*.json"))
-    assert len(cached) == 1
-    second = load_spec(path)
-    assert second.data == first.data
-    # Positions are computed on demand, from the file itself, even when the data came from the cache.
     with pytest.raises(SpecError) as exc:
-        validate_document(second)
+        validate_document(load_spec(path))
     assert str(exc.value).startswith(f"{path}:6:11: tables.users.columns.id: unknown key 'nullabel'")
     path.write_text(path.read_text().replace("nullabel", "nullable"))
     assert load_spec(path).data["tables"]["users"]["columns"]["id"] == {"type": "integer", "nullable": True,
                                                                         "comment": "x"}
-    assert len(list((tmp_path / "cache" / "specs").glob("*.json"))) == 2
-    # Without references, the model cache remembers the spec: no parsed YAML is written for it.
-    plain = write(tmp_path, "p.yaml", "version: 1\ndialect: postgres\ntables: {}\n")
-    load_spec(plain)
-    assert len(list((tmp_path / "cache" / "specs").glob("*.json"))) == 2
-
-
-def test_validation_is_remembered_only_for_the_exact_text(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCHEMACTL_CACHE_DIR", str(tmp_path / "cache"))
-    good = "version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      id: {type: integer}\n"
-    path = write(tmp_path, "s.yaml", good)
-    validate_document(load_spec(path))
-    assert len(list((tmp_path / "cache" / "validated").glob("*.ok"))) == 1
-    validate_document(load_spec(path))  # remembered
-    path.write_text(good.replace("{type: integer}", "{type: integer, bogus: 1}"))
-    with pytest.raises(SpecError, match="unknown key 'bogus'"):
-        validate_document(load_spec(path))
-    # Specs with ${VAR} references depend on the environment: never remembered.
-    env_path = write(tmp_path, "e.yaml", good.replace("tables:", "schema: ${S:-public}\ntables:"))
-    loaded = load_spec(env_path)
-    assert loaded.validated_marker is None
-    validate_document(loaded)
 
 
 def test_yaml_1_2_keeps_no_yes_and_on_as_strings(tmp_path):
@@ -172,7 +141,6 @@ def test_the_readme_mongodb_example_is_valid(tmp_path):
 ])
 def test_a_column_like_an_earlier_valid_one_is_still_checked(tmp_path, monkeypatch, second, message):
     # Each distinct column, index and foreign key shape is validated once: `1` must not pass as `true`.
-    monkeypatch.setenv("SCHEMACTL_NO_CACHE", "1")
     path = write(tmp_path, "s.yaml", "version: 1\ndialect: postgres\ntables:\n"
                                      "  t1:\n    columns:\n      a: {type: text, nullable: true}\n"
                                      f"  t2:\n    columns:\n      {second}\n")
@@ -182,7 +150,6 @@ def test_a_column_like_an_earlier_valid_one_is_still_checked(tmp_path, monkeypat
 
 
 def test_indexes_and_foreign_keys_like_earlier_valid_ones_are_still_checked(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCHEMACTL_NO_CACHE", "1")
     table = ("    columns:\n      id: {type: integer, primary_key: true}\n      a: {type: integer}\n"
              "    indexes:\n      - {columns: [a]%s}\n"
              "    foreign_keys:\n      - {columns: [a], references: t1(id)%s}\n")

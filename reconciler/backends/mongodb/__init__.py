@@ -30,6 +30,11 @@ class MongoBackend(Backend):
 
         return build(spec)
 
+    def spec_schema(self) -> dict[str, Any]:
+        from reconciler.spec.schemas import fragment
+
+        return fragment(__name__, "spec.schema.json")
+
     def connect(self, url: str, *, read_only: bool = False) -> Any:
         from .connection import connect
 

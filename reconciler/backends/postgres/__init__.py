@@ -51,6 +51,11 @@ class PostgresBackend(Backend):
 
         return build_model(spec)
 
+    def spec_schema(self) -> dict[str, Any]:
+        from .kinds import spec_schema
+
+        return spec_schema()
+
     def connect(self, url: str, *, read_only: bool = False) -> Any:
         from .execute import connect
 
@@ -77,13 +82,19 @@ class PostgresBackend(Backend):
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
         from reconciler.diff import diff_databases
+        from reconciler.objects import diff_objects
 
-        return enrich_enum_changes(diff_databases(current, desired), current, desired)
+        from .kinds import OBJECT_KINDS
+
+        changes = enrich_enum_changes(diff_databases(current, desired), current, desired)
+        return changes + diff_objects(current.objects, desired.objects, OBJECT_KINDS.values())
 
     def order(self, changes: list[Change]) -> list[Change]:
         from reconciler.plan import relational_order
 
-        return relational_order(changes)
+        from .kinds import OBJECT_KINDS
+
+        return relational_order(changes, OBJECT_KINDS.values())
 
     def render(self, change: Change, options: RenderOptions) -> list[Statement]:
         from .render import render
@@ -118,9 +129,10 @@ class PostgresBackend(Backend):
         return read_history(conn, limit)
 
     def to_spec(self, model: Database) -> dict[str, Any]:
+        from .kinds import object_sections
         from .to_spec import to_spec
 
-        return to_spec(model)
+        return {**to_spec(model), **object_sections(model)}
 
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
-
-import psycopg
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler.model import Database, Table
 
 from .types import DEFAULT_SCHEMA
+
+if TYPE_CHECKING:
+    import psycopg
 
 Rows = list[tuple[Any, ...]]
 
@@ -35,9 +36,11 @@ class Catalog:
 
 
 class CatalogKind(Protocol):
-    """What a kind module provides to the reader: its query's file name and its row -> model step."""
+    """What every kind module provides to the reader: its query's file name (`kinds/<QUERY>.sql`), when
+    its rows are read (`READ_ORDER`: after the kinds it looks up), and its rows -> model step."""
 
     QUERY: str
+    READ_ORDER: int
 
     def load(self, rows: Rows, catalog: Catalog) -> None: ...
 
@@ -74,6 +77,8 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
 
 
 def _run_all(conn: psycopg.Connection[Any], queries: list[str], params: dict[str, Any]) -> list[Rows]:
+    import psycopg
+
     if not psycopg.Pipeline.is_supported():  # libpq before 14: one query at a time
         return [conn.execute(query, params).fetchall() for query in queries]
     with conn.pipeline():

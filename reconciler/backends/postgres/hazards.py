@@ -163,8 +163,14 @@ def _constraint_or_index(change: Change, options: RenderOptions) -> None:
 
 def annotate_hazards(change: Change, options: RenderOptions) -> Change:
     """Add the change's hazards in place (and return it, for chaining)."""
+    from .kinds import OBJECT_KINDS
+
     kind, action = change.kind, change.action
-    if action == Action.DROP and kind == "table":
+    registered = OBJECT_KINDS.get(kind)
+    if registered is not None:
+        if registered.hazards is not None:
+            registered.hazards(change)
+    elif action == Action.DROP and kind == "table":
         change.add_hazard(Hazard.DATA_LOSS, f"table {change.before.name} is dropped with all its rows")
     elif action == Action.DROP and kind == "column":
         change.add_hazard(Hazard.DATA_LOSS, f"column {change.before.name} is dropped with its data")

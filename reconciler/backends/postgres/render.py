@@ -609,6 +609,10 @@ for _kind in _CREATORS:
 
 
 def render(change: Change, options: RenderOptions) -> list[Statement]:
+    from .kinds import OBJECT_KINDS
+
+    if change.kind in OBJECT_KINDS:
+        return OBJECT_KINDS[change.kind].render(change, options)
     handler = _HANDLERS.get((change.kind, Action(change.action)))
     if handler is None:
         raise ValueError(f"the postgres backend cannot render {change.action} of {change.kind} ({change.address})")

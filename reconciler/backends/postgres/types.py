@@ -344,4 +344,8 @@ RULES = DialectRules(
 
 
 def build_model(loaded: LoadedSpec) -> Any:
-    return build_database(loaded, RULES)
+    from .kinds import build_objects
+
+    db = build_database(loaded, RULES)
+    build_objects(loaded, db)
+    return db

@@ -30,6 +30,11 @@ class SqliteBackend(Backend):
 
         return build_model(spec)
 
+    def spec_schema(self) -> dict[str, Any]:
+        from reconciler.spec.relational import relational_schema
+
+        return relational_schema()
+
     def connect(self, url: str, *, read_only: bool = False) -> sqlite3.Connection:
         from .execute import connect
 

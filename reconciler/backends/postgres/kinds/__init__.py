@@ -1,11 +1,99 @@
-"""One module per kind of PostgreSQL object: its catalog query (`<kind>.sql`) and its rows -> model.
+"""One module per kind of PostgreSQL object, found by looking: a new module is its own registration.
 
-`KINDS` is the order in which their rows are read: a kind after those it looks up (columns after
-their tables, constraints after the columns they name).
+Every kind module has its catalog query (`<kind>.sql`, named by `QUERY`), `READ_ORDER` (its rows are
+read after those of the kinds it looks up: columns after their tables) and `load(rows, catalog)`.
+A kind whose objects live in `Database.objects` also has `KIND`, a `reconciler.objects.ObjectKind`
+(spec section, spec -> model, model -> spec, rendering, place in a plan, optional diff and hazards)
+and its spec's JSON Schema fragment, `<kind>.schema.json`: `{"description": ..., "properties":
+{<section>: <schema>}, "$defs": {...}}`. DEVELOPERS.md has the checklist.
 """
 
 from __future__ import annotations
 
-from . import column, constraint, domain, enum, extension, index, schema, table
+import copy
+import importlib
+import json
+import pkgutil
+from dataclasses import dataclass
+from importlib import resources
+from types import ModuleType
+from typing import Any
 
-KINDS = (schema, extension, enum, domain, table, column, constraint, index)
+from reconciler.errors import SpecError, SpecErrors
+from reconciler.model import Database
+from reconciler.objects import ObjectKind
+
+
+def _discover() -> tuple[ModuleType, ...]:
+    modules = [importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__)]
+    return tuple(sorted(modules, key=lambda module: module.READ_ORDER))
+
+
+KINDS = _discover()
+OBJECT_KINDS: dict[str, ObjectKind] = {m.KIND.name: m.KIND for m in KINDS if isinstance(getattr(m, "KIND", None),
+                                                                                    ObjectKind)}
+
+
+@dataclass(frozen=True)
+class SpecContext:
+    """What building an object from its spec entry may need."""
+
+    default_schema: str
+    schemas: list[str]
+    #: The model built so far (tables, enums ...), for references to it.
+    db: Database
+
+    def split(self, key: str) -> tuple[str, str]:
+        """`schema.name` or `name` (in the default schema); ValueError for a schema the spec does not list."""
+        schema, dot, name = key.partition(".")
+        schema, name = (schema, name) if dot and not key.startswith('"') else (self.default_schema, key)
+        if schema not in self.schemas:
+            raise ValueError(f"schema {schema!r} is not listed in schemas")
+        return schema, name
+
+
+def build_objects(loaded: Any, db: Database) -> None:
+    """Each registered kind's spec section -> `db.objects`; every error at its position, all at once."""
+    data = loaded.data
+    context = SpecContext(data.get("schema", "public"), db.schemas or ["public"], db)
+    errors: list[SpecError] = []
+    for kind in OBJECT_KINDS.values():
+        for key, value in (data.get(kind.section) or {}).items():
+            try:
+                obj = kind.build(key, value, context)
+            except ValueError as exc:
+                errors.append(loaded.positions.error((kind.section, key), str(exc)))
+                continue
+            objects = db.objects.setdefault(kind.name, {})
+            if obj.key in objects:
+                errors.append(loaded.positions.error((kind.section, key), f"{kind.name} {obj.key} is defined twice"))
+            objects[obj.key] = obj
+    if errors:
+        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+
+
+def object_sections(db: Database) -> dict[str, dict[str, Any]]:
+    """The spec sections of the registered kinds' objects (for `inspect`)."""
+    sections: dict[str, dict[str, Any]] = {}
+    for kind in OBJECT_KINDS.values():
+        objects = db.objects.get(kind.name)
+        if objects:
+            sections[kind.section] = dict(kind.to_spec(obj) for obj in objects.values())
+    return sections
+
+
+def spec_schema() -> dict[str, Any]:
+    """The relational spec's schema with every registered kind's section added: PostgreSQL's part."""
+    from reconciler.spec.relational import relational_schema
+
+    schema = relational_schema()
+    root = copy.deepcopy(schema["$defs"][schema["root"]])
+    for module in KINDS:
+        kind = getattr(module, "KIND", None)
+        if not isinstance(kind, ObjectKind):
+            continue
+        part = json.loads(resources.files(__name__).joinpath(f"{module.QUERY}.schema.json").read_text("utf-8"))
+        root["properties"].update(part["properties"])
+        schema["$defs"].update(part.get("$defs", {}))
+    schema["$defs"]["postgresSpec"] = root
+    return {"root": "postgresSpec", "$defs": schema["$defs"]}

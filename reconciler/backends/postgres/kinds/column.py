@@ -9,6 +9,7 @@ from reconciler.model import Column, Default
 from ..catalog import Catalog, Rows
 
 QUERY = "column"
+READ_ORDER = 70
 SERIAL_BY_TYPE = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)\Z")
 

@@ -9,6 +9,7 @@ from reconciler.model import CheckConstraint, ForeignKey, PrimaryKey, UniqueCons
 from ..catalog import Catalog, Rows
 
 QUERY = "constraint"
+READ_ORDER = 80
 FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _CHECK = re.compile(r"^CHECK \((?P<expr>.*)\)(?P<flags>(?: NO INHERIT| NOT VALID)*)\Z", re.DOTALL)
 

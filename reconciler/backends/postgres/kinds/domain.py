@@ -9,6 +9,7 @@ from ..types import user_type_name
 from .constraint import check_body
 
 QUERY = "domain"
+READ_ORDER = 40
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

@@ -7,6 +7,7 @@ from reconciler.model import Enum
 from ..catalog import Catalog, Rows
 
 QUERY = "enum"
+READ_ORDER = 30
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

@@ -7,6 +7,7 @@ from reconciler.model import Extension
 from ..catalog import Catalog, Rows
 
 QUERY = "extension"
+READ_ORDER = 20
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

@@ -7,6 +7,7 @@ from reconciler.model import Index, IndexElement
 from ..catalog import Catalog, Rows
 
 QUERY = "index"
+READ_ORDER = 90
 # indoption bits (pg_index.h): INDOPTION_DESC, INDOPTION_NULLS_FIRST.
 _DESC, _NULLS_FIRST = 1, 2
 

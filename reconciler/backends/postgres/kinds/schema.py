@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..catalog import Catalog, Rows
 
 QUERY = "schema"
+READ_ORDER = 10
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

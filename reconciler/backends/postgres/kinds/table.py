@@ -7,6 +7,7 @@ from reconciler.model import Table
 from ..catalog import Catalog, Rows
 
 QUERY = "table"
+READ_ORDER = 60
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
