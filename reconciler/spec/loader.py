@@ -22,9 +22,8 @@ from reconciler.errors import SpecError, SpecErrors
 Path_ = tuple[str | int, ...]
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-# Sections whose entries are merged across files of a directory spec.
-MERGED_SECTIONS = ("tables", "enums", "domains", "databases", "collections")
-LIST_SECTIONS = ("extensions", "schemas")
+# A directory spec merges its files section by section: a mapping by its entries (each defined once),
+# a list by concatenation, anything else must be equal. Any section: a new kind's needs no entry here.
 
 
 class Positions:
@@ -260,11 +259,11 @@ def _load_fast(files: list[Path], texts: list[str], env: dict[str, str]) -> dict
         for key, value in data.items():
             if key not in merged:
                 merged[key] = value
-            elif key in MERGED_SECTIONS and isinstance(value, dict) and isinstance(merged[key], dict):
+            elif isinstance(value, dict) and isinstance(merged[key], dict):
                 if set(value) & set(merged[key]):
                     raise _SlowPath
                 merged[key].update(value)
-            elif key in LIST_SECTIONS and isinstance(value, list) and isinstance(merged[key], list):
+            elif isinstance(value, list) and isinstance(merged[key], list):
                 merged[key].extend(value)
             elif merged[key] != value:
                 raise _SlowPath
@@ -332,7 +331,7 @@ def _load_positioned(files: list[Path], texts: list[str], env: dict[str, str]) -
                 merged[key] = value
                 _copy_marks(file_positions, positions, (key,))
                 continue
-            if key in MERGED_SECTIONS and isinstance(value, dict) and isinstance(merged[key], dict):
+            if isinstance(value, dict) and isinstance(merged[key], dict):
                 for name, item in value.items():
                     if name in merged[key]:
                         errors.append(file_positions.error(
@@ -341,7 +340,7 @@ def _load_positioned(files: list[Path], texts: list[str], env: dict[str, str]) -
                         continue
                     merged[key][name] = item
                     _copy_marks(file_positions, positions, (key, name))
-            elif key in LIST_SECTIONS and isinstance(value, list) and isinstance(merged[key], list):
+            elif isinstance(value, list) and isinstance(merged[key], list):
                 base = len(merged[key])
                 for i, item in enumerate(value):
                     merged[key].append(item)
