@@ -14,12 +14,19 @@ LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
 LEFT JOIN (
-    -- Sequences owned by a column (deptype 'a'): what serial columns have.
+    -- Sequences owned by a column (deptype 'a') with serial's options: what serial columns have.
+    -- (A sequence with options of its own is a standalone sequence: the sequence kind reads it.)
     SELECT DISTINCT ON (dep.refobjid, dep.refobjsubid) dep.refobjid, dep.refobjsubid,
            seq.oid::regclass::text AS seqname
-    FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_class seq ON seq.oid = dep.objid
+    FROM pg_catalog.pg_depend dep
+    JOIN pg_catalog.pg_class seq ON seq.oid = dep.objid
+    JOIN pg_catalog.pg_sequence s ON s.seqrelid = seq.oid
     WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refclassid = 'pg_catalog.pg_class'::regclass
       AND dep.deptype = 'a' AND seq.relkind = 'S'
+      AND s.seqstart = 1 AND s.seqincrement = 1 AND s.seqmin = 1 AND s.seqcache = 1 AND NOT s.seqcycle
+      AND s.seqmax = CASE s.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
+                                     WHEN 'pg_catalog.int4'::regtype THEN 2147483647
+                                     ELSE 9223372036854775807 END
 ) owned ON owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
