@@ -545,12 +545,16 @@ def _load_positioned(files: list[Path], texts: list[str], env: dict[str, str]) -
         file_positions = Positions()
         data = _parse_text(text, display, file_positions, env)
         sources.append(f"--- {file.name}\n{text}")
+        # What of this file was taken, by top-level key: all of it, the entries of a merged section
+        # named, or a list section's items appended at an offset.
+        taken: dict[str, bool | set[str] | tuple[int]] = {}
         for key, value in data.items():
             if key not in merged:
                 merged[key] = _own(key, value)
-                _copy_marks(file_positions, positions, (key,))
+                taken[key] = True
                 continue
             if key in MERGED_SECTIONS and isinstance(value, dict) and isinstance(merged[key], dict):
+                names = taken[key] = set()
                 for name, item in value.items():
                     if name in merged[key]:
                         errors.append(file_positions.error(
@@ -558,22 +562,30 @@ def _load_positioned(files: list[Path], texts: list[str], env: dict[str, str]) -
                             f"(first in {positions.locate((key, name))[0]})"))
                         continue
                     merged[key][name] = item
-                    _copy_marks(file_positions, positions, (key, name))
+                    names.add(name)
             elif key in LIST_SECTIONS and isinstance(value, list) and isinstance(merged[key], list):
-                base = len(merged[key])
-                for i, item in enumerate(value):
-                    merged[key].append(item)
-                    _copy_marks(file_positions, positions, (key, i), (key, base + i))
+                taken[key] = (len(merged[key]),)
+                merged[key].extend(value)
             elif merged[key] != value:
                 errors.append(file_positions.error(
                     (key,), f"{key!r} differs from the value in {positions.locate((key,))[0]}"))
+        _copy_marks(file_positions, positions, taken)
     if errors:
         raise SpecErrors(errors)
     return LoadedSpec(data=merged, positions=positions, files=[str(f) for f in files], source="".join(sources))
 
 
-def _copy_marks(src: Positions, dst: Positions, prefix: Path_, new_prefix: Path_ | None = None) -> None:
-    n = len(prefix)
+def _copy_marks(src: Positions, dst: Positions, taken: dict[str, bool | set[str] | tuple[int]]) -> None:
+    """The marks of what was taken from one file, in one pass over them."""
+    marks = dst.marks
     for path, mark in src.marks.items():
-        if path[:n] == prefix:
-            dst.marks[(new_prefix or prefix) + path[n:]] = mark
+        if not path:
+            continue
+        how = taken.get(path[0])  # type: ignore[arg-type]
+        if how is True:
+            marks[path] = mark
+        elif type(how) is set:
+            if len(path) > 1 and path[1] in how:
+                marks[path] = mark
+        elif type(how) is tuple and len(path) > 1 and type(path[1]) is int:
+            marks[(path[0], path[1] + how[0], *path[2:])] = mark
