@@ -29,23 +29,40 @@ MERGED_SECTIONS = ("tables", "enums", "domains", "databases", "collections")
 LIST_SECTIONS = ("extensions", "schemas")
 
 
+Mark = tuple[str, int, int]
+
+
 class Positions:
-    """Where each path of the loaded document was written.
+    """Where each path of the loaded document was written (`marks`, at the value), and where each
+    top-level key was (`keys`: for errors about the top level of a spec of several files).
 
     Computing them means reading the YAML again, with positions; they are only needed to report
     errors, so they may be computed on first use.
     """
 
-    def __init__(self, compute: Callable[[], dict[Path_, tuple[str, int, int]]] | None = None) -> None:
-        self._marks: dict[Path_, tuple[str, int, int]] | None = None if compute else {}
+    def __init__(self, compute: Callable[[], Positions] | None = None) -> None:
+        self._marks: dict[Path_, Mark] | None = None if compute else {}
+        self._keys: dict[str, Mark] | None = None if compute else {}
         self._compute = compute
 
+    def _computed(self) -> None:
+        assert self._compute is not None
+        computed = self._compute()
+        self._marks, self._keys = computed.marks, computed.keys
+
     @property
-    def marks(self) -> dict[Path_, tuple[str, int, int]]:
+    def marks(self) -> dict[Path_, Mark]:
         if self._marks is None:
-            assert self._compute is not None
-            self._marks = self._compute()
+            self._computed()
+            assert self._marks is not None
         return self._marks
+
+    @property
+    def keys(self) -> dict[str, Mark]:
+        if self._keys is None:
+            self._computed()
+            assert self._keys is not None
+        return self._keys
 
     def locate(self, path: Path_) -> tuple[str | None, int | None, int | None]:
         # Fall back to the nearest enclosing node that has a position.
@@ -165,13 +182,15 @@ class _Reader:
 
     One reading for data and positions alike: mapping keys become strings, merge keys (`<<`) are
     applied, an alias is the very object its anchor built (never a copy), and only the standard
-    scalar, sequence and mapping tags are accepted. Positions are recorded only when asked for.
-    Anything an alias would multiply, nest or loop is refused with its position before it is built.
+    scalar, sequence and mapping tags are accepted. Positions (`marks`, `keys` for top-level keys)
+    are recorded only when asked for. Anything an alias would multiply, nest or loop is refused
+    with its position before it is built.
     """
 
     def __init__(self, file: str, positions: Positions | None, env: dict[str, str] | None) -> None:
         self.file, self.env = file, env
         self.marks = None if positions is None else positions.marks
+        self.keys = None if positions is None else positions.keys
         self.errors: list[SpecError] = []
         # anchor -> (value, nodes it stands for), or None while the anchored node is being read
         self.anchors: dict[str, tuple[Any, int] | None] = {}
@@ -321,6 +340,8 @@ class _Reader:
                 continue
             key = key if type(key) is str else str(key)
             child = (*path, key)
+            if self.keys is not None and not path:
+                self.keys.setdefault(key, (self.file, key_event.start_mark.line + 1, key_event.start_mark.column + 1))
             if key in result:
                 self.errors.append(self.error(key_event.start_mark, child, f"duplicate key {key!r}"))
                 self.node(value_event, child, depth + 1)
@@ -504,7 +525,7 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
     files = spec_files(path)
     texts = [_read(file) for file in files]
     source = "".join(f"--- {file.name}\n{text}" for file, text in zip(files, texts, strict=True))
-    positions = Positions(lambda: _marks_or_none(files, texts, env))
+    positions = Positions(lambda: _positions_or_none(files, texts, env))
     # Without ${VAR} references the document is the text itself, so "validated" and the built
     # model can be remembered.
     base = None if "${" in source else cache_dir()
@@ -527,12 +548,12 @@ def load_spec(path: str | os.PathLike[str], env: dict[str, str] | None = None) -
                       model_file=model_file, source_hash=source_hash)
 
 
-def _marks_or_none(files: list[Path], texts: list[str], env: dict[str, str]) -> dict[Path_, tuple[str, int, int]]:
+def _positions_or_none(files: list[Path], texts: list[str], env: dict[str, str]) -> Positions:
     """Positions for an error report; a reading that fails must not replace the error itself."""
     try:
-        return _load_positioned(files, texts, env).positions.marks
+        return _load_positioned(files, texts, env).positions
     except (SpecError, SpecErrors):
-        return {}
+        return Positions()
 
 
 def _load_positioned(files: list[Path], texts: list[str], env: dict[str, str]) -> LoadedSpec:
@@ -552,6 +573,8 @@ def _load_positioned(files: list[Path], texts: list[str], env: dict[str, str]) -
             if key not in merged:
                 merged[key] = _own(key, value)
                 taken[key] = True
+                if key in file_positions.keys:
+                    positions.keys[key] = file_positions.keys[key]
                 continue
             if key in MERGED_SECTIONS and isinstance(value, dict) and isinstance(merged[key], dict):
                 names = taken[key] = set()
@@ -580,6 +603,7 @@ def _copy_marks(src: Positions, dst: Positions, taken: dict[str, bool | set[str]
     marks = dst.marks
     for path, mark in src.marks.items():
         if not path:
+            marks.setdefault(path, mark)  # the top level: the first file's
             continue
         how = taken.get(path[0])  # type: ignore[arg-type]
         if how is True:

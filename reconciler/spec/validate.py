@@ -175,5 +175,16 @@ def validate_document(loaded: LoadedSpec) -> None:
         if key in seen:
             continue
         seen.add(key)
-        reported.append(loaded.positions.error(path, describe_error(error)))
+        reported.append(_positioned(loaded, leaf, path, describe_error(error)))
     raise SpecErrors(reported) if len(reported) > 1 else reported[0]
+
+
+def _positioned(loaded: LoadedSpec, error: jsonschema.ValidationError, path: tuple, message: str) -> SpecError:
+    """An error at its path; an unknown top-level key at that key, in whichever file of the spec it is."""
+    if not path and error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        mark = loaded.positions.keys.get(extra[0]) if extra else None
+        if mark is not None:
+            return SpecError(message, file=mark[0], line=mark[1], column=mark[2])
+    return loaded.positions.error(path, message)
+

@@ -219,6 +219,26 @@ def test_a_bad_value_for_a_standard_tag_is_refused(tmp_path):
     assert refused(path).startswith(f"{path}:5:43: tables.t.columns.a.default: invalid !!int value 'abc'")
 
 
+# --- 6. errors about the top level name the file ---------------------------------------------------------
+
+def test_a_missing_version_names_the_file(tmp_path):
+    path = write(tmp_path, "s.yaml", "# a comment\ndialect: postgres\n")
+    assert refused(path) == f"{path}:2:1: 'version' is required"
+
+
+def test_an_unknown_top_level_key_names_its_file_in_a_directory_spec(tmp_path):
+    write(tmp_path, "spec/a.yaml", HEAD + "enums:\n  e: [a]\n")
+    b = write(tmp_path, "spec/b.yaml", HEAD + "tabels:\n  t: {columns: {a: {type: text}}}\n")
+    message = refused(tmp_path / "spec")
+    assert message.startswith(f"{b}:3:1: unknown key 'tabels' (did you mean 'tables'?"), message
+
+
+def test_a_missing_version_in_a_directory_spec_names_a_file(tmp_path):
+    a = write(tmp_path, "spec/a.yaml", "dialect: postgres\nenums:\n  e: [a]\n")
+    write(tmp_path, "spec/b.yaml", "dialect: postgres\nenums:\n  f: [a]\n")
+    assert refused(tmp_path / "spec") == f"{a}:1:1: 'version' is required"
+
+
 # --- 7. NUL characters -----------------------------------------------------------------------------------
 
 def test_a_raw_nul_byte_is_a_positioned_yaml_error(tmp_path):
