@@ -219,6 +219,28 @@ def test_a_bad_value_for_a_standard_tag_is_refused(tmp_path):
     assert refused(path).startswith(f"{path}:5:43: tables.t.columns.a.default: invalid !!int value 'abc'")
 
 
+# --- 5. the same enum or domain written twice ------------------------------------------------------------
+
+def test_an_enum_spelled_with_and_without_its_schema_is_a_duplicate(tmp_path):
+    path = write(tmp_path, "s.yaml", HEAD + "enums:\n  e: [a, b]\n  public.e: [c]\n")
+    assert refused(path) == (f"{path}:5:13: enums.public.e: enum 'public.e' is defined twice "
+                                     f"(first as 'e' at {path}:4:6)")
+
+
+def test_a_domain_spelled_with_and_without_its_schema_is_a_duplicate(tmp_path):
+    path = write(tmp_path, "s.yaml", HEAD + "domains:\n  public.d: {type: text}\n  d: {type: integer}\n")
+    assert refused(path) == (f"{path}:5:6: domains.d: domain 'public.d' is defined twice "
+                                     f"(first as 'public.d' at {path}:4:13)")
+
+
+def test_a_duplicate_enum_across_files_names_both_files(tmp_path):
+    write(tmp_path, "spec/a.yaml", HEAD + "enums:\n  e: [a]\n")
+    b = write(tmp_path, "spec/b.yaml", HEAD + "enums:\n  public.e: [a]\n")
+    message = refused(tmp_path / "spec")
+    assert message == (f"{b}:4:13: enums.public.e: enum 'public.e' is defined twice "
+                       f"(first as 'e' at {tmp_path / 'spec' / 'a.yaml'}:4:6)")
+
+
 # --- 6. errors about the top level name the file ---------------------------------------------------------
 
 def test_a_missing_version_names_the_file(tmp_path):
