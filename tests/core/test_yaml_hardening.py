@@ -263,6 +263,23 @@ def test_a_missing_version_in_a_directory_spec_names_a_file(tmp_path):
 
 # --- 7. NUL characters -----------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("body, where", [
+    ("tables:\n  t:\n    comment: \"a\\0b\"\n    columns: {a: {type: text}}\n", "5:14: tables.t.comment"),
+    ("tables:\n  t:\n    columns: {a: {type: text, default: \"a\\x00\"}}\n", "5:40: tables.t.columns.a.default"),
+    ("tables:\n  t:\n    columns: {a: {type: text, default: {sql: \"'\\0'\"}}}\n",
+     "5:46: tables.t.columns.a.default.sql"),
+    ("enums:\n  e: [a, \"b\\0\"]\n", "4:10: enums.e[1]"),
+    ("tables:\n  t:\n    columns: {a: {type: text}}\n    checks: {c: \"a <> '\\0'\"}\n", "6:17: tables.t.checks.c"),
+    ("tables:\n  t:\n    columns: {a: {type: text}}\n    indexes: [{columns: [a], where: \"a <> '\\0'\"}]\n",
+     "6:37: tables.t.indexes[0].where"),
+    ("tables:\n  t:\n    columns: {a: {type: text, comment: \"\\0\"}}\n", "5:40: tables.t.columns.a.comment"),
+    ("enums:\n  \"e\\0\": [a]\n", "4:10: enums: key 'e\\x00'"),
+])
+def test_nul_characters_are_refused(tmp_path, body, where):
+    path = write(tmp_path, "s.yaml", HEAD + body)
+    assert refused(path) == f"{path}:{where}: NUL characters are not allowed"
+
+
 def test_a_raw_nul_byte_is_a_positioned_yaml_error(tmp_path):
     path = write(tmp_path, "s.yaml", HEAD + "tables:\n  t:\n    comment: a\x00b\n")
     assert re.match(rf"{re.escape(str(path))}:5:15: invalid YAML: .*#x0000", refused(path))
