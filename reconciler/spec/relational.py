@@ -9,6 +9,7 @@ the spec that created it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,8 +166,8 @@ class _Builder:
                 self.error(path, f"schema {schema!r} is not listed in schemas")
             spec = {"values": spec} if isinstance(spec, list) else spec
             values = [str(v) for v in spec["values"]]
-            dupes = sorted({v for v in values if values.count(v) > 1})
-            if dupes:
+            if len(set(values)) != len(values):
+                dupes = sorted(v for v, n in Counter(values).items() if n > 1)
                 self.error((*path, "values"), f"duplicate enum value {dupes[0]!r}")
             enum = Enum(name=name, values=values, schema=schema, comment=spec.get("comment"),
                         prevent_destroy=bool(spec.get("prevent_destroy")))

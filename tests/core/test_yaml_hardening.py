@@ -283,3 +283,15 @@ def test_nul_characters_are_refused(tmp_path, body, where):
 def test_a_raw_nul_byte_is_a_positioned_yaml_error(tmp_path):
     path = write(tmp_path, "s.yaml", HEAD + "tables:\n  t:\n    comment: a\x00b\n")
     assert re.match(rf"{re.escape(str(path))}:5:15: invalid YAML: .*#x0000", refused(path))
+
+
+# --- 8. validation stays linear --------------------------------------------------------------------------
+
+def test_a_large_enum_is_validated_and_its_duplicates_found(tmp_path):
+    # 20,000 values: a quadratic duplicate check would take seconds here (and minutes at 100,000).
+    values = [f"v{i}" for i in range(20_000)]
+    path = write(tmp_path, "s.yaml", HEAD + "enums:\n  e: [" + ", ".join(values) + "]\n")
+    code, output = validate(path)
+    assert code == 0, output
+    path = write(tmp_path, "d.yaml", HEAD + "enums:\n  e: [" + ", ".join([*values, "v7", "v3", "v7"]) + "]\n")
+    assert refused(path) == f"{path}:4:6: enums.e.values: duplicate enum value 'v3'"
