@@ -9,6 +9,7 @@ the spec that created it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,6 +146,12 @@ class _Builder:
     def error(self, path: Path_, message: str) -> None:
         self.errors.append(self.loaded.positions.error(path, message))
 
+    def duplicate(self, path: Path_, what: str, key: str, first: Path_) -> None:
+        """`key` names the same object as the entry at `first`, spelled differently (`e`, `public.e`)."""
+        file, line, column = self.loaded.positions.locate(first)
+        where = f"{file}:{line}:{column}" if file and line is not None else file or "the spec"
+        self.error(path, f"{what} {key!r} is defined twice (first as {first[-1]!r} at {where})")
+
     def name_ok(self, path: Path_, name: str, what: str) -> bool:
         if name and name.isascii() and len(name) <= self.rules.max_identifier:
             return True
@@ -170,6 +177,8 @@ class _Builder:
             db.extensions[ext["name"]] = Extension(name=ext["name"], schema=ext.get("schema"))
 
         user_types: dict[str, str] = {}
+        # Where each enum, domain and table was first defined: `e` and `public.e` are one object.
+        first: dict[tuple[str, str], Path_] = {}
         for key, spec in (self.data.get("enums") or {}).items():
             path = ("enums", key)
             schema, name = split_qualified(key, default_schema)
@@ -178,11 +187,15 @@ class _Builder:
                 self.error(path, f"schema {schema!r} is not listed in schemas")
             spec = {"values": spec} if isinstance(spec, list) else spec
             values = [str(v) for v in spec["values"]]
-            dupes = sorted({v for v in values if values.count(v) > 1})
-            if dupes:
+            if len(set(values)) != len(values):
+                dupes = sorted(v for v, n in Counter(values).items() if n > 1)
                 self.error((*path, "values"), f"duplicate enum value {dupes[0]!r}")
             enum = Enum(name=name, values=values, schema=schema, comment=spec.get("comment"),
                         prevent_destroy=bool(spec.get("prevent_destroy")))
+            if enum.key in db.enums:
+                self.duplicate(path, "enum", enum.key, first["enum", enum.key])
+                continue
+            first["enum", enum.key] = path
             db.enums[enum.key] = enum
             canonical = rules.user_type_name(schema, name)
             user_types[name if schema == default_schema else enum.key] = canonical
@@ -196,6 +209,10 @@ class _Builder:
                 continue
             if domain.key in db.enums:
                 self.error(("domains", key), f"type {domain.key!r} is defined both as an enum and a domain")
+            if domain.key in db.domains:
+                self.duplicate(("domains", key), "domain", domain.key, first["domain", domain.key])
+                continue
+            first["domain", domain.key] = ("domains", key)
             db.domains[domain.key] = domain
             self._domains_by_type[rules.user_type_name(domain.schema, domain.name)] = domain
             canonical = rules.user_type_name(domain.schema, domain.name)
@@ -208,7 +225,8 @@ class _Builder:
             table = self.build_table(("tables", key), key, spec, default_schema, schemas, user_types)
             if table is not None:
                 if table.key in db.tables:
-                    self.error(("tables", key), f"table {table.key!r} is defined twice")
+                    self.duplicate(("tables", key), "table", table.key, first["table", table.key])
+                first.setdefault(("table", table.key), ("tables", key))
                 if table.key in db.domains:
                     self.error(("tables", key), f"table {table.key!r} has the name of a domain (a table is also a type)")
                 db.tables[table.key] = table

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import fastjsonschema
 
 from reconciler.errors import SpecError, SpecErrors
-from reconciler.spec.loader import LoadedSpec
+from reconciler.spec.loader import LoadedSpec, format_path
 
 if TYPE_CHECKING:
     import jsonschema
@@ -128,16 +128,19 @@ def validate_document(loaded: LoadedSpec) -> None:
         return
     try:
         _fast_validate(loaded.data)
-        loaded.validated = True
-        return
     except fastjsonschema.JsonSchemaException:
         pass  # jsonschema below reports every error with its path, for the positioned messages
+    else:
+        _refuse_nul(loaded)
+        loaded.validated = True
+        return
     # jsonschema only on the error path: it names every error with its path, and costs 0.1 s to import.
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
+        _refuse_nul(loaded)
         loaded.validated = True
         return
     reported: list[SpecError] = []
@@ -151,5 +154,54 @@ def validate_document(loaded: LoadedSpec) -> None:
         if key in seen:
             continue
         seen.add(key)
-        reported.append(loaded.positions.error(path, describe_error(error)))
+        reported.append(_positioned(loaded, leaf, path, describe_error(error)))
     raise SpecErrors(reported) if len(reported) > 1 else reported[0]
+
+
+def _positioned(loaded: LoadedSpec, error: jsonschema.ValidationError, path: tuple, message: str) -> SpecError:
+    """An error at its path; an unknown top-level key at that key, in whichever file of the spec it is."""
+    if not path and error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        mark = loaded.positions.keys.get(extra[0]) if extra else None
+        if mark is not None:
+            return SpecError(message, file=mark[0], line=mark[1], column=mark[2])
+    return loaded.positions.error(path, message)
+
+
+def _has_nul(value: Any) -> bool:
+    if type(value) is str:
+        return "\x00" in value
+    if type(value) is dict:
+        return any("\x00" in key or _has_nul(item) for key, item in value.items())
+    if type(value) is list:
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _nul_errors(loaded: LoadedSpec, value: Any, path: tuple, found: list[SpecError]) -> None:
+    if type(value) is str:
+        if "\x00" in value:
+            found.append(loaded.positions.error(path, "NUL characters are not allowed"))
+    elif type(value) is dict:
+        for key, item in value.items():
+            if "\x00" in key:
+                file, line, column = loaded.positions.locate((*path, key))
+                found.append(SpecError(f"key {key!r}: NUL characters are not allowed", file=file, line=line,
+                                       column=column, path=format_path(path) or None))
+            else:
+                _nul_errors(loaded, item, (*path, key), found)
+    elif type(value) is list:
+        for i, item in enumerate(value):
+            _nul_errors(loaded, item, (*path, i), found)
+
+
+def _refuse_nul(loaded: LoadedSpec) -> None:
+    """A relational spec's strings become SQL names, literals and expressions, none of which can hold NUL.
+
+    YAML writes one only as an escape (`"\\0"`, `"\\x00"`); MongoDB specs check their own names.
+    """
+    if loaded.data.get("dialect") not in ("postgres", "sqlite") or not _has_nul(loaded.data):
+        return
+    found: list[SpecError] = []
+    _nul_errors(loaded, loaded.data, (), found)
+    raise SpecErrors(found) if len(found) > 1 else found[0]
