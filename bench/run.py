@@ -1,35 +1,33 @@
-"""`make bench`: introspection and planning speed on a generated 2,000-table PostgreSQL schema.
+"""`make bench`: inspection and planning speed on generated PostgreSQL schemas, beside migra.
 
-Reports, side by side in one run: the bare catalog queries (the floor), `schemactl inspect`,
-a full `schemactl plan` with no changes, and migra diffing the same database against a copy
-(installed from PyPI into its own virtualenv). Also peak memory of inspection at several sizes,
-to show it grows linearly. Figures go to stdout and bench/results.md.
+One run reports, for each size (2,000 and 10,000 tables by default): the catalog queries alone (the
+floor: the kinds' queries as `inspect` sends them, one connection, one snapshot), the whole
+`schemactl inspect` process, the whole `schemactl plan` process with no changes, and the whole migra
+process diffing the same database against a copy (migra is installed from PyPI into its own
+virtualenv), with each process's peak memory. Nothing is carried between runs: every run is a fresh
+process reading the spec and the database. The table goes to stdout and bench/results.md, the
+raw timings to bench/runs.log.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
+import resource
 import subprocess
 import sys
 import time
-import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reconciler.backends import RenderOptions, get_backend  # noqa: E402
-from reconciler.backends.postgres import inspect as pg_inspect  # noqa: E402
-from reconciler.spec import load_model  # noqa: E402
-from reconciler.workflow import open_target, plan_for_target  # noqa: E402
+from reconciler.backends.postgres.catalog import inspect as read_catalog  # noqa: E402
 from tests.support.pgserver import PgServer  # noqa: E402
+
+SCHEMACTL = str(ROOT / ".venv" / "bin" / "schemactl")
 
 ENUMS = {f"status_{i}": [f"s{j}" for j in range(4)] for i in range(5)}
 
@@ -67,84 +65,46 @@ def schema_sql(tables: int) -> list[str]:
     return out
 
 
-def best_of(runs: int, fn: Callable[[], object], setup: Callable[[], object] | None = None) -> float:
-    """Best time until `fn`'s result is in hand; freeing the result afterwards is not timed
-    (a command prints the plan before its process frees anything), nor is `setup`."""
+def timed_process(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
+    """Wall time and peak resident memory (bytes) of one whole process."""
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in ok:
+        raise SystemExit(f"bench: {' '.join(command[:2])} failed ({result.returncode}): {result.stderr[-1500:]}")
+    # ru_maxrss of the children so far is a running maximum: each command is measured in its own
+    # helper process below, so that this is the peak of that one command.
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def measured(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
+    """`timed_process` in a fresh helper process, so the memory peak is this command's alone."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from bench.run import timed_process; "
+            "print(json.dumps(timed_process(json.loads(sys.argv[2]), tuple(json.loads(sys.argv[3])))))")
+    import json
+
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT), json.dumps(command), json.dumps(list(ok))],
+                         capture_output=True, text=True, check=True).stdout
+    seconds, peak = json.loads(out)
+    return seconds, peak
+
+
+def best(runs: int, command: list[str], ok: tuple[int, ...] = (0,), log: list[str] | None = None) -> tuple[float, int]:
+    results = [measured(command, ok) for _ in range(runs)]
+    if log is not None:
+        log.append(f"{' '.join(command[:2])}: " + ", ".join(f"{s:.3f}s/{m / 2**20:.0f}MiB" for s, m in results))
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def floor(url: str, runs: int) -> float:
+    """The catalog queries alone, as inspect sends them; turning rows into the model included."""
     times = []
     for _ in range(runs):
-        if setup is not None:
-            setup()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        del result
-    return min(times)
-
-
-def best_of_interleaved(runs: int, fns: list[Callable[[], object]]) -> list[float]:
-    """Best time of each of `fns`, run in turns (a, b, a, b, ...): on a machine whose speed drifts,
-    a ratio between two of them then compares runs made in the same moments."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for fn, spent in zip(fns, times, strict=True):
+        with psycopg.connect(url, autocommit=True) as conn:
             start = time.perf_counter()
-            result = fn()
-            spent.append(time.perf_counter() - start)
-            del result
-    return [min(spent) for spent in times]
-
-
-def catalog_floor(url: str) -> Callable[[], object]:
-    """The catalog queries alone, one after another on one connection."""
-    queries = [q for name, q in vars(pg_inspect).items() if name.endswith("_SQL") and isinstance(q, str)]
-
-    def run() -> object:
-        with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("SET search_path = ''")
-            for query in queries:
-                cur.execute(query, {"schemas": ["public"], "extensions": []})
-                cur.fetchall()
-        return None
-
-    return run
-
-
-def catalog_floor_as_inspect_reads(url: str, tables: int) -> Callable[[], object]:
-    """The same queries as inspect runs them (two connections in one snapshot), rows thrown away."""
-
-    def run() -> object:
-        with psycopg.connect(url) as conn:
-            pg_inspect.read_catalog(conn, ["public"], [], lambda name, rows: None, expected_tables=tables)
-        return None
-
-    return run
-
-
-def inspect_run(url: str) -> Callable[[], object]:
-    backend = get_backend("postgres")
-
-    def run() -> object:
-        with open_target(url, read_only=True) as target:
-            from reconciler.model import Database
-
-            model = backend.inspect(target.conn, Database(dialect="postgres", schemas=["public"]))
-            return backend.to_spec(model)
-
-    return run
-
-
-def plan_run(url: str, spec: Path) -> Callable[[], object]:
-    def run() -> object:
-        # The same path as the `plan` command.
-        loaded, desired = load_model(str(spec))
-        with open_target(url, loaded.dialect, read_only=True) as target:
-            planned = plan_for_target(target, loaded, desired, RenderOptions())
-        if not planned.plan.empty:
-            raise SystemExit("bench: plan against the inspected spec is not empty: "
-                             + ", ".join(p.change.address for p in planned.plan.changes[:5]))
-        return planned
-
-    return run
+            read_catalog(conn, None)
+            times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def migra_command(workdir: Path) -> list[str] | None:
@@ -161,111 +121,66 @@ def migra_command(workdir: Path) -> list[str] | None:
     return [str(migra), "--unsafe"]
 
 
-def peak_memory(url: str) -> int:
-    tracemalloc.start()
-    inspect_run(url)()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak
+def bench_size(server: PgServer, tables: int, runs: int, migra: list[str] | None, workdir: Path,
+               log: list[str]) -> dict[str, tuple[float, int] | float | None]:
+    name = f"bench_{tables}"
+    server.create_database(name)
+    url = server.url(name)
+    start = time.perf_counter()
+    create_schema(url, tables)
+    print(f"bench: generated {tables} tables in {time.perf_counter() - start:.1f}s", flush=True)
+    spec = workdir / f"spec-{tables}.yaml"
+    subprocess.run([SCHEMACTL, "inspect", "--url", url, "-o", str(spec)], check=True, capture_output=True)
+    result: dict[str, tuple[float, int] | float | None] = {"floor": floor(url, runs)}
+    result["inspect"] = best(runs, [SCHEMACTL, "inspect", "--url", url, "-o", os.devnull], log=log)
+    # --detailed-exitcode: exit 2 would mean the plan is not empty, which the bench refuses.
+    result["plan"] = best(runs, [SCHEMACTL, "plan", str(spec), "--url", url, "--detailed-exitcode"], log=log)
+    if migra is not None:
+        copy = f"{name}_copy"
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {copy} TEMPLATE {name}")
+        # migra exits 2 when it finds differences, 0 when none.
+        result["migra"] = best(runs, [*migra, url, server.url(copy)], ok=(0, 2), log=log)
+    else:
+        result["migra"] = None
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tables", type=int, default=2000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tables", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-migra", action="store_true")
     args = parser.parse_args()
     workdir = ROOT / ".bench"
     workdir.mkdir(exist_ok=True)
-    rows: list[tuple[str, float | None]] = []
-    with PgServer() as server:
-        server.create_database("bench")
-        url = server.url("bench")
-        start = time.perf_counter()
-        create_schema(url, args.tables)
-        print(f"bench: generated {args.tables} tables in {time.perf_counter() - start:.1f}s", flush=True)
-
-        spec = workdir / "bench-spec.yaml"
-        document = inspect_run(url)()
-        spec.write_text(yaml.safe_dump(document, sort_keys=False))
-
-        cache = workdir / "cache"
-        os.environ["SCHEMACTL_CACHE_DIR"] = str(cache)
-        shutil.rmtree(cache, ignore_errors=True)
-        plan_run(url, spec)()  # the spec's model is cached from here on
-        # The floor and the plan it is compared with are timed in turns.
-        floor_time, sequential_time, plan_time = best_of_interleaved(args.runs, [
-            catalog_floor_as_inspect_reads(url, args.tables), catalog_floor(url), plan_run(url, spec)])
-        rows.append(("catalog queries alone, as inspect reads them: two connections, one snapshot (floor)",
-                     floor_time))
-        rows.append(("catalog queries alone, one after another on one connection", sequential_time))
-        rows.append(("schemactl inspect", best_of(args.runs, inspect_run(url))))
-        rows.append(("schemactl plan (no changes), first run: YAML parsed and validated",
-                     best_of(args.runs, plan_run(url, spec), setup=lambda: shutil.rmtree(cache, ignore_errors=True))))
-        rows.append(("schemactl plan (no changes), spec unchanged since the last run", plan_time))
-        cli = [str(ROOT / ".venv" / "bin" / "schemactl"), "plan", str(spec), "--url", url, "--detailed-exitcode"]
-        rows.append(("`schemactl plan` command, whole process", best_of(args.runs, lambda: subprocess.run(
-            cli, check=True, capture_output=True))))
-
-        migra = None if args.skip_migra else migra_command(workdir)
-        if migra:
-            server.create_database("bench_copy")
-            with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-                conn.execute("DROP DATABASE bench_copy")
-                conn.execute("CREATE DATABASE bench_copy TEMPLATE bench")
-
-            def run_migra() -> object:
-                # migra exits 2 when it finds differences, 0 when none; anything else is a failure.
-                result = subprocess.run([*migra, url, server.url("bench_copy")], capture_output=True, text=True)
-                if result.returncode not in (0, 2):
-                    raise SystemExit(f"bench: migra failed: {result.stderr[-1000:]}")
-                return result
-
-            rows.append(("migra (same database vs copy)", best_of(args.runs, run_migra)))
-        else:
-            rows.append(("migra (same database vs copy)", None))
-
-        memory = []
-        for size in (args.tables // 4, args.tables // 2, args.tables):
-            name = f"mem{size}"
-            server.create_database(name)
-            create_schema(server.url(name), size)
-            memory.append((size, peak_memory(server.url(name))))
-
-    floor = rows[0][1] or 0.0
-    sequential_floor = rows[1][1] or 0.0
-    first_time = rows[3][1] or 0.0
-    plan_time = rows[4][1] or 0.0
-    process_time = rows[5][1] or 0.0
-    lines = [f"# schemactl bench ({args.tables} tables, best of {args.runs}, {os.cpu_count()} cores)", "",
-             "The floor, the sequential queries and the no-change plan (spec unchanged) are timed in turns.", "",
-             "| measurement | seconds | vs floor |", "|---|---|---|"]
-    for name, seconds in rows:
-        lines.append(f"| {name} | {seconds:.3f} | {seconds / floor:.2f}x |" if seconds is not None
-                     else f"| {name} | n/a | |")
-    migra_time = rows[-1][1]
-    lines.append("")
-    if migra_time:
-        lines.append(f"plan (spec unchanged) is {migra_time / plan_time:.1f}x faster than migra "
-                     f"(target: >= 10x); plan / floor = {plan_time / floor:.2f} (target: <= 1.5); "
-                     f"plan / sequential queries = {plan_time / sequential_floor:.2f}")
-        lines.append("")
-        lines.append(f"plan (first run) is {migra_time / first_time:.1f}x faster than migra; "
-                     f"plan / floor = {first_time / floor:.2f}")
-        lines.append("")
-        lines.append(f"whole `schemactl plan` process (Python start-up and imports included) is "
-                     f"{migra_time / process_time:.1f}x faster than the whole migra process")
-    lines += ["", "| tables | peak memory of inspect (MiB) | per table (KiB) |", "|---|---|---|"]
-    for size, peak in memory:
-        lines.append(f"| {size} | {peak / 2**20:.1f} | {peak / size / 1024:.1f} |")
-    per_table = [peak / size for size, peak in memory]
-    lines.append("")
-    lines.append(f"memory per table varies by {max(per_table) / statistics.mean(per_table) - 1:.0%} "
-                 "across sizes (linear growth keeps it flat)")
+    migra = None if args.skip_migra else migra_command(workdir)
+    log: list[str] = []
+    results = {}
+    # A 10,000-table database created in one go needs more lock slots than the default.
+    with PgServer(settings={"max_locks_per_transaction": "512"}) as server:
+        for tables in args.tables:
+            results[tables] = bench_size(server, tables, args.runs, migra, workdir, log)
+    lines = [f"# schemactl bench (best of {args.runs} whole processes, {os.cpu_count()} cores)", "",
+             "| tables | catalog queries (floor) | `schemactl inspect` | `schemactl plan`, no changes "
+             "| migra | plan vs migra | plan per table | plan peak memory | memory per table |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for tables, r in results.items():
+        plan_s, plan_mem = r["plan"]
+        migra_s = r["migra"][0] if r["migra"] else None
+        lines.append(f"| {tables} | {r['floor']:.3f} s | {r['inspect'][0]:.3f} s | {plan_s:.3f} s | "
+                     + (f"{migra_s:.2f} s | {migra_s / plan_s:.1f}x | " if migra_s else "n/a | n/a | ")
+                     + f"{plan_s / tables * 1000:.3f} ms | {plan_mem / 2**20:.0f} MiB | {plan_mem / tables / 1024:.1f} KiB |")
+    if len(results) > 1:
+        first, last = min(results), max(results)
+        per = {t: results[t]["plan"][0] / t for t in (first, last)}
+        mem = {t: results[t]["plan"][1] / t for t in (first, last)}
+        lines += ["", f"Per-table plan time at {last} tables is {per[last] / per[first] - 1:+.0%} of the figure at "
+                  f"{first}; per-table peak memory {mem[last] / mem[first] - 1:+.0%} (target: within ±25%: linear)."]
     report = "\n".join(lines) + "\n"
     print(report)
     (ROOT / "bench" / "results.md").write_text(report)
-    shutil.rmtree(workdir / "tmp", ignore_errors=True)
+    (ROOT / "bench" / "runs.log").write_text("\n".join(log) + "\n")
     return 0
 
 

@@ -70,8 +70,10 @@ def _ensure_system_user(name: str) -> pwd.struct_passwd:
 
 
 class PgServer:
-    def __init__(self, bindir: str | None = None):
+    def __init__(self, bindir: str | None = None, settings: dict[str, str] | None = None):
         self._bindir = bindir
+        #: Extra server settings (`-c name=value`), e.g. a low max_locks_per_transaction for a test.
+        self.settings = dict(settings or {})
         self.port: int | None = None
         self.tmpdir: str | None = None
         self.datadir: str | None = None
@@ -157,6 +159,7 @@ class PgServer:
             opts = (
                 f"-F -p {self.port} -c listen_addresses={HOST} -k {self.sockdir} "
                 "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50"
+                + "".join(f" -c {name}={value}" for name, value in self.settings.items())
             )
             try:
                 self._run(
