@@ -7,7 +7,7 @@ The backend tests compare documents as dicts, so they do not pin key order;
 from __future__ import annotations
 
 from reconciler.backends.postgres.to_spec import to_spec as postgres_to_spec
-from reconciler.backends.sqlite.tospec import to_spec as sqlite_to_spec
+from reconciler.backends.sqlite.to_spec import to_spec as sqlite_to_spec
 from reconciler.model import Column, Database, ForeignKey, Index, IndexElement, Table
 
 

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from reconciler.backends.postgres import BACKEND
-from reconciler.backends.postgres.normalize import equivalent
+from reconciler.backends.postgres.equivalence import equivalent
 from reconciler.model import Database, Default
 from tests.postgres.helpers import inspect, model_from_spec
 

@@ -1,9 +1,9 @@
 """MongoDB backend: databases (and tenant templates), collections, validators, indexes.
 
-Stages, one module each: `spec` (YAML -> model), `inspect` (server -> model,
+Stages, one module each: `build` (spec -> model), `inspect` (server -> model,
 through `normalize`), `diff` (model x model -> changes), `order`, `render`
 (changes -> mongosh statements), `execute` (statements -> server, with
-`lock` and `history`), `export` (model -> spec / fingerprint). `ops` hides
+`lock` and `history`), `to_spec` (model -> spec / fingerprint). `ops` hides
 the pymongo calls. This module imports nothing heavy: pymongo loads on first use.
 """
 
@@ -26,7 +26,7 @@ class MongoBackend(Backend):
     apply_options = frozenset({"parallel", "fail_fast"})
 
     def build_model(self, spec: Any) -> Any:
-        from .spec import build
+        from .build import build
 
         return build(spec)
 
@@ -102,12 +102,12 @@ class MongoBackend(Backend):
         return read_history(conn, limit)
 
     def to_spec(self, model: Any) -> dict[str, Any]:
-        from .export import to_spec
+        from .to_spec import to_spec
 
         return to_spec(model)
 
     def fingerprint_data(self, model: Any) -> Any:
-        from .export import fingerprint_data
+        from .to_spec import fingerprint_data
 
         return fingerprint_data(model)
 

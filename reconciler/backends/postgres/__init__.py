@@ -1,7 +1,7 @@
 """The PostgreSQL backend: `BACKEND` implements `reconciler.backends.Backend`.
 
 Modules, one job each: `types` (spelling rules and the spec builder's DialectRules), `catalog` +
-`kinds/` (pg_catalog -> model, one query per kind), `normalize` (offline expression equivalence),
+`kinds/` (pg_catalog -> model, one query per kind), `equivalence` (offline expression equivalence),
 `canonicalize` (desired expressions in the live spelling), `casts` (type changes that need USING),
 `render` (changes -> SQL), `hazards`, `execute` (connect, apply under the advisory lock), `history`,
 `to_spec` (model -> spec document).

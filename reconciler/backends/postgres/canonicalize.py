@@ -31,13 +31,13 @@ from .types import DEFAULT_SCHEMA, EXTENSION_TYPES, qualified_name, quote_ident
 
 def equivalent(a: str, b: str) -> bool:
     # sqlglot (0.1 s to import) is loaded only when two spellings actually differ.
-    from .normalize import equivalent as normalized_equivalent
+    from .equivalence import equivalent as normalized_equivalent
 
     return normalized_equivalent(a, b)
 
 
 def rename_columns(sql: str, renames: dict[str, str]) -> str:
-    from .normalize import rename_columns as normalized_rename_columns
+    from .equivalence import rename_columns as normalized_rename_columns
 
     return normalized_rename_columns(sql, renames)
 

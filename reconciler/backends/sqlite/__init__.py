@@ -3,7 +3,7 @@
 Each module does one job: `types` (dialect rules), `build` (spec -> model),
 `ddl` (reading stored CREATE text), `inspect` (live -> model), `canonicalize`,
 `fold` (SQLite's view of a diff, hazards, order), `render`, `execute`
-(connection, apply lock, transaction), `history` and `tospec` (model -> spec).
+(connection, apply lock, transaction), `history` and `to_spec` (model -> spec).
 This module imports nothing heavy (sqlglot loads when a spec is built or a database read).
 """
 
@@ -100,7 +100,7 @@ class SqliteBackend(Backend):
         return read_history(conn, limit)
 
     def to_spec(self, model: Database) -> dict[str, Any]:
-        from .tospec import to_spec
+        from .to_spec import to_spec
 
         return to_spec(model)
 
