@@ -34,6 +34,7 @@ from reconciler.project import Environment, load_environment
 from reconciler.redact import redact_urls
 from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
 from reconciler.spec import load_model
+from reconciler.spec.loader import escape_references
 from reconciler.workflow import Target, offline_plan, open_target, plan_for_target
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
@@ -314,7 +315,7 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None) -> No
     with open_target(url, read_only=True) as target:
         scope = _scope_model(target, schemas)
         current = target.backend.inspect(target.conn, scope)
-        document = target.backend.to_spec(current)
+        document = escape_references(target.backend.to_spec(current))
     # libyaml's emitter where PyYAML has it: the pure-Python one takes seconds on a large schema.
     text = yaml.dump(document, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
                      allow_unicode=True, width=120)

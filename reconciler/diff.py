@@ -443,12 +443,21 @@ def _object_attributes(before: Any, after: Any) -> list[AttributeChange]:
 
 
 def _diff_members(kind: str, key: str, live: dict[str, Any], desired: dict[str, Any]) -> list[Change]:
+    desired = {name: _accepting_validated(member, live.get(name)) for name, member in desired.items()}
     changes, live, desired = _renamed_members(kind, key, live, desired, _same_but_name)
     for name in _ordered_union(desired, live):
         before, after = live.get(name), desired.get(name)
         if before != after:
             changes += _replace_or(kind, f"{kind} {key}.{name}", before, after, key)
     return changes
+
+
+def _accepting_validated(wanted: Any, live: Any) -> Any:
+    """A check or foreign key the spec wants NOT VALID is satisfied by the live one validated: only a
+    validated one asked for is a change (`not_valid` means: never scan the existing rows for it)."""
+    if live is not None and getattr(wanted, "valid", True) is False and live.valid:
+        return replace(wanted, valid=True)
+    return wanted
 
 
 def _diff_indexes(key: str, live: Table, table: Table) -> list[Change]:

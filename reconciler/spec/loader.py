@@ -20,7 +20,25 @@ from reconciler.errors import SpecError, SpecErrors
 
 Path_ = tuple[str | int, ...]
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# `${VAR}` or `${VAR:-fallback}`; `$${...}` is the escape for a literal `${...}`.
+_ENV_REF = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def substitute(value: str, resolve: Callable[[str, str | None], str]) -> str:
+    """`value` with each `${NAME}` / `${NAME:-fallback}` replaced by `resolve(NAME, fallback)`."""
+    return _ENV_REF.sub(lambda m: m.group(0)[1:] if m.group(1) else resolve(m.group(2), m.group(3)), value)
+
+
+def escape_references(value: Any) -> Any:
+    """Data written as a spec (by `inspect`) with every `${` escaped as `$${`, so reading it back
+    substitutes nothing: a live comment saying `${HOME}` stays `${HOME}`."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {escape_references(k): escape_references(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_references(v) for v in value]
+    return value
 # A directory spec merges its files section by section: a mapping by its entries (each defined once),
 # a list by concatenation, anything else must be equal. Any section: a new kind's needs no entry here.
 
@@ -346,8 +364,7 @@ class _Reader:
         env = self.env
         assert env is not None
 
-        def replace(match: re.Match[str]) -> str:
-            name, fallback = match.group(1), match.group(2)
+        def replace(name: str, fallback: str | None) -> str:
             if name in env:
                 return env[name]
             if fallback is not None:
@@ -355,7 +372,7 @@ class _Reader:
             self.errors.append(self.error(event.start_mark, path, f"environment variable ${{{name}}} is not set"))
             return ""
 
-        return _ENV_REF.sub(replace, value)
+        return substitute(value, replace)
 
 
 def _parse_text(text: str, display: str, positions: Positions | None, env: dict[str, str] | None) -> dict[str, Any]:
@@ -386,10 +403,11 @@ def _interpolate_all(value: Any, env: dict[str, str]) -> Any:
     if isinstance(value, str):
         if "${" not in value:
             return value
-        missing = [m.group(1) for m in _ENV_REF.finditer(value) if m.group(1) not in env and m.group(2) is None]
+        missing = [m.group(2) for m in _ENV_REF.finditer(value)
+                   if not m.group(1) and m.group(2) not in env and m.group(3) is None]
         if missing:
             raise _SlowPath
-        return _ENV_REF.sub(lambda m: env.get(m.group(1), m.group(2) or ""), value)
+        return substitute(value, lambda name, fallback: env.get(name, fallback or ""))
     if isinstance(value, dict):
         return {k: _interpolate_all(v, env) for k, v in value.items()}
     if isinstance(value, list):

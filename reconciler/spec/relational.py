@@ -263,14 +263,16 @@ class _Builder:
     def checks(self, path: Path_, spec: dict[str, Any]) -> dict[str, CheckConstraint]:
         """The `checks:` map of a table or domain: name -> expression, each checked."""
         result = {}
-        for cname, expression in (spec.get("checks") or {}).items():
+        for cname, entry in (spec.get("checks") or {}).items():
             chpath = (*path, "checks", cname)
             self.name_ok(chpath, cname, "check constraint")
+            expression = entry["expression"] if isinstance(entry, dict) else entry
             try:
                 self.rules.check_expression(expression)
             except ValueError as exc:
                 self.error(chpath, f"invalid check expression: {exc}")
-            result[cname] = CheckConstraint(name=cname, expression=expression.strip())
+            valid = not (isinstance(entry, dict) and entry.get("not_valid"))
+            result[cname] = CheckConstraint(name=cname, expression=expression.strip(), valid=valid)
         return result
 
     def default(self, path: Path_, value: Any, type_: str) -> Default:
@@ -445,7 +447,8 @@ class _Builder:
             name=name, columns=columns, ref_table=ref_table, ref_columns=ref_columns,
             ref_schema=ref_schema if self.rules.default_schema else None,
             on_delete=spec.get("on_delete") or "no action", on_update=spec.get("on_update") or "no action",
-            deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")))
+            deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")),
+            valid=not spec.get("not_valid"))
         self._fk_paths[(table.key, name)] = path
 
     _fk_paths: dict[tuple[str, str], Path_]

@@ -112,7 +112,8 @@ class _Writer:
             if entries:
                 spec[key] = entries
         if table.checks:
-            spec["checks"] = {c.name: c.expression for c in table.checks.values()}
+            spec["checks"] = {c.name: c.expression if c.valid else {"expression": c.expression, "not_valid": True}
+                              for c in table.checks.values()}
         return spec
 
     def primary_key(self, table: Table, columns: dict[str, dict[str, Any]], spec: dict[str, Any]) -> None:
@@ -168,7 +169,7 @@ class _Writer:
             column = columns.get(fk.columns[0]) if len(fk.columns) == 1 else None
             # `references: table(col)` on a column says nothing of deferral and cannot carry a name.
             if (column is not None and "references" not in column and default and len(fk.ref_columns) == 1
-                    and not fk.deferrable and not fk.initially_deferred):
+                    and not fk.deferrable and not fk.initially_deferred and fk.valid):
                 reference = self.reference(fk)
                 if isinstance(reference, str):
                     column["references"] = reference
@@ -184,6 +185,8 @@ class _Writer:
                 entry["deferrable"] = True
             if fk.initially_deferred:
                 entry["initially_deferred"] = True
+            if not fk.valid:
+                entry["not_valid"] = True
             entries.append(entry)
         return entries
 

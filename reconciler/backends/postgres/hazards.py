@@ -155,6 +155,8 @@ def _constraint_or_index(change: Change, options: RenderOptions) -> None:
         change.add_hazard(Hazard.BLOCKS_WRITES, f"building index {name} blocks writes to the table")
     if kind in ("primary_key", "unique") or (kind == "index" and change.after.unique):
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if existing rows have duplicates for {name}")
+    if kind in ("check", "foreign_key") and not change.after.valid:
+        return  # added NOT VALID: existing rows are not scanned
     if kind in ("primary_key", "check", "foreign_key", "unique"):
         change.add_hazard(Hazard.FULL_SCAN_VALIDATION, f"adding {name} scans existing rows")
     if kind in ("check", "foreign_key"):

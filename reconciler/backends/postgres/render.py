@@ -500,9 +500,13 @@ def _drop_constraint(r: Renderer, name: str) -> None:
     r.add(f"ALTER TABLE {r.table_name()} DROP CONSTRAINT {quote_ident(name)}")
 
 
-def _add_validated(r: Renderer, name: str, body: str) -> None:
-    """ADD CONSTRAINT; online: NOT VALID now, VALIDATE after commit under a weaker lock."""
+def _add_validated(r: Renderer, name: str, body: str, *, validate: bool = True) -> None:
+    """ADD CONSTRAINT; online: NOT VALID now, VALIDATE after commit under a weaker lock; a constraint the
+    spec wants `not_valid` is added NOT VALID and left so."""
     table = r.table_name()
+    if not validate:
+        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body} NOT VALID")
+        return
     if not r.options.online:
         r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body}")
         return
@@ -564,11 +568,11 @@ def _constraint_rename(r: Renderer) -> None:
 
 
 def _foreign_key_create(r: Renderer, fk: ForeignKey) -> None:
-    _add_validated(r, fk.name, foreign_key_body(fk))
+    _add_validated(r, fk.name, foreign_key_body(fk), validate=fk.valid)
 
 
 def _check_create(r: Renderer, check: CheckConstraint) -> None:
-    _add_validated(r, check.name, constraint_body(check))
+    _add_validated(r, check.name, constraint_body(check), validate=check.valid)
 
 
 _CREATORS: dict[str, Callable[[Renderer, Any], None]] = {
