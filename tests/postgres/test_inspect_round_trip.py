@@ -68,3 +68,20 @@ def test_not_valid_constraints_keep_their_state(pg_url, pg_conn, tmp_path) -> No
     code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve")
     assert code == 0 and "NOT VALID" in out and "VALIDATE" not in out and "hazard" not in out, out
     assert invoke("plan", str(spec), "--url", pg_url)[1].count("No changes") == 1
+
+
+def test_every_type_format_type_prints_round_trips(pg_url, pg_conn, tmp_path) -> None:
+    types = ['"char"', "interval day to second", "interval year to month", "interval minute to second(3)",
+             "bit varying(5)", "time with time zone", "integer[][]", "timestamp(3) with time zone", "char(4)"]
+    pg_conn.execute("CREATE TABLE t (" + ", ".join(f"c{i} {t}" for i, t in enumerate(types)) + ")")
+    spec = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(spec))[0] == 0
+    code, out = invoke("plan", str(spec), "--url", pg_url)
+    assert code == 0 and "No changes" in out, out
+    before = pg_conn.execute("SELECT array_agg(format_type(atttypid, atttypmod) ORDER BY attnum) FROM pg_attribute "
+                             "WHERE attrelid = 't'::regclass AND attnum > 0").fetchone()
+    pg_conn.execute("DROP TABLE t")
+    code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve")
+    assert code == 0, out
+    assert pg_conn.execute("SELECT array_agg(format_type(atttypid, atttypmod) ORDER BY attnum) FROM pg_attribute "
+                           "WHERE attrelid = 't'::regclass AND attnum > 0").fetchone() == before

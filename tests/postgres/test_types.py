@@ -63,7 +63,9 @@ def test_unknown_types_are_rejected(raw: str) -> None:
 def test_normalize_type_matches_format_type(pg_conn) -> None:
     pg_conn.execute('CREATE TYPE "MessageRole" AS ENUM (\'a\'); CREATE TYPE message_role AS ENUM (\'a\')')
     samples = ["int", "numeric(10)", "varchar(3)", "char", "timestamptz(3)", "timetz", "float(10)", "integer[][]",
-               '"MessageRole"[]', "message_role", "bit", "time(2)"]
+               '"MessageRole"[]', "message_role", "bit", "time(2)", '"char"', "interval day to second",
+               "interval year to month", "interval minute to second(3)", "interval hour", "bit varying(5)",
+               "time with time zone", "interval(2)"]
     pg_conn.execute("CREATE TABLE t (" + ", ".join(f"c{i} {t}" for i, t in enumerate(samples)) + ")")
     pg_conn.execute("SET search_path = ''")
     printed = [r[0] for r in pg_conn.execute(

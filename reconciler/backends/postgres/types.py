@@ -180,6 +180,12 @@ def _normalize_time(text: str) -> str | None:
     return f"{match.group('base')}{precision} {match.group('tz') or 'without time zone'}"
 
 
+# `interval day to second(3)`: the fields, then the precision, as format_type prints them.
+_INTERVAL_FIELDS = re.compile(
+    r"^interval (?P<fields>year to month|day to (?:hour|minute|second)|hour to (?:minute|second)|minute to second"
+    r"|year|month|day|hour|minute|second) ?(?:\((?P<p>\d)\))?\Z")
+
+
 def _normalize_builtin(text: str) -> str | None:
     """Canonical spelling of a builtin scalar type (lower-cased, whitespace collapsed), or None."""
     text = text.removeprefix("pg_catalog.")
@@ -197,6 +203,12 @@ def _normalize_builtin(text: str) -> str | None:
         return "bit varying"
     if text == "interval":
         return "interval"
+    if text == '"char"':
+        return '"char"'  # the one-byte internal type, not char(1)
+    match = _INTERVAL_FIELDS.match(text)
+    if match:
+        precision = f"({match.group('p')})" if match.group("p") else ""
+        return f"interval {match.group('fields')}{precision}"
     if text.startswith(("time", "timestamp")) and "(" not in text:
         return _normalize_time(text)
     match = _MODIFIERS.match(text)
