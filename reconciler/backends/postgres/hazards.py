@@ -13,7 +13,8 @@ from reconciler.backends import RenderOptions
 from reconciler.changes import Action, Change, Hazard
 from reconciler.model import Column
 
-from .render import changed_attributes, only_added
+from .kinds.column import changed_attributes
+from .kinds.enum import only_added
 
 _VARCHAR = re.compile(r"^character varying(?:\((\d+)\))?\Z")
 _NUMERIC = re.compile(r"^numeric(?:\((\d+),(\d+)\))?\Z")

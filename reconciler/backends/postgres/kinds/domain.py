@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from reconciler.changes import Action
 from reconciler.model import CheckConstraint, Default, Domain
 
 from ..catalog import Catalog, Rows
-from ..types import user_type_name
+from ..render import Renderer, collation_sql, comment_sql, constraint_body
+from ..types import qualified_name, quote_ident, user_type_name
 from .constraint import check_body
 
 QUERY = "domain"
@@ -39,3 +41,73 @@ def _dependency_order(domains: list[Domain]) -> list[Domain]:
     for domain in domains:
         visit(domain, frozenset())
     return list(ordered.values())
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+
+def create_domain_sql(domain: Domain) -> str:
+    sql = f"CREATE DOMAIN {qualified_name(domain.schema, domain.name)} AS {domain.type}"
+    if domain.collation:
+        sql += f" COLLATE {collation_sql(domain.collation)}"
+    if domain.default is not None:
+        sql += f" DEFAULT {domain.default.expression}"
+    if not domain.nullable:
+        sql += " NOT NULL"
+    for check in domain.checks.values():
+        sql += f" CONSTRAINT {quote_ident(check.name)} {constraint_body(check)}"
+    return sql
+
+
+def _domain_create(r: Renderer) -> None:
+    domain: Domain = r.change.after
+    r.add(create_domain_sql(domain))
+    if domain.comment is not None:
+        r.add(comment_sql("DOMAIN", qualified_name(domain.schema, domain.name), domain.comment))
+
+
+def _domain_drop(r: Renderer) -> None:
+    domain: Domain = r.change.before
+    r.add(f"DROP DOMAIN {qualified_name(domain.schema, domain.name)}")
+
+
+def _domain_replace(r: Renderer) -> None:
+    _domain_drop(r)
+    _domain_create(r)
+
+
+def _domain_alter(r: Renderer) -> None:
+    before: Domain = r.change.before
+    after: Domain = r.change.after
+    name = qualified_name(after.schema, after.name)
+    extra = r.change.extra
+    dropped = extra.get("checks_dropped",
+                        [n for n, c in before.checks.items() if after.checks.get(n) != c])
+    added = extra.get("checks_added", [n for n, c in after.checks.items() if before.checks.get(n) != c])
+    # Relax first (drop checks, NOT NULL, default), then tighten: no statement trips over the previous one.
+    for check_name in dropped:
+        r.add(f"ALTER DOMAIN {name} DROP CONSTRAINT {quote_ident(check_name)}")
+    if before.nullable != after.nullable and after.nullable:
+        r.add(f"ALTER DOMAIN {name} DROP NOT NULL")
+    if before.default != after.default:
+        if after.default is None:
+            r.add(f"ALTER DOMAIN {name} DROP DEFAULT")
+        else:
+            r.add(f"ALTER DOMAIN {name} SET DEFAULT {after.default.expression}")
+    if before.nullable != after.nullable and not after.nullable:
+        r.add(f"ALTER DOMAIN {name} SET NOT NULL")
+    for check_name in added:
+        check = after.checks[check_name]
+        if r.options.online:
+            # NOT VALID skips the scan of every column using the domain; VALIDATE runs after commit.
+            r.add(f"ALTER DOMAIN {name} ADD CONSTRAINT {quote_ident(check.name)} {constraint_body(check)} NOT VALID")
+            r.add(f"ALTER DOMAIN {name} VALIDATE CONSTRAINT {quote_ident(check.name)}", transactional=False)
+        else:
+            r.add(f"ALTER DOMAIN {name} ADD CONSTRAINT {quote_ident(check.name)} {constraint_body(check)}")
+    if before.comment != after.comment:
+        r.add(comment_sql("DOMAIN", name, after.comment))
+
+
+# (kind, action) -> the renderer of that change (see render.render).
+RENDER = {Action.CREATE: _domain_create, Action.DROP: _domain_drop, Action.ALTER: _domain_alter,
+          Action.REPLACE: _domain_replace}

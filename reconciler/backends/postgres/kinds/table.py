@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from reconciler.model import Table
+from reconciler.changes import Action
+from reconciler.model import CheckConstraint, PrimaryKey, Table, UniqueConstraint
 
 from ..catalog import Catalog, Rows
+from ..render import Renderer, column_definition, comment_sql, constraint_body
+from ..types import qualified_name, quote_ident
 
 QUERY = "table"
 READ_ORDER = 60
@@ -15,3 +18,52 @@ def load(rows: Rows, catalog: Catalog) -> None:
     for oid, schema, name, comment in rows:
         table = Table(name=name, schema=schema, comment=comment)
         by_oid[oid] = tables[table.key] = table
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+
+def create_table_sql(table: Table) -> str:
+    lines = [f"    {column_definition(c)}" for c in table.columns.values()]
+    constraints: list[PrimaryKey | UniqueConstraint | CheckConstraint] = []
+    if table.primary_key:
+        constraints.append(table.primary_key)
+    constraints += [*table.uniques.values(), *table.checks.values()]
+    body = ",\n".join(lines)
+    if constraints:
+        body += ",\n\n" + ",\n".join(f"    CONSTRAINT {quote_ident(c.name)} {constraint_body(c)}" for c in constraints)
+    return f"CREATE TABLE {qualified_name(table.schema, table.name)} (\n{body}\n)"
+
+
+def _table_create(r: Renderer) -> None:
+    table: Table = r.change.after
+    name = qualified_name(table.schema, table.name)
+    r.add(create_table_sql(table))
+    if table.comment is not None:
+        r.add(comment_sql("TABLE", name, table.comment))
+    for column in table.columns.values():
+        if column.comment is not None:
+            r.add(comment_sql("COLUMN", f"{name}.{quote_ident(column.name)}", column.comment))
+
+
+def _table_drop(r: Renderer) -> None:
+    table: Table = r.change.before
+    r.add(f"DROP TABLE {qualified_name(table.schema, table.name)}")
+
+
+def _table_rename(r: Renderer) -> None:
+    before: Table = r.change.before
+    after: Table = r.change.after
+    r.add(f"ALTER TABLE {qualified_name(before.schema, before.name)} RENAME TO {quote_ident(after.name)}")
+
+
+def _table_alter(r: Renderer) -> None:
+    before: Table = r.change.before
+    after: Table = r.change.after
+    if before.comment != after.comment:
+        r.add(comment_sql("TABLE", qualified_name(after.schema, after.name), after.comment))
+
+
+# (kind, action) -> the renderer of that change (see render.render).
+RENDER = {Action.CREATE: _table_create, Action.DROP: _table_drop, Action.RENAME: _table_rename,
+          Action.ALTER: _table_alter}
