@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 import threading
@@ -25,6 +24,7 @@ from reconciler.apply import (
 )
 from reconciler.backends import RenderOptions, get_backend
 from reconciler.changes import Hazard
+from reconciler.durations import DurationError, parse_duration, postgres_duration
 from reconciler.errors import ApplyError, PlanError, SchemactlError, UsageError
 from reconciler.formats import render_plan
 from reconciler.formats.common import summary_line
@@ -147,31 +147,37 @@ def _describe(model: Any) -> str:
     return describe() if callable(describe) else "ok"
 
 
-_DURATION = re.compile(r"^\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?\Z")
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _DURATION.match(value.strip()):
-        raise click.BadParameter(f"{value!r} is not a duration like 500ms, 5s or 2min")
-    return value.strip() if value else value
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Every duration flag: seconds, from `500ms`, `5s`, `2min`, `1h` or a bare number of seconds."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _online_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--statement-timeout", callback=_duration,
-                     help="Online mode: statement_timeout for each statement (e.g. 10min).")(f)
-    f = click.option("--statement-lock-timeout", callback=_duration,
+    f = click.option("--statement-timeout", callback=_duration, metavar="DURATION",
+                     help="Online mode: statement_timeout for each statement (e.g. 10min; a bare number is seconds).")(f)
+    f = click.option("--statement-lock-timeout", callback=_duration, metavar="DURATION",
                      help="Online mode: lock_timeout for each statement [default: 5s].")(f)
     return click.option("--online", is_flag=True,
                         help="Online-safe PostgreSQL statements (CONCURRENTLY, NOT VALID, per-statement timeouts).")(f)
 
 
-def _render_options(online: bool, statement_lock_timeout: str | None = None, statement_timeout: str | None = None,
+def _render_options(online: bool, statement_lock_timeout: float | None = None, statement_timeout: float | None = None,
                     environment: Environment | None = None) -> RenderOptions:
     if environment is not None:
         online = online or environment.online
-        statement_lock_timeout = statement_lock_timeout or environment.statement_lock_timeout
-        statement_timeout = statement_timeout or environment.statement_timeout
-    return RenderOptions(online=online, lock_timeout=statement_lock_timeout or "5s", statement_timeout=statement_timeout)
+        if statement_lock_timeout is None:
+            statement_lock_timeout = environment.statement_lock_timeout
+        if statement_timeout is None:
+            statement_timeout = environment.statement_timeout
+    return RenderOptions(
+        online=online,
+        lock_timeout=postgres_duration(5.0 if statement_lock_timeout is None else statement_lock_timeout),
+        statement_timeout=None if statement_timeout is None else postgres_duration(statement_timeout))
 
 
 def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
@@ -188,8 +194,8 @@ def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
 @_online_options
 def plan(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str, no_color: bool,
-         out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: str | None,
-         statement_timeout: str | None) -> None:
+         out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: float | None,
+         statement_timeout: float | None) -> None:
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
@@ -213,15 +219,16 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
 @click.option("--allow-destroy", is_flag=True, help="Allow dropping tables, columns, enums, constraints.")
 @click.option("--allow-hazards", default="", help="Comma-separated hazards to allow (e.g. blocks_writes,table_rewrite).")
 @_online_options
-@click.option("--lock-timeout", type=float, default=None, help="Seconds to wait for another apply on the same target [default: 30].")
+@click.option("--lock-timeout", callback=_duration, metavar="DURATION",
+              help="How long to wait for another apply on the same target (a bare number is seconds) [default: 30s].")
 @click.option("--quiet", is_flag=True, help="No per-statement progress.")
 @click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
 @click.option("--parallel", type=click.IntRange(1, 64), default=None,
               help="MongoDB: databases applied at once [default: 4].")
 @click.option("--fail-fast", is_flag=True, help="MongoDB: stop at the first database that fails.")
 def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: str | None, auto_approve: bool,
-          allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: str | None,
-          statement_timeout: str | None, lock_timeout: float | None, quiet: bool,
+          allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: float | None,
+          statement_timeout: float | None, lock_timeout: float | None, quiet: bool,
           no_color: bool, parallel: int | None, fail_fast: bool) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
@@ -349,8 +356,8 @@ def show(plan_file: str, fmt: str, no_color: bool) -> None:
 @click.option("--no-color", is_flag=True)
 @_online_options
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when the specs agree, 2 when they differ.")
-def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, statement_lock_timeout: str | None,
-         statement_timeout: str | None, detailed_exitcode: bool) -> None:
+def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, statement_lock_timeout: float | None,
+         statement_timeout: float | None, detailed_exitcode: bool) -> None:
     """Plan between two specs without a database (OLD may be a git path like main:db/schema.yaml)."""
     plan_ = offline_plan(old_spec, new_spec, _render_options(online, statement_lock_timeout, statement_timeout))
     _print_plan(plan_, fmt, no_color)
