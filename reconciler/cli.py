@@ -84,6 +84,14 @@ def _use_color(no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
+_DEBUG_KEY = "schemactl.debug"
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG_KEY] = True  # `meta` is shared by the group's context and the subcommand's
+
+
 class SchemactlGroup(click.Group):
     """Turns every known error into one redacted line and exit code 1; tracebacks only with --debug."""
 
@@ -101,12 +109,22 @@ class SchemactlGroup(click.Group):
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # `--debug` after the subcommand too (`schemactl plan --debug`), not only before it.
+        cmd.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                                       help="Show full tracebacks for errors."))
+        super().add_command(cmd, name)
+
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug")) or os.environ.get("SCHEMACTL_DEBUG") == "1"
+        def debug() -> bool:
+            # Read when an error arrives: a subcommand's own --debug is parsed inside super().invoke.
+            return (bool(ctx.params.get("debug")) or bool(ctx.meta.get(_DEBUG_KEY))
+                    or os.environ.get("SCHEMACTL_DEBUG") == "1")
+
         try:
             return super().invoke(ctx)
         except SchemactlError as exc:
-            if debug:
+            if debug():
                 raise
             _echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -119,7 +137,7 @@ class SchemactlGroup(click.Group):
             _echo(report, err=True)
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
-            if debug:
+            if debug():
                 raise
             _echo(f"Error: unexpected {type(exc).__name__}: {exc} (re-run with --debug for details)", err=True)
             ctx.exit(1)
