@@ -4,7 +4,7 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 `BACKEND` object that satisfies `Backend`. The core never imports a backend's
 internals; it only calls these methods.
 
-Optional capabilities (`script_style`, `apply_options`, `annotate_hazards`,
+Optional capabilities (`script_style`, `script_settings`, `apply_options`, `annotate_hazards`,
 `hold_apply_lock`) are declared on `Backend` with their defaults; nothing is looked
 up with `getattr`. The core names no backend: `registry()` finds them.
 """
@@ -54,6 +54,15 @@ class ScriptStyle:
     fence: str = "sql"
     #: Whether statements run in a transaction, so that those that do not are worth marking.
     transactional: bool = True
+    # What makes `--format sql` a script that runs as it is and does what `execute` does:
+    #: statements before everything (session settings the plan's statements are written for) and after it;
+    preamble: tuple[str, ...] = ()
+    epilogue: tuple[str, ...] = ()
+    #: the statements that open and commit a transaction (None: the target has none);
+    begin: str | None = None
+    commit: str | None = None
+    #: and how to run it, for the script's header.
+    run_hint: str | None = None
 
 
 def script_style(dialect: str) -> ScriptStyle:
@@ -130,6 +139,11 @@ class Backend(ABC):
     def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
         """Add the backend's hazards (and their explanations) to a change; none by default."""
         return change
+
+    def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
+        """Statements a runnable script puts before and after `statement` to give it its own settings, the
+        way `execute` does (PostgreSQL's per-statement timeouts in online mode); none by default."""
+        return [], []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

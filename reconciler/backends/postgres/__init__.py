@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions
+from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
 from reconciler.changes import Change, Statement
 from reconciler.model import Database, to_plain
 
@@ -45,6 +45,10 @@ def enrich_enum_changes(changes: list[Change], current: Database, desired: Datab
 class PostgresBackend(Backend):
     name = "postgres"
     url_schemes: Sequence[str] = ("postgresql", "postgres")
+    # Sessions of schemactl run with standard_conforming_strings on (execute.connect); the plan's literals
+    # (defaults, checks as PostgreSQL prints them) are written for it.
+    script_style = ScriptStyle(preamble=("SET standard_conforming_strings = on;",), begin="BEGIN;",
+                               commit="COMMIT;", run_hint="psql -v ON_ERROR_STOP=1 -f plan.sql")
 
     def build_model(self, spec: Any) -> Database:
         from .types import build_model
@@ -101,6 +105,19 @@ class PostgresBackend(Backend):
         from .execute import execute
 
         return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+
+    def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
+        """What execute's `_run_statement` does around a statement, as SQL: SET LOCAL and back to the default
+        inside a transaction, SET and RESET outside one (no psycopg needed: `diff` renders scripts too)."""
+        from .types import sql_string
+
+        settings = [(name, value) for name, value in (("lock_timeout", statement.lock_timeout),
+                                                      ("statement_timeout", statement.statement_timeout)) if value]
+        if in_transaction:
+            return ([f"SET LOCAL {name} = {sql_string(value)};" for name, value in settings],
+                    [f"SET LOCAL {name} TO DEFAULT;" for name, _ in settings])
+        return ([f"SET {name} = {sql_string(value)};" for name, value in settings],
+                [f"RESET {name};" for name, _ in settings])
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .apply_lock import hold_apply_lock
