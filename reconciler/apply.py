@@ -35,32 +35,41 @@ def check_prevented(plan: Plan) -> None:
 
 
 def check_guards(plan: Plan, guards: Guards) -> None:
-    """Refuse protected, destructive or hazardous changes that were not explicitly allowed."""
+    """Refuse protected, destructive or hazardous changes that were not explicitly allowed: every reason at
+    once, so that one retry with the flags it names goes through."""
     check_prevented(plan)
     # Replacing an index or constraint loses no data (its hazards are guarded below); replacing a
     # collection or anything else that carries data_loss is a destroy.
     destroys = [p.change for p in plan.changes
                 if p.change.action == Action.DROP
                 or (p.change.action == Action.REPLACE and Hazard.DATA_LOSS in p.change.hazards)]
-    if destroys and not guards.allow_destroy:
-        raise PlanError(
-            "the plan destroys objects; re-run with --allow-destroy to allow it:\n"
-            + "\n".join(f"  - {c.action.symbol} {c.address}" for c in destroys)
-        )
+    refuse_destroys = bool(destroys) and not guards.allow_destroy
+    # The hazards that would still be refused with the --allow-destroy this refusal asks for.
+    allow_destroy = guards.allow_destroy or refuse_destroys
     refused: dict[str, list[Change]] = {}
     for planned in plan.changes:
         for hazard in planned.change.hazards:
-            if hazard == Hazard.DATA_LOSS and guards.allow_destroy:
+            if hazard == Hazard.DATA_LOSS and allow_destroy:
                 continue
-            if hazard == Hazard.INDEX_DROPPED and guards.allow_destroy and planned.change.action == Action.DROP:
+            if hazard == Hazard.INDEX_DROPPED and allow_destroy and planned.change.action == Action.DROP:
                 continue
             if hazard.value not in guards.allow_hazards:
                 refused.setdefault(hazard.value, []).append(planned.change)
+    if not refuse_destroys and not refused:
+        return
+    parts: list[str] = []
+    flags: list[str] = []
+    if refuse_destroys:
+        parts.append("the plan destroys objects; re-run with --allow-destroy to allow it:\n"
+                     + "\n".join(f"  - {c.address} ({c.action.value})" for c in destroys))
+        flags.append("--allow-destroy")
     if refused:
-        lines = [f"  - {name}: " + ", ".join(c.address for c in changes) for name, changes in sorted(refused.items())]
         names = ",".join(sorted(refused))
-        raise PlanError("the plan has hazards that were not allowed:\n" + "\n".join(lines)
-                        + f"\nRe-run with --allow-hazards {names} (or allow them for the environment).")
+        parts.append(("and the plan" if parts else "the plan") + " has hazards that were not allowed:\n"
+                     + "\n".join(f"  - {name}: " + ", ".join(c.address for c in changes)
+                                 for name, changes in sorted(refused.items())))
+        flags.append(f"--allow-hazards {names}")
+    raise PlanError("\n".join(parts) + f"\nRe-run with {' '.join(flags)} (or allow them for the environment).")
 
 
 def history_entry(plan: Plan) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.durations import DurationError, parse_duration
-from reconciler.errors import UsageError
+from reconciler.errors import UsageError, raise_spec_errors
 from reconciler.spec.loader import load_spec
 from reconciler.spec.validate import describe_error, schema_path
 
@@ -51,8 +51,7 @@ def load_environment(name: str, config: str | None = None) -> Environment:
 
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(loaded.data),
                     key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        raise loaded.positions.error(tuple(errors[0].absolute_path), describe_error(errors[0]))
+    raise_spec_errors([loaded.positions.error(tuple(e.absolute_path), describe_error(e)) for e in errors])
     environments = loaded.data["environments"]
     if name not in environments:
         raise UsageError(f"--env {name}: no such environment in {path} (have: {', '.join(environments)})")

@@ -145,8 +145,9 @@ def _domain_alter(change: Change) -> None:
 def _constraint_or_index(change: Change, options: RenderOptions) -> None:
     kind = change.kind
     if change.destroys and kind in ("index", "unique", "primary_key"):
-        change.add_hazard(Hazard.INDEX_DROPPED, f"{kind.replace('_', ' ')} {change.before.name} is dropped "
-                                                "with its index; queries using it slow down")
+        what = "" if kind == "index" else " with its index"
+        change.add_hazard(Hazard.INDEX_DROPPED, f"{kind.replace('_', ' ')} {change.before.name} is dropped{what}; "
+                                                "queries using it slow down")
     if change.action not in (Action.CREATE, Action.REPLACE):
         return
     name = change.after.name
