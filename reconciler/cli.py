@@ -200,6 +200,9 @@ def _render_options(online: bool, statement_lock_timeout: float | None = None, s
 
 def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
     _echo(render_plan(plan, fmt, color=_use_color(no_color)), nl=False)
+    for warning in plan.warnings:
+        # Also on stderr: a plan piped to a file or a comment must not hide it from the person running it.
+        _echo(warning, err=True)
 
 
 @main.command()

@@ -14,6 +14,7 @@ def _cell(text: str) -> str:
 
 def format_markdown(plan: Plan) -> str:
     out = [f"### schemactl plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+    out += [item for w in plan.warnings for item in (f"> **{_cell(w)}**", "")]
     if plan.empty:
         return "\n".join(out)
     out += ["| | Change | Details | Hazards |", "|---|---|---|---|"]

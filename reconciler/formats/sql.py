@@ -34,6 +34,7 @@ def format_sql(plan: Plan) -> str:
     style = backend.script_style
     comment = style.comment
     out = [f"{comment} schemactl {plan.tool_version} plan for {plan.target}", f"{comment} {summary_line(plan)}"]
+    out += [f"{comment} {w}" for w in plan.warnings]
     if plan.empty:
         return "\n".join(out) + "\n"
     if style.run_hint:
