@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
-from reconciler.changes import Change, Statement
+from reconciler.changes import Action, Change, Statement
 from reconciler.model import Database, to_plain
 
 
@@ -39,6 +39,27 @@ def enrich_enum_changes(changes: list[Change], current: Database, desired: Datab
                 "default": wanted.default.expression if wanted and wanted.default else None,
             })
         change.extra["column_info"] = info
+    return changes
+
+
+def note_data_facts(changes: list[Change], current: Database) -> list[Change]:
+    """What the hazards need to know about the existing rows, which a change alone does not say.
+
+    - extra["row_estimate"] on a column added to an existing table: the planner's estimate of its rows;
+    - extra["on_new_null_column"] on a foreign key that has a column added by this plan with no default:
+      that column is NULL in every existing row, so no existing row is checked (MATCH SIMPLE).
+    """
+    new_null_columns = set()
+    for change in changes:
+        if change.kind == "column" and change.action == Action.CREATE and change.table in current.tables:
+            change.extra["row_estimate"] = current.tables[change.table].row_estimate
+            column = change.after
+            if column.default is None and not column.identity and not column.serial:
+                new_null_columns.add((change.table, column.name))
+    for change in changes:
+        if change.kind == "foreign_key" and change.action == Action.CREATE and \
+                any((change.table, name) in new_null_columns for name in change.after.columns):
+            change.extra["on_new_null_column"] = True
     return changes
 
 
@@ -82,7 +103,7 @@ class PostgresBackend(Backend):
     def diff(self, current: Database, desired: Database) -> list[Change]:
         from reconciler.diff import diff_databases
 
-        return enrich_enum_changes(diff_databases(current, desired), current, desired)
+        return note_data_facts(enrich_enum_changes(diff_databases(current, desired), current, desired), current)
 
     def order(self, changes: list[Change]) -> list[Change]:
         from reconciler.plan import relational_order
@@ -145,4 +166,4 @@ class PostgresBackend(Backend):
 
 BACKEND = PostgresBackend()
 
-__all__ = ["BACKEND", "PostgresBackend", "enrich_enum_changes"]
+__all__ = ["BACKEND", "PostgresBackend", "enrich_enum_changes", "note_data_facts"]
