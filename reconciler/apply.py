@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler import __version__
-from reconciler.backends import ApplyResult, Backend
+from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback
 from reconciler.changes import Action, Change, Hazard
 from reconciler.errors import PlanError
 from reconciler.plan import Plan
@@ -87,7 +88,7 @@ def execute_plan(
     plan: Plan,
     *,
     lock_timeout: float,
-    progress: Callable[[int, int, str], None] | None,
+    progress: Progress | ProgressCallback | None,
     **options: Any,
 ) -> ApplyResult:
     entry = history_entry(plan)
@@ -103,14 +104,65 @@ def execute_plan(
     return backend.execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record, **options)
 
 
-class ProgressPrinter:
-    """Step N of M with elapsed time, on stderr so that stdout stays the plan."""
+class ProgressPrinter(Progress):
+    """On stderr, so that stdout stays the plan: each statement as it starts (`[3/12]   0.4s CREATE ...`, the
+    time since the apply started), a heartbeat every `interval` seconds while one runs
+    (`[3/12] still running: CREATE ... (25s)`), its duration once it has run (`[3/12] done in 1.2s`), and the
+    total at the end (`summary`). Call `stop` when the apply is over, however it ended."""
 
-    def __init__(self, echo: Callable[[str], None]) -> None:
-        self.echo, self.start = echo, time.monotonic()
+    heartbeats = True
 
-    def __call__(self, step: int, total: int, statement: str) -> None:
-        first_line = statement.strip().splitlines()[0] if statement.strip() else ""
-        if len(first_line) > 100:
-            first_line = first_line[:97] + "..."
-        self.echo(f"[{step}/{total}] {time.monotonic() - self.start:6.1f}s {first_line}")
+    def __init__(self, echo: Callable[[str], None], *, interval: float = 10.0) -> None:
+        self.echo, self.interval, self.start = echo, interval, time.monotonic()
+        self.lock = threading.Lock()
+        # step -> (first line of the statement, started, last reported)
+        self.running: dict[int, tuple[str, float, float]] = {}
+        self.count = self.total = 0
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def _say(self, text: str) -> None:
+        with self.lock:
+            self.echo(text)
+
+    def started(self, step: int, total: int, statement: str) -> None:
+        line = _first_line(statement)
+        now = time.monotonic()
+        with self.lock:
+            self.running[step] = (line, now, now)
+            self.echo(f"[{step}/{total}] {now - self.start:6.1f}s {line}")
+            self.total = total
+        if self._beat is None and self.interval > 0:
+            self._beat = threading.Thread(target=self._heartbeat, name="schemactl-progress", daemon=True)
+            self._beat.start()
+
+    def finished(self, step: int, total: int, statement: str) -> None:
+        with self.lock:
+            entry = self.running.pop(step, None)
+            self.count += 1
+            if entry is not None:
+                self.echo(f"[{step}/{total}] done in {time.monotonic() - entry[1]:.1f}s")
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(min(self.interval / 2, 1.0)):
+            now = time.monotonic()
+            with self.lock:
+                for step, (line, started, reported) in list(self.running.items()):
+                    if now - reported >= self.interval:
+                        self.running[step] = (line, started, now)
+                        self.echo(f"[{step}/{self.total}] still running: {line} ({now - started:.0f}s)")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=5)
+
+    def summary(self) -> None:
+        self.stop()
+        plural = "" if self.count == 1 else "s"
+        self._say(f"Applied {self.count} statement{plural} in {time.monotonic() - self.start:.1f}s.")
+
+
+def _first_line(statement: str) -> str:
+    first_line = statement.strip().splitlines()[0] if statement.strip() else ""
+    return first_line[:97] + "..." if len(first_line) > 100 else first_line

@@ -253,6 +253,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
           no_color: bool, parallel: int | None, fail_fast: bool) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
+    interval = None if quiet else _progress_interval()
     allowed = {h.strip() for h in allow_hazards.split(",") if h.strip()}
     if environment is not None:
         allowed |= environment.allow_hazards
@@ -284,13 +285,19 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         check_guards(plan_, guards)
         if not auto_approve:
             _confirm()
-        progress = None if quiet else ProgressPrinter(lambda s: _echo(s, err=True))
+        progress = None if interval is None else ProgressPrinter(lambda s: _echo(s, err=True), interval=interval)
         _interrupt_on_sigterm()
         # Options only some backends take (MongoDB's tenant databases), passed to those that declare them.
         accepted = target.backend.apply_options
         tenants = {k: v for k, v in {"parallel": parallel or 4, "fail_fast": fail_fast}.items() if k in accepted}
-        result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
-                              **tenants)
+        try:
+            result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
+                                  **tenants)
+        finally:
+            if progress is not None:
+                progress.stop()
+        if progress is not None and not result.error:
+            progress.summary()
         for line in result.details:
             _echo(line)
         if result.error:
@@ -299,6 +306,17 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         _verify_converged(target, loaded)
     add, change, destroy = plan_.counts()
     _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+
+
+def _progress_interval() -> float:
+    """Seconds between heartbeats of a long statement: SCHEMACTL_PROGRESS_INTERVAL (a duration), default 10s."""
+    value = os.environ.get("SCHEMACTL_PROGRESS_INTERVAL")
+    if value is None:
+        return 10.0
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise UsageError(f"SCHEMACTL_PROGRESS_INTERVAL: {exc}") from None
 
 
 def _apply_lock(target: Target, lock_timeout: float) -> AbstractContextManager[Any]:

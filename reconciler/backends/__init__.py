@@ -45,6 +45,41 @@ class ApplyResult:
 ProgressCallback = Callable[[int, int, str], None]
 
 
+class Progress:
+    """What `execute` reports while it runs: each statement when it starts and when it has run.
+
+    A plain callable `(step, total, statement)` is accepted wherever a Progress is (see `as_progress`):
+    it hears of starts, and of statements still running where the backend reports those itself.
+    """
+
+    #: True when it reports long-running statements on its own, so that the backend need not.
+    heartbeats: bool = False
+
+    def started(self, step: int, total: int, statement: str) -> None: ...
+
+    def finished(self, step: int, total: int, statement: str) -> None: ...
+
+    def still_running(self, step: int, total: int, statement: str, seconds: float) -> None: ...
+
+
+class _CallbackProgress(Progress):
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+
+    def started(self, step: int, total: int, statement: str) -> None:
+        self.callback(step, total, statement)
+
+    def still_running(self, step: int, total: int, statement: str, seconds: float) -> None:
+        self.callback(step, total, f"{statement}  (still running, {seconds:.0f}s)")
+
+
+def as_progress(progress: Progress | ProgressCallback | None) -> Progress:
+    """A Progress for what `execute` was given: itself, a plain callable wrapped, or one that says nothing."""
+    if isinstance(progress, Progress):
+        return progress
+    return Progress() if progress is None else _CallbackProgress(progress)
+
+
 @dataclass(frozen=True)
 class ScriptStyle:
     """How a backend's statements read as a script, for the output formats."""
@@ -127,10 +162,12 @@ class Backend(ABC):
         steps: list[tuple[Change, list[Statement]]],
         *,
         lock_timeout: float,
-        progress: ProgressCallback | None,
+        progress: Progress | ProgressCallback | None,
         record: Callable[..., None] | None = None,
     ) -> ApplyResult:
         """Run the statements under the target's apply lock; transactional where the target allows.
+
+        `progress` (see `as_progress`) hears of each statement as it starts and once it has run.
 
         `record(conn, outcome, statements, error=None, *, failed_statement=None, rolled_back=())` writes the
         history entry: `statements` are those that persisted, `rolled_back` those undone with a transaction.

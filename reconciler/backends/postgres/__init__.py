@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
 from reconciler.changes import Action, Change, Statement
 from reconciler.model import Database, to_plain
 
@@ -121,7 +121,7 @@ class PostgresBackend(Backend):
         return annotate_hazards(change, options)
 
     def execute(self, conn: Any, steps: list[tuple[Change, list[Statement]]], *, lock_timeout: float,
-                progress: ProgressCallback | None,
+                progress: Progress | ProgressCallback | None,
                 record: Callable[..., None] | None = None) -> ApplyResult:
         from .execute import execute
 

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
 from reconciler.changes import Change, Statement
 from reconciler.model import Database, to_plain
 
@@ -76,7 +76,7 @@ class SqliteBackend(Backend):
         steps: list[tuple[Change, list[Statement]]],
         *,
         lock_timeout: float,
-        progress: ProgressCallback | None,
+        progress: Progress | ProgressCallback | None,
         record: Callable[..., None] | None = None,
     ) -> ApplyResult:
         from .execute import execute
