@@ -421,6 +421,11 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
         last = history[0]
         _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} "
               f"tool={last.get('tool_version')} spec={str(last.get('spec_hash'))[:19]}")
+        # A failed or interrupted apply: why, and where, as its history row says.
+        if last.get("error"):
+            _echo(f"  Error: {_one_line(str(last['error']), 500)}")
+        if last.get("failed_statement"):
+            _echo(f"  Failed statement: {_one_line(str(last['failed_statement']), 200)}")
     else:
         _echo("Last apply: none recorded.")
     if run.plan.empty:
@@ -429,6 +434,11 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
         _echo(f"Drift: {summary_line(run.plan)}")
         for planned in run.plan.changes:
             _echo(f"  {planned.change.action.symbol} {planned.change.address}")
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def run(argv: list[str] | None = None, *, prog: Callable[..., Any] = main) -> int:
