@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 import threading
@@ -25,6 +24,7 @@ from reconciler.apply import (
 )
 from reconciler.backends import RenderOptions, get_backend
 from reconciler.changes import Hazard
+from reconciler.durations import DurationError, parse_duration, postgres_duration
 from reconciler.errors import ApplyError, PlanError, SchemactlError, UsageError
 from reconciler.formats import render_plan
 from reconciler.formats.common import summary_line
@@ -85,6 +85,14 @@ def _use_color(no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
+_DEBUG_KEY = "schemactl.debug"
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG_KEY] = True  # `meta` is shared by the group's context and the subcommand's
+
+
 class SchemactlGroup(click.Group):
     """Turns every known error into one redacted line and exit code 1; tracebacks only with --debug."""
 
@@ -102,12 +110,22 @@ class SchemactlGroup(click.Group):
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # `--debug` after the subcommand too (`schemactl plan --debug`), not only before it.
+        cmd.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                                       help="Show full tracebacks for errors."))
+        super().add_command(cmd, name)
+
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug")) or os.environ.get("SCHEMACTL_DEBUG") == "1"
+        def debug() -> bool:
+            # Read when an error arrives: a subcommand's own --debug is parsed inside super().invoke.
+            return (bool(ctx.params.get("debug")) or bool(ctx.meta.get(_DEBUG_KEY))
+                    or os.environ.get("SCHEMACTL_DEBUG") == "1")
+
         try:
             return super().invoke(ctx)
         except SchemactlError as exc:
-            if debug:
+            if debug():
                 raise
             _echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -120,7 +138,7 @@ class SchemactlGroup(click.Group):
             _echo(report, err=True)
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
-            if debug:
+            if debug():
                 raise
             _echo(f"Error: unexpected {type(exc).__name__}: {exc} (re-run with --debug for details)", err=True)
             ctx.exit(1)
@@ -148,35 +166,44 @@ def _describe(model: Any) -> str:
     return describe() if callable(describe) else "ok"
 
 
-_DURATION = re.compile(r"^\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?\Z")
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _DURATION.match(value.strip()):
-        raise click.BadParameter(f"{value!r} is not a duration like 500ms, 5s or 2min")
-    return value.strip() if value else value
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Every duration flag: seconds, from `500ms`, `5s`, `2min`, `1h` or a bare number of seconds."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _online_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--statement-timeout", callback=_duration,
-                     help="Online mode: statement_timeout for each statement (e.g. 10min).")(f)
-    f = click.option("--statement-lock-timeout", callback=_duration,
+    f = click.option("--statement-timeout", callback=_duration, metavar="DURATION",
+                     help="Online mode: statement_timeout for each statement (e.g. 10min; a bare number is seconds).")(f)
+    f = click.option("--statement-lock-timeout", callback=_duration, metavar="DURATION",
                      help="Online mode: lock_timeout for each statement [default: 5s].")(f)
     return click.option("--online", is_flag=True,
                         help="Online-safe PostgreSQL statements (CONCURRENTLY, NOT VALID, per-statement timeouts).")(f)
 
 
-def _render_options(online: bool, statement_lock_timeout: str | None = None, statement_timeout: str | None = None,
+def _render_options(online: bool, statement_lock_timeout: float | None = None, statement_timeout: float | None = None,
                     environment: Environment | None = None) -> RenderOptions:
     if environment is not None:
         online = online or environment.online
-        statement_lock_timeout = statement_lock_timeout or environment.statement_lock_timeout
-        statement_timeout = statement_timeout or environment.statement_timeout
-    return RenderOptions(online=online, lock_timeout=statement_lock_timeout or "5s", statement_timeout=statement_timeout)
+        if statement_lock_timeout is None:
+            statement_lock_timeout = environment.statement_lock_timeout
+        if statement_timeout is None:
+            statement_timeout = environment.statement_timeout
+    return RenderOptions(
+        online=online,
+        lock_timeout=postgres_duration(5.0 if statement_lock_timeout is None else statement_lock_timeout),
+        statement_timeout=None if statement_timeout is None else postgres_duration(statement_timeout))
 
 
 def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
     _echo(render_plan(plan, fmt, color=_use_color(no_color)), nl=False)
+    for warning in plan.warnings:
+        # Also on stderr: a plan piped to a file or a comment must not hide it from the person running it.
+        _echo(warning, err=True)
 
 
 @main.command()
@@ -189,8 +216,8 @@ def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
 @_online_options
 def plan(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str, no_color: bool,
-         out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: str | None,
-         statement_timeout: str | None) -> None:
+         out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: float | None,
+         statement_timeout: float | None) -> None:
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
@@ -214,18 +241,20 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
 @click.option("--allow-destroy", is_flag=True, help="Allow dropping tables, columns, enums, constraints.")
 @click.option("--allow-hazards", default="", help="Comma-separated hazards to allow (e.g. blocks_writes,table_rewrite).")
 @_online_options
-@click.option("--lock-timeout", type=float, default=None, help="Seconds to wait for another apply on the same target [default: 30].")
+@click.option("--lock-timeout", callback=_duration, metavar="DURATION",
+              help="How long to wait for another apply on the same target (a bare number is seconds) [default: 30s].")
 @click.option("--quiet", is_flag=True, help="No per-statement progress.")
 @click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
 @click.option("--parallel", type=click.IntRange(1, 64), default=None,
               help="MongoDB: databases applied at once [default: 4].")
 @click.option("--fail-fast", is_flag=True, help="MongoDB: stop at the first database that fails.")
 def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: str | None, auto_approve: bool,
-          allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: str | None,
-          statement_timeout: str | None, lock_timeout: float | None, quiet: bool,
+          allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: float | None,
+          statement_timeout: float | None, lock_timeout: float | None, quiet: bool,
           no_color: bool, parallel: int | None, fail_fast: bool) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
+    interval = None if quiet else _progress_interval()
     allowed = {h.strip() for h in allow_hazards.split(",") if h.strip()}
     if environment is not None:
         allowed |= environment.allow_hazards
@@ -257,13 +286,19 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         check_guards(plan_, guards)
         if not auto_approve:
             _confirm()
-        progress = None if quiet else ProgressPrinter(lambda s: _echo(s, err=True))
+        progress = None if interval is None else ProgressPrinter(lambda s: _echo(s, err=True), interval=interval)
         _interrupt_on_sigterm()
         # Options only some backends take (MongoDB's tenant databases), passed to those that declare them.
         accepted = target.backend.apply_options
         tenants = {k: v for k, v in {"parallel": parallel or 4, "fail_fast": fail_fast}.items() if k in accepted}
-        result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
-                              **tenants)
+        try:
+            result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
+                                  **tenants)
+        finally:
+            if progress is not None:
+                progress.stop()
+        if progress is not None and not result.error:
+            progress.summary()
         for line in result.details:
             _echo(line)
         if result.error:
@@ -272,6 +307,17 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         _verify_converged(target, loaded)
     add, change, destroy = plan_.counts()
     _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+
+
+def _progress_interval() -> float:
+    """Seconds between heartbeats of a long statement: SCHEMACTL_PROGRESS_INTERVAL (a duration), default 10s."""
+    value = os.environ.get("SCHEMACTL_PROGRESS_INTERVAL")
+    if value is None:
+        return 10.0
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise UsageError(f"SCHEMACTL_PROGRESS_INTERVAL: {exc}") from None
 
 
 def _apply_lock(target: Target, lock_timeout: float) -> AbstractContextManager[Any]:
@@ -352,8 +398,8 @@ def show(plan_file: str, fmt: str, no_color: bool) -> None:
 @click.option("--no-color", is_flag=True)
 @_online_options
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when the specs agree, 2 when they differ.")
-def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, statement_lock_timeout: str | None,
-         statement_timeout: str | None, detailed_exitcode: bool) -> None:
+def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, statement_lock_timeout: float | None,
+         statement_timeout: float | None, detailed_exitcode: bool) -> None:
     """Plan between two specs without a database (OLD may be a git path like main:db/schema.yaml)."""
     plan_ = offline_plan(old_spec, new_spec, _render_options(online, statement_lock_timeout, statement_timeout))
     _print_plan(plan_, fmt, no_color)
@@ -378,6 +424,11 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
         last = history[0]
         _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} "
               f"tool={last.get('tool_version')} spec={str(last.get('spec_hash'))[:19]}")
+        # A failed or interrupted apply: why, and where, as its history row says.
+        if last.get("error"):
+            _echo(f"  Error: {_one_line(str(last['error']), 500)}")
+        if last.get("failed_statement"):
+            _echo(f"  Failed statement: {_one_line(str(last['failed_statement']), 200)}")
     else:
         _echo("Last apply: none recorded.")
     if run.plan.empty:
@@ -386,6 +437,11 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
         _echo(f"Drift: {summary_line(run.plan)}")
         for planned in run.plan.changes:
             _echo(f"  {planned.change.action.symbol} {planned.change.address}")
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def run(argv: list[str] | None = None, *, prog: Callable[..., Any] = main) -> int:

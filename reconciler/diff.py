@@ -228,12 +228,14 @@ def _insertions(old: list[str], new: list[str]) -> list[tuple[str, str | None]] 
 
 def _drop(kind: str, address: str, obj: Any, table: str | None = None, **extra: Any) -> Change:
     change = Change(Action.DROP, kind, address, before=obj, table=table, extra=dict(extra))
+    # The hazards hold for every backend; the backend's annotate_hazards explains them (once: a note here
+    # would say the same thing again in other words).
     if kind in (TABLE, COLUMN):
-        change.add_hazard(Hazard.DATA_LOSS, f"{kind} {getattr(obj, 'name', obj)} is dropped with its data")
+        change.add_hazard(Hazard.DATA_LOSS)
     elif kind == ENUM:
         change.add_hazard(Hazard.DATA_LOSS, "the type is dropped")
     elif kind == INDEX:
-        change.add_hazard(Hazard.INDEX_DROPPED, "queries using it lose the index")
+        change.add_hazard(Hazard.INDEX_DROPPED)
     return change
 
 
@@ -362,7 +364,7 @@ def diff_table(live: Table, table: Table) -> list[Change]:
         if live_col is None:
             change = Change(Action.CREATE, COLUMN, address, after=column, table=key, extra={"table": table})
             if not column.nullable and column.default is None and not column.identity and not column.serial:
-                change.add_hazard(Hazard.MAY_FAIL_ON_DATA, "NOT NULL without a default fails on a non-empty table")
+                change.add_hazard(Hazard.MAY_FAIL_ON_DATA)  # explained by the backend
             changes.append(change)
             continue
         if old_name != name:

@@ -32,11 +32,28 @@ class SpecError(SchemactlError):
 
 
 class SpecErrors(SchemactlError):
-    """Several spec errors found at once; each is reported on its own line."""
+    """Several spec errors found at once; each is reported on its own line, up to `SHOWN`."""
+
+    SHOWN = 50
 
     def __init__(self, errors: list[SpecError]) -> None:
         self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+        lines = [str(e) for e in errors[:self.SHOWN]]
+        if len(errors) > self.SHOWN:
+            lines.append(f"... and {len(errors) - self.SHOWN} more errors")
+        super().__init__("\n".join(lines))
+
+
+def spec_error_list(exc: SpecError | SpecErrors) -> list[SpecError]:
+    return list(exc.errors) if isinstance(exc, SpecErrors) else [exc]
+
+
+def raise_spec_errors(errors: list[SpecError]) -> None:
+    """One error as itself, several as SpecErrors; nothing when there are none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise SpecErrors(errors)
 
 
 class TargetError(SchemactlError):

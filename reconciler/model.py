@@ -120,6 +120,10 @@ class Table:
     comment: str | None = None
     renamed_from: str | None = None
     prevent_destroy: bool = False
+    # The live table's row count as the planner estimates it (PostgreSQL: pg_class.reltuples, -1 when the
+    # table was never analyzed; None when not read, as for a model built from a spec). Said in hazard
+    # notes; never compared, fingerprinted or written to a spec.
+    row_estimate: float | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

@@ -115,6 +115,8 @@ class Plan:
     tool_version: str = __version__
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     online: bool = False
+    #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def live_fingerprint(self) -> str:
@@ -157,6 +159,23 @@ class Plan:
                            for s in self.statements()],
         }
         return sha256_json(payload)
+
+
+# Keys of a spec that scope it or say where history goes, rather than declare objects.
+_NOT_OBJECTS = frozenset({"version", "dialect", "schema", "schemas", "history_database", "history_collection"})
+
+
+def declares_no_objects(spec_data: Any) -> bool:
+    """True for a spec with only `version` and `dialect` (and scope settings): it declares no object at all."""
+    return isinstance(spec_data, dict) and not any(v for k, v in spec_data.items() if k not in _NOT_OBJECTS)
+
+
+def warn_if_empty_spec(plan: Plan, spec_data: Any) -> None:
+    """An empty spec (often the wrong file, or a directory with none in it) plans to drop everything: say so."""
+    destroy = plan.counts()[2]
+    if destroy and declares_no_objects(spec_data):
+        plan.warnings.append(f"Warning: the spec declares no objects: this plan drops everything in the managed "
+                             f"schemas of the target ({destroy} to destroy). Check the spec path if that is not meant.")
 
 
 def sha256_json(data: Any) -> str:

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reconciler.errors import UsageError
+from reconciler.durations import DurationError, parse_duration
+from reconciler.errors import UsageError, raise_spec_errors
 from reconciler.spec.loader import load_spec
 from reconciler.spec.validate import describe_error, schema_path
 
@@ -23,9 +24,10 @@ class Environment:
     allow_destroy: bool = False
     online: bool = False
     parallel: int | None = None
+    # Durations in seconds (reconciler.durations).
     lock_timeout: float | None = None
-    statement_lock_timeout: str | None = None
-    statement_timeout: str | None = None
+    statement_lock_timeout: float | None = None
+    statement_timeout: float | None = None
 
     def without_allowances(self) -> Environment:
         """The same settings for another database: nothing allowed beyond what the command line says."""
@@ -49,15 +51,19 @@ def load_environment(name: str, config: str | None = None) -> Environment:
 
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(loaded.data),
                     key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        raise loaded.positions.error(tuple(errors[0].absolute_path), describe_error(errors[0]))
+    raise_spec_errors([loaded.positions.error(tuple(e.absolute_path), describe_error(e)) for e in errors])
     environments = loaded.data["environments"]
     if name not in environments:
         raise UsageError(f"--env {name}: no such environment in {path} (have: {', '.join(environments)})")
     entry = environments[name]
+    durations: dict[str, float | None] = {}
+    for key in ("lock_timeout", "statement_lock_timeout", "statement_timeout"):
+        try:
+            durations[key] = parse_duration(entry[key]) if key in entry else None
+        except DurationError as exc:
+            raise loaded.positions.error(("environments", name, key), str(exc)) from None
     return Environment(
         name=name, spec=str(path.parent / entry["spec"]), url_env=entry["url_env"],
         allow_hazards=set(entry.get("allow_hazards", [])), allow_destroy=bool(entry.get("allow_destroy")),
-        online=bool(entry.get("online")), parallel=entry.get("parallel"), lock_timeout=entry.get("lock_timeout"),
-        statement_lock_timeout=entry.get("statement_lock_timeout"), statement_timeout=entry.get("statement_timeout"),
+        online=bool(entry.get("online")), parallel=entry.get("parallel"), **durations,
     )

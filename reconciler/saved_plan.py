@@ -103,7 +103,7 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
     return Plan(dialect=document["dialect"], target=document["target"], changes=planned,
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
-                online=document.get("online", False))
+                online=document.get("online", False), warnings=list(document.get("warnings", [])))
 
 
 def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: str) -> None:
@@ -113,30 +113,68 @@ def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: 
                         "make a plan for this target")
     if fingerprint(backend, current) == saved.plan.live_fingerprint:
         return
-    from deepdiff import DeepDiff  # only a stale plan needs it
-
-    differences = DeepDiff(saved.document.get("live_state"), backend.fingerprint_data(current),
-                           ignore_order=False, verbose_level=1)
-    lines = [f"  {line}" for line in describe_deepdiff(differences)][:20]
+    changes = describe_changes(saved.document.get("live_state"), backend.fingerprint_data(current))
+    shown = [f"  {line}" for line in changes[:STALE_SHOWN]]
+    if len(changes) > STALE_SHOWN:
+        shown.append(f"  ... and {len(changes) - STALE_SHOWN} more")
     raise PlanError("Saved plan is stale: the target changed since the plan was made. Make a new plan.\n"
-                    + ("What changed:\n" + "\n".join(lines) if lines else ""))
+                    + ("What changed since the plan was made:\n" + "\n".join(shown) if shown else ""))
 
 
-def describe_deepdiff(differences: Any) -> list[str]:
-    """DeepDiff's report as short `path: old -> new` lines."""
+STALE_SHOWN = 20
+
+# Maps of named objects in the live state (`fingerprint_data`), and the kind of object each holds.
+_KINDS = {"extensions": "extension", "enums": "enum", "domains": "domain", "tables": "table", "columns": "column",
+          "uniques": "unique", "indexes": "index", "foreign_keys": "foreign_key", "checks": "check",
+          "databases": "database"}
+# What a database of a document backend holds: collections by name.
+_CHILDREN = {"database": "collection"}
+
+
+def describe_changes(old: Any, new: Any) -> list[str]:
+    """What differs between two live states, one line per object: `table public.zz was created`,
+    `column public.notes.body was changed (nullable)`; objects inside a created or dropped one are not
+    listed again."""
     out: list[str] = []
-    tree = differences.to_dict() if hasattr(differences, "to_dict") else dict(differences)
-    for category, items in tree.items():
-        if isinstance(items, dict):
-            for path, detail in items.items():
-                if isinstance(detail, dict) and "old_value" in detail:
-                    out.append(f"{_path(path)}: {detail['old_value']!r} -> {detail['new_value']!r}")
-                else:
-                    out.append(f"{_path(path)}: {category.replace('_', ' ')}")
+    if isinstance(old, dict) and isinstance(new, dict):
+        _object_fields(old, new, "", "", out, top=True)
+    elif old != new:
+        out.append("the live schema was changed")
+    return out
+
+
+def _members(kind: str, old: dict[str, Any], new: dict[str, Any], prefix: str, out: list[str]) -> None:
+    for name in [*old, *(k for k in new if k not in old)]:
+        address = f"{prefix}{name}"
+        if name not in new:
+            out.append(f"{kind} {address} was dropped")
+        elif name not in old:
+            out.append(f"{kind} {address} was created")
+        elif old[name] != new[name]:
+            child = _CHILDREN.get(kind)
+            if child is not None and isinstance(old[name], dict) and isinstance(new[name], dict):
+                _members(child, old[name], new[name], f"{address}.", out)
+            elif isinstance(old[name], dict) and isinstance(new[name], dict):
+                _object_fields(old[name], new[name], kind, address, out)
+            else:
+                out.append(f"{kind} {address} was changed")
+
+
+def _object_fields(old: dict[str, Any], new: dict[str, Any], kind: str, address: str, out: list[str], *,
+                   top: bool = False) -> None:
+    """An object on both sides: its own fields that changed on one line, then the objects it holds."""
+    changed: list[str] = []
+    nested: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key in _KINDS and isinstance(before or {}, dict) and isinstance(after or {}, dict):
+            nested.append((key, before or {}, after or {}))
         else:
-            out += [f"{_path(p)}: {category.replace('_', ' ')}" for p in items]
-    return sorted(out)
-
-
-def _path(path: str) -> str:
-    return path.replace("root", "", 1).replace("['", ".").replace("']", "").lstrip(".")
+            changed.append(key)
+    if changed:
+        out.append(f"{kind} {address} was changed ({', '.join(changed)})" if not top
+                   else f"{', '.join(changed)} changed")
+    for key, before, after in nested:
+        _members(_KINDS[key], before, after, f"{address}." if address else "", out)

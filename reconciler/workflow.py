@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.backends import Backend, RenderOptions, dialect_of_url, get_backend
 from reconciler.errors import UsageError
-from reconciler.plan import Plan, make_plan
+from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model
 
@@ -104,6 +104,7 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
     canonical = backend.canonicalize(target.conn, desired, current)
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
                      options=options)
+    warn_if_empty_spec(plan, loaded.data)
     return PlannedRun(loaded, current, plan, canonical)
 
 
@@ -117,5 +118,7 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
         raise UsageError("the two specs are for different dialects")
     backend = get_backend(new_loaded.dialect)
     canonical = backend.canonicalize(None, new, old)
-    return make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
+    plan = make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
                      spec_hash=new_loaded.source_hash, options=options)
+    warn_if_empty_spec(plan, new_loaded.data)
+    return plan

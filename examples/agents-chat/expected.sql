@@ -1,5 +1,10 @@
 -- schemactl (version) plan for (an empty PostgreSQL database)
 -- Plan: 13 to add, 0 to change, 0 to destroy.
+-- Runs as it is: psql -v ON_ERROR_STOP=1 -f plan.sql (as apply does, without its lock and history record)
+
+SET standard_conforming_strings = on;
+
+BEGIN;
 
 -- + table public.accounts
 CREATE TABLE "public"."accounts" (
@@ -82,3 +87,5 @@ ALTER TABLE "public"."chats" ADD CONSTRAINT "chats_account_id_fkey" FOREIGN KEY 
 
 -- + foreign_key public.chat_messages.chat_messages_chat_id_fkey
 ALTER TABLE "public"."chat_messages" ADD CONSTRAINT "chat_messages_chat_id_fkey" FOREIGN KEY ("chat_id") REFERENCES "public"."chats"("id") ON DELETE CASCADE;
+
+COMMIT;

@@ -1,5 +1,10 @@
 -- schemactl (version) plan for (an empty PostgreSQL database)
 -- Plan: 8 to add, 0 to change, 0 to destroy.
+-- Runs as it is: psql -v ON_ERROR_STOP=1 -f plan.sql (as apply does, without its lock and history record)
+
+SET standard_conforming_strings = on;
+
+BEGIN;
 
 -- + table public.users
 CREATE TABLE "public"."users" (
@@ -63,3 +68,5 @@ ALTER TABLE "public"."chats" ADD CONSTRAINT "chats_mentorId_fkey" FOREIGN KEY ("
 
 -- + foreign_key public.messages.messages_chatId_fkey
 ALTER TABLE "public"."messages" ADD CONSTRAINT "messages_chatId_fkey" FOREIGN KEY ("chatId") REFERENCES "public"."chats"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+COMMIT;

@@ -1,5 +1,10 @@
 -- schemactl (version) plan for (an empty PostgreSQL database)
 -- Plan: 10 to add, 0 to change, 0 to destroy.
+-- Runs as it is: psql -v ON_ERROR_STOP=1 -f plan.sql (as apply does, without its lock and history record)
+
+SET standard_conforming_strings = on;
+
+BEGIN;
 
 -- + enum public.MessageRole
 CREATE TYPE "public"."MessageRole" AS ENUM ('USER', 'ASSISTANT', 'SYSTEM');
@@ -66,3 +71,5 @@ ALTER TABLE "public"."chat_sessions" ADD CONSTRAINT "chat_sessions_search_id_fke
 
 -- + foreign_key public.chat_messages.chat_messages_session_id_fkey
 ALTER TABLE "public"."chat_messages" ADD CONSTRAINT "chat_messages_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "public"."chat_sessions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+COMMIT;

@@ -4,7 +4,7 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 `BACKEND` object that satisfies `Backend`. The core never imports a backend's
 internals; it only calls these methods.
 
-Optional capabilities (`script_style`, `apply_options`, `annotate_hazards`,
+Optional capabilities (`script_style`, `script_settings`, `apply_options`, `annotate_hazards`,
 `hold_apply_lock`) are declared on `Backend` with their defaults; nothing is looked
 up with `getattr`. The core names no backend: `registry()` finds them.
 """
@@ -45,6 +45,41 @@ class ApplyResult:
 ProgressCallback = Callable[[int, int, str], None]
 
 
+class Progress:
+    """What `execute` reports while it runs: each statement when it starts and when it has run.
+
+    A plain callable `(step, total, statement)` is accepted wherever a Progress is (see `as_progress`):
+    it hears of starts, and of statements still running where the backend reports those itself.
+    """
+
+    #: True when it reports long-running statements on its own, so that the backend need not.
+    heartbeats: bool = False
+
+    def started(self, step: int, total: int, statement: str) -> None: ...
+
+    def finished(self, step: int, total: int, statement: str) -> None: ...
+
+    def still_running(self, step: int, total: int, statement: str, seconds: float) -> None: ...
+
+
+class _CallbackProgress(Progress):
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+
+    def started(self, step: int, total: int, statement: str) -> None:
+        self.callback(step, total, statement)
+
+    def still_running(self, step: int, total: int, statement: str, seconds: float) -> None:
+        self.callback(step, total, f"{statement}  (still running, {seconds:.0f}s)")
+
+
+def as_progress(progress: Progress | ProgressCallback | None) -> Progress:
+    """A Progress for what `execute` was given: itself, a plain callable wrapped, or one that says nothing."""
+    if isinstance(progress, Progress):
+        return progress
+    return Progress() if progress is None else _CallbackProgress(progress)
+
+
 @dataclass(frozen=True)
 class ScriptStyle:
     """How a backend's statements read as a script, for the output formats."""
@@ -54,6 +89,15 @@ class ScriptStyle:
     fence: str = "sql"
     #: Whether statements run in a transaction, so that those that do not are worth marking.
     transactional: bool = True
+    # What makes `--format sql` a script that runs as it is and does what `execute` does:
+    #: statements before everything (session settings the plan's statements are written for) and after it;
+    preamble: tuple[str, ...] = ()
+    epilogue: tuple[str, ...] = ()
+    #: the statements that open and commit a transaction (None: the target has none);
+    begin: str | None = None
+    commit: str | None = None
+    #: and how to run it, for the script's header.
+    run_hint: str | None = None
 
 
 def script_style(dialect: str) -> ScriptStyle:
@@ -123,10 +167,12 @@ class Backend(ABC):
         steps: list[tuple[Change, list[Statement]]],
         *,
         lock_timeout: float,
-        progress: ProgressCallback | None,
+        progress: Progress | ProgressCallback | None,
         record: Callable[..., None] | None = None,
     ) -> ApplyResult:
         """Run the statements under the target's apply lock; transactional where the target allows.
+
+        `progress` (see `as_progress`) hears of each statement as it starts and once it has run.
 
         `record(conn, outcome, statements, error=None, *, failed_statement=None, rolled_back=())` writes the
         history entry: `statements` are those that persisted, `rolled_back` those undone with a transaction.
@@ -135,6 +181,11 @@ class Backend(ABC):
     def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
         """Add the backend's hazards (and their explanations) to a change; none by default."""
         return change
+
+    def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
+        """Statements a runnable script puts before and after `statement` to give it its own settings, the
+        way `execute` does (PostgreSQL's per-statement timeouts in online mode); none by default."""
+        return [], []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

@@ -24,6 +24,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "plan_hash": plan.plan_hash(),
         "summary": {"add": add, "change": change, "destroy": destroy, "empty": plan.empty},
         "hazards": plan.hazards(),
+        "warnings": list(plan.warnings),
         "changes": [
             {
                 "address": p.change.address,

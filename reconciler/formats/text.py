@@ -19,7 +19,10 @@ def format_text(plan: Plan, *, color: bool = False) -> str:
 
     if plan.empty:
         return summary_line(plan) + "\n"
-    lines = [f"Target: {plan.target}", "", "schemactl will perform the following actions:", ""]
+    lines = [f"Target: {plan.target}", ""]
+    lines += [style(w, fg="red", bold=True) for w in plan.warnings]
+    lines += [""] if plan.warnings else []
+    lines += ["schemactl will perform the following actions:", ""]
     for group in group_changes(plan):
         change = group.first
         lines.append("  " + style(headline(group), fg=_COLORS[change.action], bold=True))
@@ -47,5 +50,5 @@ def format_text(plan: Plan, *, color: bool = False) -> str:
                       else "" if statement.transactional or not transactional
                       else "  -- runs outside the transaction")
             lines.append("  " + statement.sql.replace("\n", "\n  ") + marker)
-    lines += ["", style(summary_line(plan), bold=True)]
+    lines += ["", *(style(w, fg="red", bold=True) for w in plan.warnings), style(summary_line(plan), bold=True)]
     return "\n".join(lines) + "\n"

@@ -314,7 +314,7 @@ def test_online_statements_carry_timeouts_that_postgres_enforces(spec, pg_url, p
     spec.write_text(SPEC.replace("      body: {type: text}\n", "      body: {type: text}\n      extra: {type: text, nullable: true}\n"))
     code, sql = invoke("plan", str(spec), "--url", pg_url, "--online", "--format", "sql",
                        "--statement-lock-timeout", "200ms", "--statement-timeout", "1min")
-    assert code == 0 and "-- runs with lock_timeout=200ms, statement_timeout=1min" in sql
+    assert code == 0 and "SET LOCAL lock_timeout = '200ms';\nSET LOCAL statement_timeout = '1min';\nALTER" in sql
     # A bad flag is an error (1), never "changes present" (2).
     assert invoke("plan", str(spec), "--url", pg_url, "--detailed-exitcode", "--statement-timeout", "soon")[0] == 1
     with psycopg.connect(pg_url) as locker:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
+from tests.support.pgserver import find_pg_bindir
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PG_EXAMPLES = ["researchos-chat", "agents-chat", "mentor-chats"]
@@ -88,10 +90,12 @@ def test_plan_against_empty_database_matches_reviewed_sql(name: str, pg_url: str
 
 
 @pytest.mark.parametrize("name", PG_EXAMPLES)
-def test_expected_sql_runs_on_postgresql_and_converges(name: str, pg_url: str, pg_conn):
-    """The reviewed file is itself valid SQL that builds exactly the spec (a second check of the renderer)."""
-    with pg_conn.transaction():
-        pg_conn.execute((EXAMPLES / name / "expected.sql").read_text(encoding="utf-8"))
+def test_expected_sql_runs_on_postgresql_and_converges(name: str, pg_url: str):
+    """The reviewed file runs as it is with psql and builds exactly the spec (a second check of the renderer)."""
+    psql = os.path.join(find_pg_bindir(), "psql")
+    ran = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(EXAMPLES / name / "expected.sql"),
+                          pg_url], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
     result = schemactl("plan", spec(name), "--url", pg_url, "--no-color")
     assert result.exit_code == 0, result.output
     assert "No changes. The database matches the spec." in result.stdout, result.stdout

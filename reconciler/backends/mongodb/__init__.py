@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
 from reconciler.changes import Change, Statement
 
 
@@ -76,7 +76,7 @@ class MongoBackend(Backend):
         steps: list[tuple[Change, list[Statement]]],
         *,
         lock_timeout: float,
-        progress: ProgressCallback | None,
+        progress: Progress | ProgressCallback | None,
         record: Callable[..., None] | None = None,
         parallel: int = 1,
         fail_fast: bool = False,

@@ -21,7 +21,7 @@ from typing import Any
 
 from pymongo.errors import OperationFailure, PyMongoError
 
-from reconciler.backends import ApplyResult, ProgressCallback
+from reconciler.backends import ApplyResult, Progress, ProgressCallback, as_progress
 from reconciler.backends.mongodb.connection import MongoConnection, server_message
 from reconciler.backends.mongodb.lock import ApplyLock, held_lock
 from reconciler.backends.mongodb.mongosh import parse
@@ -68,28 +68,31 @@ class ApplyInterrupted(KeyboardInterrupt):
 class _Progress:
     """Serialises progress reports from worker threads and repeats long-running steps."""
 
-    def __init__(self, callback: ProgressCallback | None, total: int, interval: float) -> None:
-        self.callback, self.total, self.interval = callback, total, interval
+    def __init__(self, progress: Progress | ProgressCallback | None, total: int, interval: float) -> None:
+        self.progress, self.total, self.interval = as_progress(progress), total, interval
         self.lock = threading.Lock()
         self.running: dict[int, tuple[_Step, float]] = {}
 
     def start(self, step: _Step) -> None:
         with self.lock:
             self.running[step.number] = (step, time.monotonic())
-            if self.callback:
-                self.callback(step.number, self.total, step.sql)
+            self.progress.started(step.number, self.total, step.sql)
 
-    def done(self, step: _Step) -> None:
+    def done(self, step: _Step, *, ran: bool = True) -> None:
         with self.lock:
             self.running.pop(step.number, None)
+            if ran:
+                self.progress.finished(step.number, self.total, step.sql)
 
     def tick(self) -> None:
+        if self.progress.heartbeats:
+            return  # it says so itself
         now = time.monotonic()
         with self.lock:
             for step, started in list(self.running.values()):
                 elapsed = now - started
-                if self.callback and elapsed >= self.interval:
-                    self.callback(step.number, self.total, f"{step.sql}  (still running, {elapsed:.0f}s)")
+                if elapsed >= self.interval:
+                    self.progress.still_running(step.number, self.total, step.sql, elapsed)
 
 
 def execute(
@@ -97,7 +100,7 @@ def execute(
     steps: list[tuple[Change, list[Statement]]],
     *,
     lock_timeout: float,
-    progress: ProgressCallback | None,
+    progress: Progress | ProgressCallback | None,
     record: Callable[..., None] | None = None,
     parallel: int = 1,
     fail_fast: bool = False,
@@ -217,9 +220,11 @@ def _run_database(conn: MongoConnection, run: _DatabaseRun, reporter: _Progress,
         reporter.start(step)
         run.running = step
         command: dict[str, Any] | None = None
+        ran = False
         try:
             database, command = parse(step.sql)
             check_answer(command, conn.ops.run(database, command))
+            ran = True
         except (PyMongoError, ValueError, StepFailed) as exc:
             run.running = None
             run.failed, run.error = step, describe_failure(command, exc, dropped=_drop_undone(run, command))
@@ -231,7 +236,7 @@ def _run_database(conn: MongoConnection, run: _DatabaseRun, reporter: _Progress,
             stop.set()
             return True
         finally:
-            reporter.done(step)
+            reporter.done(step, ran=ran)
         run.running = None
         run.applied.append(step)
         if "dropIndexes" in command:

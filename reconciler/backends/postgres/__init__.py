@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions
-from reconciler.changes import Change, Statement
+from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.changes import Action, Change, Statement
 from reconciler.model import Database, to_plain
 
 
@@ -42,9 +42,34 @@ def enrich_enum_changes(changes: list[Change], current: Database, desired: Datab
     return changes
 
 
+def note_data_facts(changes: list[Change], current: Database) -> list[Change]:
+    """What the hazards need to know about the existing rows, which a change alone does not say.
+
+    - extra["row_estimate"] on a column added to an existing table: the planner's estimate of its rows;
+    - extra["on_new_null_column"] on a foreign key that has a column added by this plan with no default:
+      that column is NULL in every existing row, so no existing row is checked (MATCH SIMPLE).
+    """
+    new_null_columns = set()
+    for change in changes:
+        if change.kind == "column" and change.action == Action.CREATE and change.table in current.tables:
+            change.extra["row_estimate"] = current.tables[change.table].row_estimate
+            column = change.after
+            if column.default is None and not column.identity and not column.serial:
+                new_null_columns.add((change.table, column.name))
+    for change in changes:
+        if change.kind == "foreign_key" and change.action == Action.CREATE and \
+                any((change.table, name) in new_null_columns for name in change.after.columns):
+            change.extra["on_new_null_column"] = True
+    return changes
+
+
 class PostgresBackend(Backend):
     name = "postgres"
     url_schemes: Sequence[str] = ("postgresql", "postgres")
+    # Sessions of schemactl run with standard_conforming_strings on (execute.connect); the plan's literals
+    # (defaults, checks as PostgreSQL prints them) are written for it.
+    script_style = ScriptStyle(preamble=("SET standard_conforming_strings = on;",), begin="BEGIN;",
+                               commit="COMMIT;", run_hint="psql -v ON_ERROR_STOP=1 -f plan.sql")
 
     def build_model(self, spec: Any) -> Database:
         from .types import build_model
@@ -86,7 +111,7 @@ class PostgresBackend(Backend):
 
         from .kinds import OBJECT_KINDS
 
-        changes = enrich_enum_changes(diff_databases(current, desired), current, desired)
+        changes = note_data_facts(enrich_enum_changes(diff_databases(current, desired), current, desired), current)
         return changes + diff_objects(current.objects, desired.objects, OBJECT_KINDS.values())
 
     def order(self, changes: list[Change]) -> list[Change]:
@@ -107,11 +132,24 @@ class PostgresBackend(Backend):
         return annotate_hazards(change, options)
 
     def execute(self, conn: Any, steps: list[tuple[Change, list[Statement]]], *, lock_timeout: float,
-                progress: ProgressCallback | None,
+                progress: Progress | ProgressCallback | None,
                 record: Callable[..., None] | None = None) -> ApplyResult:
         from .execute import execute
 
         return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+
+    def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
+        """What execute's `_run_statement` does around a statement, as SQL: SET LOCAL and back to the default
+        inside a transaction, SET and RESET outside one (no psycopg needed: `diff` renders scripts too)."""
+        from .types import sql_string
+
+        settings = [(name, value) for name, value in (("lock_timeout", statement.lock_timeout),
+                                                      ("statement_timeout", statement.statement_timeout)) if value]
+        if in_transaction:
+            return ([f"SET LOCAL {name} = {sql_string(value)};" for name, value in settings],
+                    [f"SET LOCAL {name} TO DEFAULT;" for name, _ in settings])
+        return ([f"SET {name} = {sql_string(value)};" for name, value in settings],
+                [f"RESET {name};" for name, _ in settings])
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .apply_lock import hold_apply_lock
@@ -140,4 +178,4 @@ class PostgresBackend(Backend):
 
 BACKEND = PostgresBackend()
 
-__all__ = ["BACKEND", "PostgresBackend", "enrich_enum_changes"]
+__all__ = ["BACKEND", "PostgresBackend", "enrich_enum_changes", "note_data_facts"]

@@ -31,7 +31,7 @@ from urllib.parse import unquote
 import psycopg
 from psycopg import errors as pg_errors
 
-from reconciler.backends import ApplyResult, ProgressCallback
+from reconciler.backends import ApplyResult, Progress, ProgressCallback, as_progress
 from reconciler.changes import Change, Statement
 from reconciler.errors import PlanError, TargetError
 from reconciler.redact import password_of, redact_text, redact_url
@@ -106,7 +106,7 @@ class Run:
 
     conn: psycopg.Connection[Any]
     total: int
-    progress: ProgressCallback | None
+    progress: Progress
     lock_timeout: float
     done: int = 0
     #: Committed: these changed the database whatever happens next.
@@ -123,12 +123,12 @@ class Run:
 
     def before(self, statement: Statement) -> None:
         self.done += 1
-        if self.progress is not None:
-            self.progress(self.done, self.total, statement.sql)
+        self.progress.started(self.done, self.total, statement.sql)
 
     def ran(self, statement: Statement, *, in_transaction: bool) -> None:
         self.running = None
         (self.pending if in_transaction else self.persisted).append(statement.sql)
+        self.progress.finished(self.done, self.total, statement.sql)
 
     def committed(self) -> None:
         self.persisted.extend(self.pending)
@@ -285,12 +285,12 @@ def _ensure_autocommit(conn: psycopg.Connection[Any]) -> None:
 
 
 def execute(conn: psycopg.Connection[Any], steps: list[tuple[Change, list[Statement]]], *,
-            lock_timeout: float, progress: ProgressCallback | None,
+            lock_timeout: float, progress: Progress | ProgressCallback | None,
             record: Record | None = None) -> ApplyResult:
     """Run the phases; record the outcome only once it is known (see `_run_phases` and `_record_outcome`)."""
     phases = Phases.of(steps)
     _ensure_autocommit(conn)
-    run = Run(conn, phases.total, progress, lock_timeout)
+    run = Run(conn, phases.total, as_progress(progress), lock_timeout)
     try:
         _run_phases(run, phases, record)
     except StatementFailed as failure:

@@ -106,7 +106,18 @@ def _column_create(change: Change) -> None:
         change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"adding {column.name} locks the table while it is filled")
     if not column.nullable and column.default is None and not generated:
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"NOT NULL column {column.name} without a default fails "
-                                                   "if the table has rows")
+                                                   f"if the table has rows{_rows(change)}")
+
+
+def _rows(change: Change) -> str:
+    """The planner's row estimate of the table, as the end of a note."""
+    estimate = change.extra.get("row_estimate")
+    if estimate is None:
+        return ""  # not read from a database (an offline diff)
+    if estimate < 0:
+        return " (no row estimate: the table was never analyzed)"
+    rows = round(estimate)
+    return f"; it has about {rows:,} row{'s' if rows != 1 else ''} (planner estimate)"
 
 
 def _enum_alter(change: Change) -> None:
@@ -145,9 +156,12 @@ def _domain_alter(change: Change) -> None:
 
 def _constraint_or_index(change: Change, options: RenderOptions) -> None:
     kind = change.kind
-    if change.destroys and kind in ("index", "unique", "primary_key"):
-        change.add_hazard(Hazard.INDEX_DROPPED, f"{kind.replace('_', ' ')} {change.before.name} is dropped "
-                                                "with its index; queries using it slow down")
+    # An invalid index (a failed concurrent build) serves no query: rebuilding it takes nothing away.
+    rebuilds_invalid = kind == "index" and change.action == Action.REPLACE and not change.before.valid
+    if change.destroys and kind in ("index", "unique", "primary_key") and not rebuilds_invalid:
+        what = "" if kind == "index" else " with its index"
+        change.add_hazard(Hazard.INDEX_DROPPED, f"{kind.replace('_', ' ')} {change.before.name} is dropped{what}; "
+                                                "queries using it slow down")
     if change.action not in (Action.CREATE, Action.REPLACE):
         return
     name = change.after.name
@@ -160,7 +174,8 @@ def _constraint_or_index(change: Change, options: RenderOptions) -> None:
         return  # added NOT VALID: existing rows are not scanned
     if kind in ("primary_key", "check", "foreign_key", "unique"):
         change.add_hazard(Hazard.FULL_SCAN_VALIDATION, f"adding {name} scans existing rows")
-    if kind in ("check", "foreign_key"):
+    # A foreign key with a column this plan adds without a default checks no existing row: it is NULL in all.
+    if kind == "check" or (kind == "foreign_key" and not change.extra.get("on_new_null_column")):
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if existing rows violate {name}")
 
 

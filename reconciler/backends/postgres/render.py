@@ -215,8 +215,8 @@ def create_index_sql(index: Index, table: str, *, concurrently: bool, name: str)
 
 def _index_create(r: Renderer, index: Index) -> None:
     online = r.options.online
-    if online:
-        # A failed CONCURRENTLY build leaves an invalid index behind (never reported by inspect): clear it.
+    if online and not (r.change.kind == "index" and r.change.action == Action.REPLACE):
+        # A failed CONCURRENTLY build leaves an invalid index behind: clear it (a replace has just dropped it).
         r.add(f"DROP INDEX CONCURRENTLY IF EXISTS {r.object_in_table_schema(index.name)}", transactional=False)
     r.add(create_index_sql(index, r.table_name(), concurrently=online, name=index.name), transactional=not online)
 

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, ProgressCallback, RenderOptions
+from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
 from reconciler.changes import Change, Statement
 from reconciler.model import Database, to_plain
 
@@ -24,6 +24,10 @@ class SqliteBackend(Backend):
     name: str = "sqlite"
     url_schemes: Sequence[str] = ("sqlite",)
     history_table: str = HISTORY_TABLE
+    # As execute does: foreign keys off for the apply (they cannot change inside a transaction), one
+    # transaction that holds the write lock from its start.
+    script_style = ScriptStyle(preamble=("PRAGMA foreign_keys = OFF;",), begin="BEGIN IMMEDIATE;", commit="COMMIT;",
+                               epilogue=("PRAGMA foreign_keys = ON;",), run_hint="sqlite3 -bail DATABASE < plan.sql")
 
     def build_model(self, spec: Any) -> Database:
         from .build import build_model
@@ -77,7 +81,7 @@ class SqliteBackend(Backend):
         steps: list[tuple[Change, list[Statement]]],
         *,
         lock_timeout: float,
-        progress: ProgressCallback | None,
+        progress: Progress | ProgressCallback | None,
         record: Callable[..., None] | None = None,
     ) -> ApplyResult:
         from .execute import execute

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from reconciler.backends import ApplyResult, ProgressCallback
+from reconciler.backends import ApplyResult, Progress, ProgressCallback, as_progress
 from reconciler.changes import Change, Statement
 from reconciler.errors import ApplyError, PlanError, TargetError
 
@@ -67,7 +67,7 @@ class _Run:
     """What one execute() call ran; nothing of it persists until COMMIT."""
 
     total: int
-    progress: ProgressCallback | None
+    progress: Progress
     step: int = 0
     #: Statements that ran in the open transaction.
     done: list[str] = field(default_factory=list)
@@ -78,8 +78,7 @@ class _Run:
 
     def before(self, statement: Statement) -> None:
         self.step += 1
-        if self.progress is not None:
-            self.progress(self.step, self.total, statement.sql)
+        self.progress.started(self.step, self.total, statement.sql)
 
 
 def execute(
@@ -87,7 +86,7 @@ def execute(
     steps: list[tuple[Change, list[Statement]]],
     *,
     lock_timeout: float,
-    progress: ProgressCallback | None,
+    progress: Progress | ProgressCallback | None,
     record: Callable[..., None] | None = None,
 ) -> ApplyResult:
     """Run every statement in one transaction; all or nothing.
@@ -99,7 +98,7 @@ def execute(
     interrupt (Ctrl-C, SIGTERM) rolls everything back, is recorded in a transaction of its
     own, and is raised again (ApplyError, KeyboardInterrupt).
     """
-    run = _Run(total=sum(len(statements) for _change, statements in steps), progress=progress)
+    run = _Run(total=sum(len(statements) for _change, statements in steps), progress=as_progress(progress))
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
         _begin(conn, lock_timeout)
@@ -131,6 +130,7 @@ def _run_steps(conn: sqlite3.Connection, steps: list[tuple[Change, list[Statemen
         for statement in statements:
             run.before(statement)
             _run(conn, change, statement, run)
+            run.progress.finished(run.step, run.total, statement.sql)
         for trigger in triggers:
             _run(conn, change, Statement(trigger), run)
 
