@@ -1,4 +1,5 @@
-"""Render relational changes (see the catalogue in `reconciler.changes`) as PostgreSQL statements.
+"""Render changes as PostgreSQL statements: the dispatch to each kind module's renderers (`RENDER` in
+`kinds/<kind>.py`, or a registered `ObjectKind`), and the toolkit they share.
 
 Every identifier is quoted, so case and reserved words survive. CREATE TABLE
 follows the layout of Prisma's migration SQL. Online mode (RenderOptions.online)
@@ -9,7 +10,7 @@ indexes, NOT VALID + VALIDATE for constraints, and a lock_timeout on everything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import cache
 
 from reconciler.backends import RenderOptions
 from reconciler.changes import Action, Change, Statement
@@ -163,121 +164,12 @@ def foreign_key_body(fk: ForeignKey) -> str:
 # -- tables and columns -----------------------------------------------------------------------------------
 
 
-# -- constraints and indexes ----------------------------------------------------------------------------------
+@cache
+def _handlers() -> dict[tuple[str, Action], Callable[[Renderer], None]]:
+    """(change kind, action) -> renderer, from every kind module's `RENDER`."""
+    from .kinds import KINDS
 
-
-def _drop_constraint(r: Renderer, name: str) -> None:
-    r.add(f"ALTER TABLE {r.table_name()} DROP CONSTRAINT {quote_ident(name)}")
-
-
-def _add_validated(r: Renderer, name: str, body: str, *, validate: bool = True) -> None:
-    """ADD CONSTRAINT; online: NOT VALID now, VALIDATE after commit under a weaker lock; a constraint the
-    spec wants `not_valid` is added NOT VALID and left so."""
-    table = r.table_name()
-    if not validate:
-        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body} NOT VALID")
-        return
-    if not r.options.online:
-        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body}")
-        return
-    r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body} NOT VALID")
-    r.add(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", transactional=False)
-
-
-def _primary_key_create(r: Renderer, pk: PrimaryKey) -> None:
-    r.add(f"ALTER TABLE {r.table_name()} ADD CONSTRAINT {quote_ident(pk.name)} {constraint_body(pk)}")
-
-
-def _unique_create(r: Renderer, uq: UniqueConstraint) -> None:
-    table = r.table_name()
-    if not r.options.online:
-        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(uq.name)} {constraint_body(uq)}")
-        return
-    # Build the index without blocking writes, then attach it as the constraint.
-    index = Index(name=uq.name, elements=[IndexElement(column=c) for c in uq.columns], unique=True)
-    _index_create(r, index)
-    r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(uq.name)} UNIQUE USING INDEX {quote_ident(uq.name)}"
-          f"{deferrable_sql(uq.deferrable, uq.initially_deferred)}", transactional=False)
-
-
-def create_index_sql(index: Index, table: str, *, concurrently: bool, name: str) -> str:
-    sql = f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {'CONCURRENTLY ' if concurrently else ''}"
-    sql += f"{quote_ident(name)} ON {table}"
-    if index.method != "btree":
-        sql += f" USING {index.method}"
-    sql += f" ({index_elements_sql(index)})"
-    if index.include:
-        sql += f" INCLUDE ({columns_sql(index.include)})"
-    if index.where:
-        sql += f" WHERE {index.where}"
-    return sql
-
-
-def _index_create(r: Renderer, index: Index) -> None:
-    online = r.options.online
-    if online and not (r.change.kind == "index" and r.change.action == Action.REPLACE):
-        # A failed CONCURRENTLY build leaves an invalid index behind: clear it (a replace has just dropped it).
-        r.add(f"DROP INDEX CONCURRENTLY IF EXISTS {r.object_in_table_schema(index.name)}", transactional=False)
-    r.add(create_index_sql(index, r.table_name(), concurrently=online, name=index.name), transactional=not online)
-
-
-def _index_drop(r: Renderer, index: Index) -> None:
-    online = r.options.online
-    r.add(f"DROP INDEX {'CONCURRENTLY ' if online else ''}{r.object_in_table_schema(index.name)}",
-          transactional=not online)
-
-
-def _index_rename(r: Renderer) -> None:
-    r.add(f"ALTER INDEX {r.object_in_table_schema(r.change.before.name)} RENAME TO {quote_ident(r.change.after.name)}")
-
-
-def _constraint_rename(r: Renderer) -> None:
-    # For primary keys and uniques this renames the backing index too.
-    r.add(f"ALTER TABLE {r.table_name()} RENAME CONSTRAINT {quote_ident(r.change.before.name)} "
-          f"TO {quote_ident(r.change.after.name)}")
-
-
-def _foreign_key_create(r: Renderer, fk: ForeignKey) -> None:
-    _add_validated(r, fk.name, foreign_key_body(fk), validate=fk.valid)
-
-
-def _check_create(r: Renderer, check: CheckConstraint) -> None:
-    _add_validated(r, check.name, constraint_body(check), validate=check.valid)
-
-
-_CREATORS: dict[str, Callable[[Renderer, Any], None]] = {
-    "primary_key": _primary_key_create, "unique": _unique_create, "index": _index_create,
-    "foreign_key": _foreign_key_create, "check": _check_create,
-}
-
-
-def _sub_object(r: Renderer) -> None:
-    """create / drop / replace of a primary key, unique, index, foreign key or check."""
-    kind, action = r.change.kind, r.change.action
-    if action in (Action.DROP, Action.REPLACE):
-        if kind == "index":
-            _index_drop(r, r.change.before)
-        else:
-            _drop_constraint(r, r.change.before.name)
-    if action in (Action.CREATE, Action.REPLACE):
-        _CREATORS[kind](r, r.change.after)
-
-
-_HANDLERS: dict[tuple[str, Action], Callable[[Renderer], None]] = {("index", Action.RENAME): _index_rename}
-for _kind in _CREATORS:
-    for _action in (Action.CREATE, Action.DROP, Action.REPLACE):
-        _HANDLERS[(_kind, _action)] = _sub_object
-    if _kind != "index":
-        _HANDLERS[(_kind, Action.RENAME)] = _constraint_rename
-
-
-def _handler(kind: str, action: Action) -> Callable[[Renderer], None] | None:
-    """The kind module's renderer of this change (`RENDER`), else the constraint and index ones here."""
-    from . import kinds
-
-    module = getattr(kinds, kind, None)
-    handler = getattr(module, "RENDER", {}).get(action)
-    return handler if handler is not None else _HANDLERS.get((kind, action))
+    return {key: handler for module in KINDS for key, handler in getattr(module, "RENDER", {}).items()}
 
 
 def render(change: Change, options: RenderOptions) -> list[Statement]:
@@ -285,7 +177,7 @@ def render(change: Change, options: RenderOptions) -> list[Statement]:
 
     if change.kind in OBJECT_KINDS:
         return OBJECT_KINDS[change.kind].render(change, options)
-    handler = _handler(change.kind, Action(change.action))
+    handler = _handlers().get((change.kind, Action(change.action)))
     if handler is None:
         raise ValueError(f"the postgres backend cannot render {change.action} of {change.kind} ({change.address})")
     renderer = Renderer(change, options)

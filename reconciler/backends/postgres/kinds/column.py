@@ -171,6 +171,6 @@ def _column_alter(r: Renderer) -> None:
     ColumnAlter(r).render()
 
 
-# (kind, action) -> the renderer of that change (see render.render).
-RENDER = {Action.CREATE: _column_create, Action.DROP: _column_drop, Action.ALTER: _column_alter,
-          Action.RENAME: _column_rename}
+# (change kind, action) -> the renderer of that change (see render.render).
+RENDER = {("column", Action.CREATE): _column_create, ("column", Action.DROP): _column_drop,
+          ("column", Action.ALTER): _column_alter, ("column", Action.RENAME): _column_rename}

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-from reconciler.model import CheckConstraint, ForeignKey, PrimaryKey, UniqueConstraint
+from reconciler.changes import Action
+from reconciler.model import CheckConstraint, ForeignKey, Index, IndexElement, PrimaryKey, UniqueConstraint
 
 from ..catalog import Catalog, Rows
+from ..render import Renderer, constraint_body, deferrable_sql, foreign_key_body
+from ..types import quote_ident
+from .index import render_create_index
 
 QUERY = "constraint"
 READ_ORDER = 80
@@ -42,3 +48,69 @@ def load(rows: Rows, catalog: Catalog) -> None:
             table.foreign_keys[name] = ForeignKey(name, columns, ref_table, list(ref_columns), ref_schema,
                                                   FK_ACTIONS[on_delete], FK_ACTIONS[on_update], deferrable,
                                                   deferred, validated)
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+
+def _add_validated(r: Renderer, name: str, body: str, *, validate: bool = True) -> None:
+    """ADD CONSTRAINT; online: NOT VALID now, VALIDATE after commit under a weaker lock; a constraint the
+    spec wants `not_valid` is added NOT VALID and left so."""
+    table = r.table_name()
+    if not validate:
+        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body} NOT VALID")
+        return
+    if not r.options.online:
+        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body}")
+        return
+    r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {body} NOT VALID")
+    r.add(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", transactional=False)
+
+
+def _primary_key_create(r: Renderer, pk: PrimaryKey) -> None:
+    r.add(f"ALTER TABLE {r.table_name()} ADD CONSTRAINT {quote_ident(pk.name)} {constraint_body(pk)}")
+
+
+def _unique_create(r: Renderer, uq: UniqueConstraint) -> None:
+    table = r.table_name()
+    if not r.options.online:
+        r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(uq.name)} {constraint_body(uq)}")
+        return
+    # Build the index without blocking writes, then attach it as the constraint.
+    index = Index(name=uq.name, elements=[IndexElement(column=c) for c in uq.columns], unique=True)
+    render_create_index(r, index)
+    r.add(f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(uq.name)} UNIQUE USING INDEX {quote_ident(uq.name)}"
+          f"{deferrable_sql(uq.deferrable, uq.initially_deferred)}", transactional=False)
+
+
+def _foreign_key_create(r: Renderer, fk: ForeignKey) -> None:
+    _add_validated(r, fk.name, foreign_key_body(fk), validate=fk.valid)
+
+
+def _check_create(r: Renderer, check: CheckConstraint) -> None:
+    _add_validated(r, check.name, constraint_body(check), validate=check.valid)
+
+
+_CREATORS: dict[str, Callable[[Renderer, Any], None]] = {
+    "primary_key": _primary_key_create, "unique": _unique_create,
+    "foreign_key": _foreign_key_create, "check": _check_create,
+}
+
+
+def _constraint_change(r: Renderer) -> None:
+    """Create, drop or replace (drop, then create) of a primary key, unique, foreign key or check."""
+    if r.change.action in (Action.DROP, Action.REPLACE):
+        r.add(f"ALTER TABLE {r.table_name()} DROP CONSTRAINT {quote_ident(r.change.before.name)}")
+    if r.change.action in (Action.CREATE, Action.REPLACE):
+        _CREATORS[r.change.kind](r, r.change.after)
+
+
+def _constraint_rename(r: Renderer) -> None:
+    # For primary keys and uniques this renames the backing index too.
+    r.add(f"ALTER TABLE {r.table_name()} RENAME CONSTRAINT {quote_ident(r.change.before.name)} "
+          f"TO {quote_ident(r.change.after.name)}")
+
+
+RENDER = {(kind, action): _constraint_change for kind in _CREATORS
+          for action in (Action.CREATE, Action.DROP, Action.REPLACE)}
+RENDER.update({(kind, Action.RENAME): _constraint_rename for kind in _CREATORS})

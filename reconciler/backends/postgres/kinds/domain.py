@@ -108,6 +108,6 @@ def _domain_alter(r: Renderer) -> None:
         r.add(comment_sql("DOMAIN", name, after.comment))
 
 
-# (kind, action) -> the renderer of that change (see render.render).
-RENDER = {Action.CREATE: _domain_create, Action.DROP: _domain_drop, Action.ALTER: _domain_alter,
-          Action.REPLACE: _domain_replace}
+# (change kind, action) -> the renderer of that change (see render.render).
+RENDER = {("domain", Action.CREATE): _domain_create, ("domain", Action.DROP): _domain_drop,
+          ("domain", Action.ALTER): _domain_alter, ("domain", Action.REPLACE): _domain_replace}

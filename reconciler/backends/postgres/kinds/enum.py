@@ -102,5 +102,6 @@ def _enum_recreate(r: Renderer, before: Enum, after: Enum) -> None:
     r.add(f"DROP TYPE {qualified_name(after.schema, old_name)}")
 
 
-# (kind, action) -> the renderer of that change (see render.render).
-RENDER = {Action.CREATE: _enum_create, Action.DROP: _enum_drop, Action.ALTER: _enum_alter}
+# (change kind, action) -> the renderer of that change (see render.render).
+RENDER = {("enum", Action.CREATE): _enum_create, ("enum", Action.DROP): _enum_drop,
+          ("enum", Action.ALTER): _enum_alter}

@@ -30,5 +30,5 @@ def _extension(r: Renderer) -> None:
         r.add(f"DROP EXTENSION {quote_ident(r.change.before.name)}")
 
 
-# (kind, action) -> the renderer of that change (see render.render).
-RENDER = {Action.CREATE: _extension, Action.DROP: _extension}
+# (change kind, action) -> the renderer of that change (see render.render).
+RENDER = {("extension", Action.CREATE): _extension, ("extension", Action.DROP): _extension}

@@ -5,9 +5,12 @@ from __future__ import annotations
 from itertools import groupby
 from operator import itemgetter
 
+from reconciler.changes import Action
 from reconciler.model import Index, IndexElement
 
 from ..catalog import Catalog, Rows
+from ..render import Renderer, columns_sql, index_elements_sql
+from ..types import quote_ident
 
 QUERY = "index"
 READ_ORDER = 90
@@ -36,3 +39,48 @@ def _index(rows: list[tuple]) -> Index:
     # An index left invalid by an interrupted or failed CREATE INDEX CONCURRENTLY is reported
     # as such, so that the plan rebuilds it instead of trying to create it again by name.
     return Index(name, elements, unique, method, predicate, include, None, bool(valid))
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+
+def create_index_sql(index: Index, table: str, *, concurrently: bool, name: str) -> str:
+    sql = f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {'CONCURRENTLY ' if concurrently else ''}"
+    sql += f"{quote_ident(name)} ON {table}"
+    if index.method != "btree":
+        sql += f" USING {index.method}"
+    sql += f" ({index_elements_sql(index)})"
+    if index.include:
+        sql += f" INCLUDE ({columns_sql(index.include)})"
+    if index.where:
+        sql += f" WHERE {index.where}"
+    return sql
+
+
+def render_create_index(r: Renderer, index: Index) -> None:
+    online = r.options.online
+    if online and not (r.change.kind == "index" and r.change.action == Action.REPLACE):
+        # A failed CONCURRENTLY build leaves an invalid index behind: clear it (a replace has just dropped it).
+        r.add(f"DROP INDEX CONCURRENTLY IF EXISTS {r.object_in_table_schema(index.name)}", transactional=False)
+    r.add(create_index_sql(index, r.table_name(), concurrently=online, name=index.name), transactional=not online)
+
+
+def render_drop_index(r: Renderer, index: Index) -> None:
+    online = r.options.online
+    r.add(f"DROP INDEX {'CONCURRENTLY ' if online else ''}{r.object_in_table_schema(index.name)}",
+          transactional=not online)
+
+
+def _index_change(r: Renderer) -> None:
+    if r.change.action in (Action.DROP, Action.REPLACE):
+        render_drop_index(r, r.change.before)
+    if r.change.action in (Action.CREATE, Action.REPLACE):
+        render_create_index(r, r.change.after)
+
+
+def _index_rename(r: Renderer) -> None:
+    r.add(f"ALTER INDEX {r.object_in_table_schema(r.change.before.name)} RENAME TO {quote_ident(r.change.after.name)}")
+
+
+RENDER = {("index", Action.CREATE): _index_change, ("index", Action.DROP): _index_change,
+          ("index", Action.REPLACE): _index_change, ("index", Action.RENAME): _index_rename}

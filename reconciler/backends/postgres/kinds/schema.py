@@ -27,5 +27,5 @@ def _schema(r: Renderer) -> None:
         r.add(f"DROP SCHEMA {quote_ident(str(r.change.before))}")
 
 
-# (kind, action) -> the renderer of that change (see render.render).
-RENDER = {Action.CREATE: _schema, Action.DROP: _schema}
+# (change kind, action) -> the renderer of that change (see render.render).
+RENDER = {("schema", Action.CREATE): _schema, ("schema", Action.DROP): _schema}

@@ -66,6 +66,6 @@ def _table_alter(r: Renderer) -> None:
         r.add(comment_sql("TABLE", qualified_name(after.schema, after.name), after.comment))
 
 
-# (kind, action) -> the renderer of that change (see render.render).
-RENDER = {Action.CREATE: _table_create, Action.DROP: _table_drop, Action.RENAME: _table_rename,
-          Action.ALTER: _table_alter}
+# (change kind, action) -> the renderer of that change (see render.render).
+RENDER = {("table", Action.CREATE): _table_create, ("table", Action.DROP): _table_drop,
+          ("table", Action.RENAME): _table_rename, ("table", Action.ALTER): _table_alter}
