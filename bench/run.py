@@ -146,6 +146,12 @@ def bench_size(server: PgServer, tables: int, runs: int, migra: list[str] | None
     return result
 
 
+def start_up(runs: int, log: list[str]) -> tuple[float, float, float]:
+    """`schemactl --version` and `--help` against a bare `python -c "import click, yaml"`."""
+    bare = best(runs, [sys.executable, "-c", "import click, yaml"], log=log)[0]
+    return bare, best(runs, [SCHEMACTL, "--version"], log=log)[0], best(runs, [SCHEMACTL, "--help"], log=log)[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tables", type=int, nargs="+", default=[2000, 10000])
@@ -156,6 +162,7 @@ def main() -> int:
     workdir.mkdir(exist_ok=True)
     migra = None if args.skip_migra else migra_command(workdir)
     log: list[str] = []
+    bare, version, help_ = start_up(max(args.runs, 5), log)
     results = {}
     # A 10,000-table database created in one go needs more lock slots than the default.
     with PgServer(settings={"max_locks_per_transaction": "512"}) as server:
@@ -177,6 +184,9 @@ def main() -> int:
         mem = {t: results[t]["plan"][1] / t for t in (first, last)}
         lines += ["", f"Per-table plan time at {last} tables is {per[last] / per[first] - 1:+.0%} of the figure at "
                   f"{first}; per-table peak memory {mem[last] / mem[first] - 1:+.0%} (target: within ±25%: linear)."]
+    lines += ["", f"Start-up: `schemactl --version` {version:.3f} s, `--help` {help_:.3f} s, against "
+              f"{bare:.3f} s for a bare `python -c \"import click, yaml\"` ({version / bare:.1f}x and "
+              f"{help_ / bare:.1f}x; target: within 2x)."]
     report = "\n".join(lines) + "\n"
     print(report)
     (ROOT / "bench" / "results.md").write_text(report)
