@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.backends import Backend, RenderOptions, dialect_of_url, get_backend
+from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.errors import UsageError
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
@@ -32,13 +32,15 @@ class Target:
 
 
 @contextmanager
-def open_target(url: str, expected_dialect: str | None = None, *, read_only: bool) -> Iterator[Target]:
-    """Connect; `read_only` for every command but apply: such a connection cannot change the target."""
+def open_target(url: str, expected_dialect: str | None = None, *, read_only: bool,
+                options: ConnectOptions | None = None) -> Iterator[Target]:
+    """Connect; `read_only` for every command but apply: such a connection cannot change the target.
+    `options`: connect and network timeouts (defaults: `ConnectOptions()`)."""
     dialect = dialect_of_url(url)
     if expected_dialect is not None and dialect != expected_dialect:
         raise UsageError(f"the spec is for {expected_dialect}, but the URL {redact_url(url)} is a {dialect} target")
     backend = get_backend(dialect)
-    conn = backend.connect(url, read_only=read_only)
+    conn = backend.connect(url, read_only=read_only, options=options)
     try:
         yield Target(backend, conn, url)
     finally:

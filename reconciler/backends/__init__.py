@@ -33,6 +33,17 @@ class RenderOptions:
     statement_timeout: str | None = None
 
 
+@dataclass(frozen=True)
+class ConnectOptions:
+    """How long a backend waits on its target, in seconds (README, "Timeouts"); 0 turns a bound off."""
+
+    #: Establishing a connection.
+    connect_timeout: float = 10.0
+    #: How long a silent peer is tolerated before the connection counts as lost (PostgreSQL: TCP keepalives
+    #: and user timeout on both ends, the liveness check, and the server's idle_in_transaction_session_timeout).
+    network_timeout: float = 30.0
+
+
 @dataclass
 class ApplyResult:
     applied: int
@@ -127,11 +138,12 @@ class Backend(ABC):
         definition a document with `dialect: <name>` must satisfy (see `reconciler.spec.schemas`)."""
 
     @abstractmethod
-    def connect(self, url: str, *, read_only: bool = False) -> Any:
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
         """Open a connection; raise `TargetError` (password redacted) when it fails.
 
         `read_only`: nothing sent on this connection can change the target (plan, status, inspect);
         a read-only open never creates anything either (a missing SQLite file is an error).
+        `options`: timeouts, for the backends that talk to a server over the network.
         """
 
     @abstractmethod
