@@ -26,7 +26,7 @@ from reconciler.apply import (
 from reconciler.backends import ConnectOptions, RenderOptions, get_backend
 from reconciler.changes import Hazard
 from reconciler.durations import DurationError, parse_duration, postgres_duration
-from reconciler.errors import ApplyError, PlanError, SchemactlError, UsageError
+from reconciler.errors import ApplyError, Interrupted, PlanError, SchemactlError, UsageError
 from reconciler.formats import render_plan
 from reconciler.formats.common import summary_line
 from reconciler.model import Database
@@ -133,9 +133,9 @@ class SchemactlGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt as exc:
-            # A backend without transactional DDL (MongoDB) says what it applied; PostgreSQL and SQLite roll back.
-            report = getattr(exc, "report", None) or (
-                "Interrupted. Transactional changes were rolled back; run `schemactl plan` to see what is left.")
+            # `apply` says what was applied (see `_interrupt_report` and the backends' execute); nothing else
+            # changes a database.
+            report = getattr(exc, "report", None) or "Interrupted. Nothing was changed."
             _echo(report, err=True)
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
@@ -297,6 +297,26 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
     else:
         loaded, desired = load_model(spec_or_plan)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    stage: list[Any] = ["before"]  # "before", "applying", then the ApplyResult: what an interrupt interrupted
+    try:
+        plan_ = _apply_to_target(url, loaded, desired, saved, timeouts, lock_timeout, stage, guards,
+                                 _render_options(online, statement_lock_timeout, statement_timeout, environment),
+                                 auto_approve=auto_approve, interval=interval, no_color=no_color,
+                                 parallel=parallel or 4, fail_fast=fail_fast)
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "report", None):
+            raise  # the backend said what it applied
+        raise Interrupted(_interrupt_report(stage[0])) from None
+    if plan_ is not None:
+        add, change, destroy = plan_.counts()
+        _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+
+
+def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: ConnectOptions, lock_timeout: float,
+                     stage: list[Any], guards: Guards, options: RenderOptions, *, auto_approve: bool,
+                     interval: float | None, no_color: bool, parallel: int, fail_fast: bool) -> Plan | None:
+    """Inspect, plan, confirm, execute, verify, under the target's apply lock; None when there is nothing to do.
+    `stage[0]` follows along, for the report of an interrupt."""
     with open_target(url, loaded.dialect, read_only=False, options=timeouts) as target, \
             _apply_lock(target, lock_timeout):
         if saved is not None:
@@ -304,11 +324,10 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
             plan_ = saved.plan
         else:
-            options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
             plan_ = plan_for_target(target, loaded, desired, options).plan
         _print_plan(plan_, "text", no_color)
         if plan_.empty:
-            return
+            return None
         check_guards(plan_, guards)
         if not auto_approve:
             _confirm()
@@ -316,13 +335,15 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         _interrupt_on_sigterm()
         # Options only some backends take (MongoDB's tenant databases), passed to those that declare them.
         accepted = target.backend.apply_options
-        tenants = {k: v for k, v in {"parallel": parallel or 4, "fail_fast": fail_fast}.items() if k in accepted}
+        tenants = {k: v for k, v in {"parallel": parallel, "fail_fast": fail_fast}.items() if k in accepted}
+        stage[0] = "applying"
         try:
             result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
                                   **tenants)
         finally:
             if progress is not None:
                 progress.stop()
+        stage[0] = result
         if progress is not None and not result.error:
             progress.summary()
         for line in result.details:
@@ -331,8 +352,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
             raise ApplyError(f"apply failed on {target.display} ({result.applied} of {result.total} steps applied)"
                              f"{_at(result.failed_statement)}: {result.error}")
         _verify_converged(target, loaded)
-    add, change, destroy = plan_.counts()
-    _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+    return plan_
 
 
 def _progress_interval() -> float:
@@ -344,6 +364,8 @@ def _progress_interval() -> float:
         return parse_duration(value)
     except DurationError as exc:
         raise UsageError(f"SCHEMACTL_PROGRESS_INTERVAL: {exc}") from None
+
+
 def _at(statement: str | None, limit: int = 200) -> str:
     """` at STATEMENT`, on one line (the whole statement is in the history)."""
     if not statement:
@@ -352,13 +374,26 @@ def _at(statement: str | None, limit: int = 200) -> str:
     return f" at {text if len(text) <= limit else text[:limit - 3] + '...'}"
 
 
+def _interrupt_report(stage: Any) -> str:
+    """What an interrupt outside the backend's execute means for the target."""
+    if stage == "before":
+        return "Interrupted before applying anything: nothing was changed."
+    if stage == "applying":
+        return "Interrupted while applying; run `schemactl plan` to see what was applied."
+    if stage.error:
+        return (f"Interrupted after the apply failed ({stage.applied} of {stage.total} steps applied): {stage.error}. "
+                "Run `schemactl plan` to see what is left.")
+    return (f"Interrupted after the apply finished ({stage.applied} of {stage.total} steps applied), while checking "
+            "the result. Run `schemactl plan` to check.")
+
+
 def _apply_lock(target: Target, lock_timeout: float) -> AbstractContextManager[Any]:
     """The target's apply lock from before inspection to the end, where the backend has one."""
     return target.backend.hold_apply_lock(target.conn, lock_timeout)
 
 
 def _interrupt_on_sigterm() -> None:
-    """Treat SIGTERM (a cancelled deploy job) like Ctrl-C: the open transaction is rolled back."""
+    """Treat SIGTERM (a cancelled deploy job) like Ctrl-C: an open transaction is rolled back."""
 
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

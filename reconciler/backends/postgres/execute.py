@@ -41,7 +41,7 @@ from psycopg.pq import TransactionStatus
 
 from reconciler.backends import ApplyResult, ConnectOptions, Progress, ProgressCallback, as_progress
 from reconciler.changes import Change, Statement
-from reconciler.errors import PlanError
+from reconciler.errors import Interrupted, PlanError
 from reconciler.redact import redact_text
 
 from . import session
@@ -360,9 +360,9 @@ def execute(conn: psycopg.Connection[Any], steps: list[tuple[Change, list[Statem
     except StatementFailed as failure:
         return _failed(run, failure, record)
     except KeyboardInterrupt:
-        # Ctrl-C or SIGTERM (turned into KeyboardInterrupt by the CLI): the open transaction is rolled back.
-        _interrupted(run, record)
-        raise
+        # Ctrl-C or SIGTERM (turned into KeyboardInterrupt by the CLI): an open transaction is rolled back;
+        # what had committed stays. The report says which.
+        raise Interrupted(_interrupted(run, record)) from None
     finally:
         if run.reconnected:
             close(run.conn)
@@ -409,7 +409,17 @@ def _failed(run: Run, failure: StatementFailed, record: Record | None) -> ApplyR
                        error=message, details=run.details)
 
 
-def _interrupted(run: Run, record: Record | None) -> None:
+def _interrupted(run: Run, record: Record | None) -> str:
+    """Record an interrupted apply, and say what really happened to the target."""
+    if run.in_doubt:
+        return ("Interrupted during COMMIT, and the server could not be asked whether it committed: "
+                f"{len(run.persisted) + len(run.in_doubt)} of {run.total} statement(s) may be applied. "
+                "Run `schemactl plan` to see what is left.")
+    if run.total and len(run.persisted) == run.total:
+        if not run.recorded:  # interrupted between the last statement and its record: it is applied all the same
+            _record_outcome(run, record, OUTCOME_APPLIED, None, None)
+        return (f"Interrupted after the changes were committed: all {run.total} statement(s) were applied"
+                + (", and the apply is recorded as applied." if run.recorded else "."))
     notes = ["interrupted (Ctrl-C or SIGTERM)"]
     if run.rolled_back_transaction:
         notes.append("the transaction was rolled back: none of its statements were applied")
@@ -417,6 +427,13 @@ def _interrupted(run: Run, record: Record | None) -> None:
         notes.append(f"{len(run.persisted)} statement(s) were committed before the interruption")
     stopped = run.running.sql if run.running is not None else None
     _record_outcome(run, record, OUTCOME_INTERRUPTED, "; ".join(notes), stopped)
+    rolled_back = "the transaction was rolled back" if run.rolled_back_transaction else ""
+    if not run.persisted:
+        said = f"Interrupted. Nothing was applied{': ' if rolled_back else ''}{rolled_back}."
+    else:
+        said = (f"Interrupted. {len(run.persisted)} of {run.total} statement(s) were committed and stay applied; "
+                f"{rolled_back + ', and ' if rolled_back else ''}the rest did not run.")
+    return " ".join([said, *run.details, "Run `schemactl plan` to see what is left."])
 
 
 def _record_outcome(run: Run, record: Record | None, outcome: str, error: str | None,
