@@ -321,6 +321,7 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
             _apply_lock(target, lock_timeout):
         if saved is not None:
             # The saved statements are what runs; the live schema only has to be the one they were made for.
+            # (Its warnings, the lock estimate's among them, were saved with it.)
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
             plan_ = saved.plan
         else:

@@ -1,4 +1,5 @@
-"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan, strictly in turn.
+"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan, strictly in turn; then
+what the target's settings say about applying the plan (`Backend.plan_warnings`) joins the plan's warnings.
 
 Kept out of the CLI so that tests and other front-ends drive the same path.
 """
@@ -107,6 +108,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
                      options=options)
     warn_if_empty_spec(plan, loaded.data)
+    if not plan.empty:
+        plan.warnings += [f"Warning: {text}" for text in backend.plan_warnings(target.conn, plan, current, canonical)]
     return PlannedRun(loaded, current, plan, canonical)
 
 

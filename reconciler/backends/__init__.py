@@ -5,7 +5,7 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 internals; it only calls these methods.
 
 Optional capabilities (`script_style`, `script_settings`, `apply_options`, `annotate_hazards`,
-`hold_apply_lock`) are declared on `Backend` with their defaults; nothing is looked
+`hold_apply_lock`, `plan_warnings`) are declared on `Backend` with their defaults; nothing is looked
 up with `getattr`. The core names no backend: `registry()` finds them.
 """
 
@@ -198,6 +198,11 @@ class Backend(ABC):
         """Statements a runnable script puts before and after `statement` to give it its own settings, the
         way `execute` does (PostgreSQL's per-statement timeouts in online mode); none by default."""
         return [], []
+
+    def plan_warnings(self, conn: Any, plan: Any, current: Any, desired: Any) -> list[str]:
+        """What the target's settings say about applying `plan` (a `reconciler.plan.Plan`), said before applying
+        (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
+        return []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

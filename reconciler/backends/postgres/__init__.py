@@ -164,6 +164,18 @@ class PostgresBackend(Backend):
                     [f"SET LOCAL {name} TO DEFAULT;" for name, _ in settings])
         return ([f"SET {name} = {sql_string(value)};" for name, value in settings],
                 [f"RESET {name};" for name, _ in settings])
+    def plan_warnings(self, conn: Any, plan: Any, current: Any, desired: Any) -> list[str]:
+        from .locks import estimate, read_capacity, warning
+        from .session import lost_is_target_error
+
+        changes = [(p.change, any(s.transactional and not s.commit_first for s in p.statements))
+                   for p in plan.changes]
+        needed = estimate(changes, current, desired)
+        if needed <= 100:  # fits in the smallest lock table there can be (10 entries x 10 processes)
+            return []
+        with lost_is_target_error(conn, "reading the lock settings"):
+            text = warning(needed, read_capacity(conn))
+        return [text] if text else []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .apply_lock import hold_apply_lock
