@@ -124,6 +124,28 @@ def test_a_peer_gone_silent_during_execution_ends_the_apply_and_the_server_relea
     assert "the transaction was rolled back" in out and "could not be recorded" in out, out
 
 
+def test_a_connection_gone_silent_while_the_server_answers_others_is_ended_and_the_failure_recorded(
+        tmp_path: Path, pg_url: str, pg_server, pg_conn: psycopg.Connection) -> None:
+    # Only the apply's connection goes silent (a dropped NAT entry): the check gets through, finds the session
+    # idle in its transaction, ends it (its locks go at once), and the failure is recorded on a new connection.
+    spec = tmp_path / "schema.yaml"
+    spec.write_text(tables_spec(40))
+    dbname = urlsplit(pg_url).path.lstrip("/")
+    with FreezableProxy(pg_server.port, freeze_on=b'"t_020"', freeze_new=False) as proxy:
+        code, out, err, took = run_cli("apply", str(spec), "--url", proxy.url(pg_url), "--auto-approve",
+                                       "--quiet", "--connect-timeout", "2s", "--network-timeout", "6s")
+        assert proxy.frozen.is_set() and code == 1, err
+        line = assert_one_error_line(err, proxy)
+        assert "the server has been idle meanwhile, so the request or its answer was lost; the session was ended" \
+            in line, line
+        assert took < 30, took
+        assert schemactl_sessions(pg_conn, dbname) == []  # ended by schemactl, not by a server timeout
+    assert "the failed apply was recorded after reconnecting" in out, out
+    [row] = BACKEND.read_history(pg_conn, 1)
+    assert row["outcome"] == "failed" and '"t_020"' in row["failed_statement"] and len(row["rolled_back"]) == 20
+    assert public_tables(pg_conn) == []
+
+
 @pytest.mark.parametrize("command", ["plan", "apply"])
 def test_a_peer_gone_silent_while_reading_the_catalog_ends_the_command(
         tmp_path: Path, pg_url: str, pg_server, pg_conn: psycopg.Connection, command: str) -> None:

@@ -5,7 +5,8 @@
 writing in both directions, and connections made afterwards are accepted and never forwarded; every socket
 stays open. To the client and to the server this looks like a peer that hung or a network that stopped
 delivering, not like a closed connection: nothing is sent, not even a FIN. The kernel still acknowledges
-what it receives, so TCP keepalives are answered.
+what it receives, so TCP keepalives are answered. With `freeze_new=False` only the connections open at the
+moment of the freeze go silent (a dropped NAT entry); later ones are forwarded.
 
     with FreezableProxy(pg.port, freeze_on=b'"t_020"') as proxy:
         url = proxy.url(pg_url)
@@ -22,9 +23,10 @@ HOST = "127.0.0.1"
 
 
 class FreezableProxy:
-    def __init__(self, upstream_port: int, *, freeze_on: bytes | None = None) -> None:
+    def __init__(self, upstream_port: int, *, freeze_on: bytes | None = None, freeze_new: bool = True) -> None:
         self.upstream_port = upstream_port
         self.freeze_on = freeze_on
+        self.freeze_new = freeze_new
         self.frozen = threading.Event()
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -70,7 +72,7 @@ class FreezableProxy:
             except OSError:
                 return
             self._keep(client)
-            if self.frozen.is_set():
+            if self.frozen.is_set() and self.freeze_new:
                 continue  # accepted, never answered
             try:
                 upstream = socket.create_connection((HOST, self.upstream_port))
@@ -84,11 +86,13 @@ class FreezableProxy:
         """Both directions of one connection; the client's bytes are searched for `freeze_on`."""
         peer = {client: upstream, upstream: client}
         tail = b""
+        # A connection made after the freeze, when only those before it were frozen, is never frozen.
+        frozen = threading.Event() if self.frozen.is_set() else self.frozen
         with selectors.DefaultSelector() as selector:
             for sock in peer:
                 selector.register(sock, selectors.EVENT_READ)
             while not self._closed.is_set():
-                if self.frozen.is_set():
+                if frozen.is_set():
                     self._closed.wait()  # silent: read nothing, write nothing, close nothing
                     return
                 for key, _ in selector.select(timeout=0.05):
@@ -101,12 +105,12 @@ class FreezableProxy:
                         client.close()
                         upstream.close()
                         return
-                    if sock is client and self.freeze_on:
+                    if sock is client and self.freeze_on and frozen is self.frozen:
                         seen = tail + data
                         tail = seen[-len(self.freeze_on):]
                         if self.freeze_on in seen:
                             self.freeze()  # this chunk is never delivered
-                    if self.frozen.is_set():
+                    if frozen.is_set():
                         break
                     try:
                         peer[sock].sendall(data)  # type: ignore[index]

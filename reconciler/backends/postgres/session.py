@@ -11,8 +11,8 @@ Three layers, because each alone misses a case:
   proxy or pooler, a frozen VM) acknowledges every keepalive. Once schemactl has waited half the network
   timeout for an answer, it asks the server on a second connection what its session is doing. No new
   connection within the connect timeout, a session that no longer exists, or one that has been idle all
-  along, means the connection is lost: it is closed, a session still on the server is ended (its locks
-  released), and the waiting call raises `ConnectionLost`.
+  along (the request or its answer was lost), means the connection is lost: it is closed, an idle session
+  is ended (its locks released), and the waiting call raises `ConnectionLost`.
 
 `reopen` connects again with the same settings, to record an apply whose connection was lost.
 """
@@ -174,15 +174,21 @@ class Guard:
             state, stale = row
             if state is None or state == "active" or not stale:
                 return None  # working on it (or not ours to see)
-            # The server finished and went idle, and its answer never arrived: end the session, release its locks.
-            probe.execute(_TERMINATE, self.session)
-            return "the server finished, but its answer never arrived (the session was ended)"
         except psycopg.OperationalError as exc:
             self.close_probe()
             message = one_line(exc, secrets_of(self.conninfo))
             if "FATAL" in message and not any(s in message for s in _SERVER_GOING_AWAY):
                 return None  # the server answered, refusing a connection (too many clients): it is alive
             return f"a new connection got none either ({message})"
+        except psycopg.Error:
+            return None  # the server answered: it is alive, and the check cannot tell more
+        # Idle all the while: the request or its answer was lost on the way. End the session, release its locks.
+        try:
+            ended = probe.execute(_TERMINATE, self.session).fetchone() == (True,)
+        except psycopg.Error:
+            ended = False
+        return ("the server has been idle meanwhile, so the request or its answer was lost"
+                + ("; the session was ended" if ended else ""))
 
     def _probe(self) -> Session:
         if self.probe is None or self.probe.closed:
