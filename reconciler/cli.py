@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -22,10 +23,10 @@ from reconciler.apply import (
     check_prevented,
     execute_plan,
 )
-from reconciler.backends import RenderOptions, get_backend
+from reconciler.backends import ConnectOptions, RenderOptions, get_backend
 from reconciler.changes import Hazard
 from reconciler.durations import DurationError, parse_duration, postgres_duration
-from reconciler.errors import ApplyError, PlanError, SchemactlError, UsageError
+from reconciler.errors import ApplyError, Interrupted, PlanError, SchemactlError, UsageError
 from reconciler.formats import render_plan
 from reconciler.formats.common import summary_line
 from reconciler.model import Database
@@ -132,9 +133,9 @@ class SchemactlGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt as exc:
-            # A backend without transactional DDL (MongoDB) says what it applied; PostgreSQL and SQLite roll back.
-            report = getattr(exc, "report", None) or (
-                "Interrupted. Transactional changes were rolled back; run `schemactl plan` to see what is left.")
+            # `apply` says what was applied (see `_interrupt_report` and the backends' execute); nothing else
+            # changes a database.
+            report = getattr(exc, "report", None) or "Interrupted. Nothing was changed."
             _echo(report, err=True)
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
@@ -176,6 +177,25 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
+def _timeout_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--network-timeout", callback=_duration, metavar="DURATION",
+                     help="Give up on a server that has not answered for this long, and have it end a session "
+                          "left idle in a transaction as long; 0: off [default: 30s].")(f)
+    return click.option("--connect-timeout", callback=_duration, metavar="DURATION",
+                        help="Wait this long to connect; 0: no limit [default: 10s].")(f)
+
+
+def _connect_options(connect_timeout: float | None, network_timeout: float | None,
+                     environment: Environment | None = None) -> ConnectOptions:
+    defaults = ConnectOptions()
+    if environment is not None:
+        connect_timeout = connect_timeout if connect_timeout is not None else environment.connect_timeout
+        network_timeout = network_timeout if network_timeout is not None else environment.network_timeout
+    return ConnectOptions(
+        connect_timeout=defaults.connect_timeout if connect_timeout is None else connect_timeout,
+        network_timeout=defaults.network_timeout if network_timeout is None else network_timeout)
+
+
 def _online_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--statement-timeout", callback=_duration, metavar="DURATION",
                      help="Online mode: statement_timeout for each statement (e.g. 10min; a bare number is seconds).")(f)
@@ -215,14 +235,16 @@ def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
 @click.option("-out", "--out", "out", type=click.Path(), help="Save the plan to a file for `apply PLANFILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
 @_online_options
+@_timeout_options
 def plan(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str, no_color: bool,
          out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: float | None,
-         statement_timeout: float | None) -> None:
+         statement_timeout: float | None, connect_timeout: float | None, network_timeout: float | None) -> None:
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
+    timeouts = _connect_options(connect_timeout, network_timeout, environment)
     loaded, desired = load_model(spec)
-    with open_target(url, loaded.dialect, read_only=True) as target:
+    with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
         run = plan_for_target(target, loaded, desired, options)
     _print_plan(run.plan, fmt, no_color)
     check_prevented(run.plan)
@@ -248,10 +270,12 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
 @click.option("--parallel", type=click.IntRange(1, 64), default=None,
               help="MongoDB: databases applied at once [default: 4].")
 @click.option("--fail-fast", is_flag=True, help="MongoDB: stop at the first database that fails.")
+@_timeout_options
 def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: str | None, auto_approve: bool,
           allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: float | None,
           statement_timeout: float | None, lock_timeout: float | None, quiet: bool,
-          no_color: bool, parallel: int | None, fail_fast: bool) -> None:
+          no_color: bool, parallel: int | None, fail_fast: bool, connect_timeout: float | None,
+          network_timeout: float | None) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
     interval = None if quiet else _progress_interval()
@@ -272,17 +296,39 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
     else:
         loaded, desired = load_model(spec_or_plan)
-    with open_target(url, loaded.dialect, read_only=False) as target, _apply_lock(target, lock_timeout):
+    timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    stage: list[Any] = ["before"]  # "before", "applying", then the ApplyResult: what an interrupt interrupted
+    try:
+        plan_ = _apply_to_target(url, loaded, desired, saved, timeouts, lock_timeout, stage, guards,
+                                 _render_options(online, statement_lock_timeout, statement_timeout, environment),
+                                 auto_approve=auto_approve, interval=interval, no_color=no_color,
+                                 parallel=parallel or 4, fail_fast=fail_fast)
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "report", None):
+            raise  # the backend said what it applied
+        raise Interrupted(_interrupt_report(stage[0])) from None
+    if plan_ is not None:
+        add, change, destroy = plan_.counts()
+        _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+
+
+def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: ConnectOptions, lock_timeout: float,
+                     stage: list[Any], guards: Guards, options: RenderOptions, *, auto_approve: bool,
+                     interval: float | None, no_color: bool, parallel: int, fail_fast: bool) -> Plan | None:
+    """Inspect, plan, confirm, execute, verify, under the target's apply lock; None when there is nothing to do.
+    `stage[0]` follows along, for the report of an interrupt."""
+    with open_target(url, loaded.dialect, read_only=False, options=timeouts) as target, \
+            _apply_lock(target, lock_timeout):
         if saved is not None:
             # The saved statements are what runs; the live schema only has to be the one they were made for.
+            # (Its warnings, the lock estimate's among them, were saved with it.)
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
             plan_ = saved.plan
         else:
-            options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
             plan_ = plan_for_target(target, loaded, desired, options).plan
         _print_plan(plan_, "text", no_color)
         if plan_.empty:
-            return
+            return None
         check_guards(plan_, guards)
         if not auto_approve:
             _confirm()
@@ -290,23 +336,24 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         _interrupt_on_sigterm()
         # Options only some backends take (MongoDB's tenant databases), passed to those that declare them.
         accepted = target.backend.apply_options
-        tenants = {k: v for k, v in {"parallel": parallel or 4, "fail_fast": fail_fast}.items() if k in accepted}
+        tenants = {k: v for k, v in {"parallel": parallel, "fail_fast": fail_fast}.items() if k in accepted}
+        stage[0] = "applying"
         try:
             result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
                                   **tenants)
         finally:
             if progress is not None:
                 progress.stop()
+        stage[0] = result
         if progress is not None and not result.error:
             progress.summary()
         for line in result.details:
             _echo(line)
         if result.error:
-            failed = f": {result.failed_statement}" if result.failed_statement else ""
-            raise ApplyError(f"apply failed ({result.applied} of {result.total} steps applied){failed}\n{result.error}")
+            raise ApplyError(f"apply failed on {target.display} ({result.applied} of {result.total} steps applied)"
+                             f"{_at(result.failed_statement)}: {result.error}")
         _verify_converged(target, loaded)
-    add, change, destroy = plan_.counts()
-    _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+    return plan_
 
 
 def _progress_interval() -> float:
@@ -320,13 +367,34 @@ def _progress_interval() -> float:
         raise UsageError(f"SCHEMACTL_PROGRESS_INTERVAL: {exc}") from None
 
 
+def _at(statement: str | None, limit: int = 200) -> str:
+    """` at STATEMENT`, on one line (the whole statement is in the history)."""
+    if not statement:
+        return ""
+    text = re.sub(r"\s*\n\s*", " ", statement.strip()).removesuffix(";")
+    return f" at {text if len(text) <= limit else text[:limit - 3] + '...'}"
+
+
+def _interrupt_report(stage: Any) -> str:
+    """What an interrupt outside the backend's execute means for the target."""
+    if stage == "before":
+        return "Interrupted before applying anything: nothing was changed."
+    if stage == "applying":
+        return "Interrupted while applying; run `schemactl plan` to see what was applied."
+    if stage.error:
+        return (f"Interrupted after the apply failed ({stage.applied} of {stage.total} steps applied): {stage.error}. "
+                "Run `schemactl plan` to see what is left.")
+    return (f"Interrupted after the apply finished ({stage.applied} of {stage.total} steps applied), while checking "
+            "the result. Run `schemactl plan` to check.")
+
+
 def _apply_lock(target: Target, lock_timeout: float) -> AbstractContextManager[Any]:
     """The target's apply lock from before inspection to the end, where the backend has one."""
     return target.backend.hold_apply_lock(target.conn, lock_timeout)
 
 
 def _interrupt_on_sigterm() -> None:
-    """Treat SIGTERM (a cancelled deploy job) like Ctrl-C: the open transaction is rolled back."""
+    """Treat SIGTERM (a cancelled deploy job) like Ctrl-C: an open transaction is rolled back."""
 
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -355,10 +423,12 @@ def _verify_converged(target: Target, loaded: Any) -> None:
 @click.option("--url", help="Database URL (or SCHEMACTL_URL).")
 @click.option("--schema", "schemas", multiple=True, help="PostgreSQL schema to read (repeatable; default public).")
 @click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
-def inspect(url: str | None, schemas: tuple[str, ...], output: str | None) -> None:
+@_timeout_options
+def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, connect_timeout: float | None,
+            network_timeout: float | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
-    with open_target(url, read_only=True) as target:
+    with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
         scope = _scope_model(target, schemas)
         current = target.backend.inspect(target.conn, scope)
         document = escape_references(target.backend.to_spec(current))
@@ -412,11 +482,14 @@ def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, s
 @click.argument("spec", type=click.Path(), required=False)
 @click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
 @_env_options
-def status(spec: str | None, url: str | None, env: str | None, config: str | None) -> None:
+@_timeout_options
+def status(spec: str | None, url: str | None, env: str | None, config: str | None, connect_timeout: float | None,
+           network_timeout: float | None) -> None:
     """Show the last apply recorded in the target and whether it drifted from the spec."""
-    spec, url, _ = _resolve(spec, url, env, config)
+    spec, url, environment = _resolve(spec, url, env, config)
     loaded, desired = load_model(spec)
-    with open_target(url, loaded.dialect, read_only=True) as target:
+    timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
         # Planning first: it resolves where the history lives (MongoDB's history_database).
         run = plan_for_target(target, loaded, desired, RenderOptions())
         history = target.backend.read_history(target.conn, 1)

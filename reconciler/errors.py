@@ -66,3 +66,11 @@ class PlanError(SchemactlError):
 
 class ApplyError(SchemactlError):
     """A statement failed while applying."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM; `report` says what really happened to the target (the CLI prints it, exit 130)."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__(report)
+        self.report = report

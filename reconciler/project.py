@@ -28,6 +28,9 @@ class Environment:
     lock_timeout: float | None = None
     statement_lock_timeout: float | None = None
     statement_timeout: float | None = None
+    #: PostgreSQL (README, "Timeouts").
+    connect_timeout: float | None = None
+    network_timeout: float | None = None
 
     def without_allowances(self) -> Environment:
         """The same settings for another database: nothing allowed beyond what the command line says."""
@@ -57,7 +60,7 @@ def load_environment(name: str, config: str | None = None) -> Environment:
         raise UsageError(f"--env {name}: no such environment in {path} (have: {', '.join(environments)})")
     entry = environments[name]
     durations: dict[str, float | None] = {}
-    for key in ("lock_timeout", "statement_lock_timeout", "statement_timeout"):
+    for key in ("lock_timeout", "statement_lock_timeout", "statement_timeout", "connect_timeout", "network_timeout"):
         try:
             durations[key] = parse_duration(entry[key]) if key in entry else None
         except DurationError as exc:
@@ -67,3 +70,4 @@ def load_environment(name: str, config: str | None = None) -> Environment:
         allow_hazards=set(entry.get("allow_hazards", [])), allow_destroy=bool(entry.get("allow_destroy")),
         online=bool(entry.get("online")), parallel=entry.get("parallel"), **durations,
     )
+

@@ -1,4 +1,5 @@
-"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan, strictly in turn.
+"""Wires the stages for one target: spec -> inspect -> canonicalize -> diff -> plan, strictly in turn; then
+what the target's settings say about applying the plan (`Backend.plan_warnings`) joins the plan's warnings.
 
 Kept out of the CLI so that tests and other front-ends drive the same path.
 """
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.backends import Backend, RenderOptions, dialect_of_url, get_backend
+from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.errors import UsageError
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
@@ -32,13 +33,15 @@ class Target:
 
 
 @contextmanager
-def open_target(url: str, expected_dialect: str | None = None, *, read_only: bool) -> Iterator[Target]:
-    """Connect; `read_only` for every command but apply: such a connection cannot change the target."""
+def open_target(url: str, expected_dialect: str | None = None, *, read_only: bool,
+                options: ConnectOptions | None = None) -> Iterator[Target]:
+    """Connect; `read_only` for every command but apply: such a connection cannot change the target.
+    `options`: connect and network timeouts (defaults: `ConnectOptions()`)."""
     dialect = dialect_of_url(url)
     if expected_dialect is not None and dialect != expected_dialect:
         raise UsageError(f"the spec is for {expected_dialect}, but the URL {redact_url(url)} is a {dialect} target")
     backend = get_backend(dialect)
-    conn = backend.connect(url, read_only=read_only)
+    conn = backend.connect(url, read_only=read_only, options=options)
     try:
         yield Target(backend, conn, url)
     finally:
@@ -105,6 +108,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
                      options=options)
     warn_if_empty_spec(plan, loaded.data)
+    if not plan.empty:
+        plan.warnings += [f"Warning: {text}" for text in backend.plan_warnings(target.conn, plan, current, canonical)]
     return PlannedRun(loaded, current, plan, canonical)
 
 

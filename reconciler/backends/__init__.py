@@ -5,7 +5,7 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 internals; it only calls these methods.
 
 Optional capabilities (`script_style`, `script_settings`, `apply_options`, `annotate_hazards`,
-`hold_apply_lock`) are declared on `Backend` with their defaults; nothing is looked
+`hold_apply_lock`, `plan_warnings`) are declared on `Backend` with their defaults; nothing is looked
 up with `getattr`. The core names no backend: `registry()` finds them.
 """
 
@@ -31,6 +31,17 @@ class RenderOptions:
     online: bool = False
     lock_timeout: str = "5s"
     statement_timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """How long a backend waits on its target, in seconds (README, "Timeouts"); 0 turns a bound off."""
+
+    #: Establishing a connection.
+    connect_timeout: float = 10.0
+    #: How long a silent peer is tolerated before the connection counts as lost (PostgreSQL: TCP keepalives
+    #: and user timeout on both ends, the liveness check, and the server's idle_in_transaction_session_timeout).
+    network_timeout: float = 30.0
 
 
 @dataclass
@@ -127,11 +138,12 @@ class Backend(ABC):
         definition a document with `dialect: <name>` must satisfy (see `reconciler.spec.schemas`)."""
 
     @abstractmethod
-    def connect(self, url: str, *, read_only: bool = False) -> Any:
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
         """Open a connection; raise `TargetError` (password redacted) when it fails.
 
         `read_only`: nothing sent on this connection can change the target (plan, status, inspect);
         a read-only open never creates anything either (a missing SQLite file is an error).
+        `options`: timeouts, for the backends that talk to a server over the network.
         """
 
     @abstractmethod
@@ -186,6 +198,11 @@ class Backend(ABC):
         """Statements a runnable script puts before and after `statement` to give it its own settings, the
         way `execute` does (PostgreSQL's per-statement timeouts in online mode); none by default."""
         return [], []
+
+    def plan_warnings(self, conn: Any, plan: Any, current: Any, desired: Any) -> list[str]:
+        """What the target's settings say about applying `plan` (a `reconciler.plan.Plan`), said before applying
+        (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
+        return []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

@@ -178,8 +178,9 @@ def test_interrupt_in_the_transaction_rolls_back_and_records_it(spec, pg_url, pg
     text = (BASE + "  audit:\n    columns:\n      id: {type: integer, primary_key: true}\n"
             + "  notes:\n    columns:\n      id: {type: integer, primary_key: true}\n")
     before = statements(planned_after_write(pg_url, spec, text))
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         apply_spec(pg_url, spec, text, progress=Interrupt(lambda sql: '"notes"' in sql))
+    assert info.value.report.startswith("Interrupted. Nothing was applied: the transaction was rolled back.")
     assert tables(pg_conn) == ["accounts"]
     row = history(pg_url)[-1]
     assert row["outcome"] == "interrupted"
@@ -200,8 +201,12 @@ def test_interrupt_after_the_commit_records_what_was_committed(spec, pg_url, pg_
     plan = planned_after_write(pg_url, spec, text, online=True)
     order = run_order(plan)
     build = next(s for s in order if s.startswith("CREATE INDEX CONCURRENTLY"))
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         apply_spec(pg_url, spec, text, online=True, progress=Interrupt(lambda sql: sql == build))
+    # What the CLI prints: the committed part stays, nothing is said to be rolled back.
+    committed = order.index(build)
+    assert info.value.report.startswith(f"Interrupted. {committed} of {len(order)} statement(s) were committed and "
+                                        "stay applied; the rest did not run.")
     rows = history(pg_url)
     assert [r["outcome"] for r in rows] == ["applied", "interrupted"]
     # The transaction and the DROP INDEX CONCURRENTLY IF EXISTS before the build persisted.

@@ -5,6 +5,8 @@ Usage::
     with PgServer() as pg:
         pg.create_database("t1")
         url = pg.url("t1")
+
+    PgServer(settings={"max_locks_per_transaction": "10"})   # extra server settings (-c name=value)
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class PgServer:
         self._bindir = bindir
         #: Extra server settings (`-c name=value`), e.g. a low max_locks_per_transaction for a test.
         self.settings = dict(settings or {})
+        self._logfile: str | None = None
         self.port: int | None = None
         self.tmpdir: str | None = None
         self.datadir: str | None = None
@@ -152,15 +155,11 @@ class PgServer:
         )  # fmt: skip
         os.unlink(pwfile)
 
-        logfile = os.path.join(self.tmpdir, "postgres.log")
+        logfile = self._logfile = os.path.join(self.tmpdir, "postgres.log")
         last_err: Exception | None = None
         for _attempt in range(3):  # retry in the unlikely case the free port got taken
             self.port = _free_port()
-            opts = (
-                f"-F -p {self.port} -c listen_addresses={HOST} -k {self.sockdir} "
-                "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50"
-                + "".join(f" -c {name}={value}" for name, value in self.settings.items())
-            )
+            opts = self._options()
             try:
                 self._run(
                     [
@@ -203,6 +202,20 @@ class PgServer:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+    def _options(self) -> str:
+        return (
+            f"-F -p {self.port} -c listen_addresses={HOST} -k {self.sockdir} "
+            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50"
+            + "".join(f" -c {name}={value}" for name, value in self.settings.items())
+        )
+
+    def restart(self) -> None:
+        """Stop the server (ending every session, as a restart does) and start it again on the same port,
+        with `self.settings` as they are now."""
+        self._run([self._bin("pg_ctl"), "restart", "-m", "fast", "-w", "-t", "60", "-D", self.datadir,
+                   "-l", self._logfile, "-o", self._options()])
+        self._wait_ready()
 
     def stop(self) -> None:
         try:

@@ -13,7 +13,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import (
+    ApplyResult,
+    Backend,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+    ScriptStyle,
+)
 from reconciler.changes import Change, Statement
 
 
@@ -35,7 +43,7 @@ class MongoBackend(Backend):
 
         return fragment(__name__, "spec.schema.json")
 
-    def connect(self, url: str, *, read_only: bool = False) -> Any:
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
         from .connection import connect
 
         return connect(url, read_only=read_only)

@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import (
+    ApplyResult,
+    Backend,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+    ScriptStyle,
+)
 from reconciler.changes import Action, Change, Statement
 from reconciler.model import Database, to_plain
 
@@ -81,10 +89,10 @@ class PostgresBackend(Backend):
 
         return spec_schema()
 
-    def connect(self, url: str, *, read_only: bool = False) -> Any:
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
         from .execute import connect
 
-        return connect(url, read_only=read_only)
+        return connect(url, read_only=read_only, options=options)
 
     def close(self, conn: Any) -> None:
         from .execute import close
@@ -93,15 +101,21 @@ class PostgresBackend(Backend):
 
     def inspect(self, conn: Any, desired: Any | None) -> Database:
         from .catalog import inspect
+        from .session import lost_is_target_error
 
-        return inspect(conn, desired)
+        with lost_is_target_error(conn, "reading the catalog"):
+            return inspect(conn, desired)
 
     def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
         from .canonicalize import canonicalize
         from .casts import check_type_changes
 
-        canonical = canonicalize(conn, desired, current)
-        if conn is not None:
+        if conn is None:
+            return canonicalize(conn, desired, current)
+        from .session import lost_is_target_error
+
+        with lost_is_target_error(conn, "comparing expressions on the server"):
+            canonical = canonicalize(conn, desired, current)
             check_type_changes(conn, canonical, current)
         return canonical
 
@@ -150,6 +164,18 @@ class PostgresBackend(Backend):
                     [f"SET LOCAL {name} TO DEFAULT;" for name, _ in settings])
         return ([f"SET {name} = {sql_string(value)};" for name, value in settings],
                 [f"RESET {name};" for name, _ in settings])
+    def plan_warnings(self, conn: Any, plan: Any, current: Any, desired: Any) -> list[str]:
+        from .locks import estimate, read_capacity, warning
+        from .session import lost_is_target_error
+
+        changes = [(p.change, any(s.transactional and not s.commit_first for s in p.statements))
+                   for p in plan.changes]
+        needed = estimate(changes, current, desired)
+        if needed <= 100:  # fits in the smallest lock table there can be (10 entries x 10 processes)
+            return []
+        with lost_is_target_error(conn, "reading the lock settings"):
+            text = warning(needed, read_capacity(conn))
+        return [text] if text else []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .apply_lock import hold_apply_lock
@@ -163,8 +189,10 @@ class PostgresBackend(Backend):
 
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
         from .history import read_history
+        from .session import lost_is_target_error
 
-        return read_history(conn, limit)
+        with lost_is_target_error(conn, "reading the apply history"):
+            return read_history(conn, limit)
 
     def to_spec(self, model: Database) -> dict[str, Any]:
         from .kinds import object_sections

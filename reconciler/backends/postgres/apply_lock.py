@@ -17,6 +17,7 @@ from typing import Any
 from reconciler.errors import PlanError
 
 from .execute import LOCK_KEY, describe_target
+from .session import lost_is_target_error
 
 _POLL_SECONDS = 0.1
 
@@ -25,9 +26,10 @@ _POLL_SECONDS = 0.1
 def hold_apply_lock(conn: Any, lock_timeout: float) -> Iterator[None]:
     deadline = time.monotonic() + max(lock_timeout, 0)
     while True:
-        got = conn.execute("SELECT pg_catalog.pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
-        if not conn.autocommit:
-            conn.commit()
+        with lost_is_target_error(conn, "taking the apply lock"):
+            got = conn.execute("SELECT pg_catalog.pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
+            if not conn.autocommit:
+                conn.commit()
         if got:
             break
         if time.monotonic() >= deadline:

@@ -17,6 +17,14 @@ commits with the changes or not at all); a failure or an interrupt is written
 after the rollback, in a short transaction of its own, with the statements
 that persisted, the failing (or interrupted) statement, and the statements
 that ran in the rolled-back transaction.
+
+When the connection is lost (the session was terminated, the server restarted,
+the network went silent: see `session`), the failure is recorded on a new
+connection once the server answers again (within the connect timeout); the old
+session, if the server still has it, is ended first. When the answer to a COMMIT
+never came (lost, or an interrupt arrived), the server is asked what became of
+the transaction (`txid_status`), so that what is reported and recorded is what
+happened: committed, rolled back, or, if the server cannot be asked, unknown.
 """
 
 from __future__ import annotations
@@ -26,19 +34,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
-from reconciler.backends import ApplyResult, Progress, ProgressCallback, as_progress
+from reconciler.backends import ApplyResult, ConnectOptions, Progress, ProgressCallback, as_progress
 from reconciler.changes import Change, Statement
-from reconciler.errors import PlanError, TargetError
-from reconciler.redact import password_of, redact_text, redact_url
+from reconciler.errors import Interrupted, PlanError
+from reconciler.redact import redact_text
+
+from . import session
 
 # A fixed 64-bit key derived from the tool's name: every schemactl apply contends for the same lock.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"schemactl").digest()[:8], "big", signed=True)
-CONNECT_TIMEOUT = 10
 
 # record(conn, outcome, statements_persisted, error=None, *, failed_statement=None, rolled_back=()):
 # writes one history row (reconciler.apply.execute_plan supplies it).
@@ -49,21 +58,9 @@ OUTCOME_FAILED = "failed"
 OUTCOME_INTERRUPTED = "interrupted"
 
 
-# Every session reads and writes strings the same way whatever the database's default says; a
-# read-only session (plan, status, inspect) cannot change anything, whatever it is sent.
-_SESSION_SETTINGS = "SELECT pg_catalog.set_config('standard_conforming_strings', 'on', false)"
-_READ_ONLY_SETTINGS = _SESSION_SETTINGS + ", pg_catalog.set_config('default_transaction_read_only', 'on', false)"
-
-
-def connect(url: str, *, read_only: bool = False) -> psycopg.Connection[Any]:
-    try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                               application_name="schemactl")
-        conn.execute(_READ_ONLY_SETTINGS if read_only else _SESSION_SETTINGS)
-        return conn
-    except (psycopg.Error, ValueError) as exc:
-        # `from None`: the original exception (and its traceback) may quote the URL.
-        raise TargetError(f"cannot connect to {redact_url(url)}: {_reason(exc, url)}") from None
+def connect(url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> psycopg.Connection[Any]:
+    """A session with schemactl's settings and timeouts (see `session`); TargetError, redacted, when it fails."""
+    return session.open_session(url, read_only=read_only, options=options or ConnectOptions())
 
 
 def run_statement_sql(cur: psycopg.Cursor[Any], sql: str) -> None:
@@ -72,22 +69,8 @@ def run_statement_sql(cur: psycopg.Cursor[Any], sql: str) -> None:
     cur.execute(sql, binary=True)
 
 
-def _reason(exc: BaseException, url: str) -> str:
-    password = password_of(url)
-    secrets = (password, unquote(password)) if password else ()
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return redact_text(text, secrets)
-
-
-def close(conn: psycopg.Connection[Any]) -> None:
-    if not conn.closed:
-        conn.close()
-
-
-def describe_target(conn: psycopg.Connection[Any]) -> str:
-    info = conn.info
-    host = info.host if not info.host.startswith("/") else "localhost"
-    return f"postgresql://{host}:{info.port}/{info.dbname}"
+close = session.close
+describe_target = session.display
 
 
 def error_message(exc: psycopg.Error, secrets: tuple[str, ...] = ()) -> str:
@@ -120,6 +103,16 @@ class Run:
     #: Set when a transaction of this run was rolled back.
     rolled_back_transaction: bool = False
     details: list[str] = field(default_factory=list)
+    #: The id of the open transaction, to ask the server what became of it when its COMMIT got no answer.
+    xid: int | None = None
+    #: Ran in a transaction whose COMMIT got no answer, and the server could not be asked: committed or not.
+    in_doubt: list[str] = field(default_factory=list)
+    #: The "applied" history row committed.
+    recorded: bool = False
+    #: The connection the run started on; `conn` is a new one after a reconnect.
+    original: psycopg.Connection[Any] | None = None
+    #: Seconds a reconnect was tried for, when the server did not answer again.
+    unreachable_for: float | None = None
 
     def before(self, statement: Statement) -> None:
         self.done += 1
@@ -138,6 +131,29 @@ class Run:
         self.rolled_back.extend(self.pending)
         self.pending = []
         self.rolled_back_transaction = True
+
+    def doubtful_now(self) -> None:
+        self.in_doubt.extend(self.pending)
+        self.pending = []
+
+    def usable(self) -> psycopg.Connection[Any] | None:
+        """An idle, open connection: this one, or a new one once the server answers again (None if it does not)."""
+        conn = self.conn
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
+            return conn
+        new = session.reopen(conn)  # ends the old session first, if the server still has it
+        if not conn.closed:
+            conn.close()
+        if new is None:
+            guard = getattr(conn, "guard", None)
+            self.unreachable_for = guard.options.connect_timeout if guard is not None else 0.0
+            return None
+        self.conn = new
+        return new
+
+    @property
+    def reconnected(self) -> bool:
+        return self.original is not None and self.conn is not self.original
 
 
 @dataclass
@@ -165,18 +181,24 @@ def _seconds_to_setting(seconds: float) -> str:
 
 
 def _acquire_xact_lock(cur: psycopg.Cursor[Any], run: Run) -> None:
+    """The advisory lock, and the transaction's id (txid_current), kept to ask about its COMMIT later."""
     try:
         if run.lock_timeout <= 0:
-            got = cur.execute("SELECT pg_catalog.pg_try_advisory_xact_lock(%s)", (LOCK_KEY,)).fetchone()
+            got = cur.execute("SELECT pg_catalog.pg_try_advisory_xact_lock(%s), pg_catalog.txid_current()",
+                              (LOCK_KEY,)).fetchone()
             if not got or not got[0]:
                 raise pg_errors.LockNotAvailable("advisory lock busy")
         else:
             cur.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)",
                         (_seconds_to_setting(run.lock_timeout),))
-            cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            got = cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s), pg_catalog.txid_current()",
+                              (LOCK_KEY,)).fetchone()
             cur.execute("SET LOCAL lock_timeout TO DEFAULT")
+        run.xid = got[1] if got else None
     except pg_errors.LockNotAvailable:
         raise _busy(run) from None
+    except psycopg.Error as exc:
+        raise StatementFailed(_BEGIN, exc, in_transaction=True, conn=cur.connection) from exc
 
 
 def _busy(run: Run) -> PlanError:
@@ -189,14 +211,17 @@ def _session_lock(cur: psycopg.Cursor[Any], run: Run) -> Iterator[None]:
         cur.execute("SELECT pg_catalog.set_config('lock_timeout', %s, false)",
                     (_seconds_to_setting(run.lock_timeout) if run.lock_timeout > 0 else "1ms",))
         cur.execute("SELECT pg_catalog.pg_advisory_lock(%s)", (LOCK_KEY,))
-    except pg_errors.LockNotAvailable:
-        raise _busy(run) from None
-    finally:
         cur.execute("RESET lock_timeout")
+    except pg_errors.LockNotAvailable:
+        cur.execute("RESET lock_timeout")
+        raise _busy(run) from None
+    except psycopg.Error as exc:
+        raise StatementFailed(_SESSION_LOCK, exc, in_transaction=False, conn=cur.connection) from exc
     try:
         yield
     finally:
-        cur.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", (LOCK_KEY,))
+        if not cur.connection.closed:  # a lost connection took the lock with it
+            cur.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
 def _statement_settings(statement: Statement) -> list[tuple[str, str]]:
@@ -207,17 +232,17 @@ def _statement_settings(statement: Statement) -> list[tuple[str, str]]:
 def _run_statement(cur: psycopg.Cursor[Any], statement: Statement, run: Run, *, local: bool) -> None:
     run.before(statement)
     settings = _statement_settings(statement)
-    for name, value in settings:
-        # Bound to a parameter: the timeout text comes from options and must not be spliced in.
-        cur.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (name, value, local))
     run.running = statement
     try:
+        for name, value in settings:
+            # Bound to a parameter: the timeout text comes from options and must not be spliced in.
+            cur.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (name, value, local))
         run_statement_sql(cur, statement.sql)
     except psycopg.Error as exc:
-        raise StatementFailed(statement, exc, in_transaction=local) from exc
+        raise StatementFailed(statement, exc, in_transaction=local, conn=cur.connection) from exc
     finally:
         # Outside a transaction the setting sticks to the session; inside, a failure aborts the transaction anyway.
-        if not local:
+        if not local and not cur.connection.closed:
             for name, _ in settings:
                 cur.execute(f"RESET {name}")
     run.ran(statement, in_transaction=local)
@@ -227,12 +252,20 @@ def _run_statement(cur: psycopg.Cursor[Any], statement: Statement, run: Run, *, 
 
 
 class StatementFailed(Exception):
-    def __init__(self, statement: Statement, error: psycopg.Error, *, in_transaction: bool) -> None:
+    """`error` ended `statement`. `lost`: the connection is gone with it. `committed`: the statement was the
+    COMMIT, whose answer was lost, and the server says the transaction committed all the same."""
+
+    def __init__(self, statement: Statement, error: BaseException, *, in_transaction: bool,
+                 conn: psycopg.Connection[Any], committed: bool = False) -> None:
         super().__init__(statement.sql)
         self.statement, self.error, self.in_transaction = statement, error, in_transaction
+        self.lost = session.is_lost(conn, error)
+        self.committed = committed
 
 
 # Not statements of the plan, but steps that fail like one and are reported the same way.
+_BEGIN = Statement("BEGIN (and the apply lock)")
+_SESSION_LOCK = Statement("SELECT pg_advisory_lock (the apply lock)")
 _COMMIT = Statement("COMMIT")
 _RECORD = Statement('INSERT INTO "schemactl"."schemactl_history" (the record of this apply)')
 
@@ -242,30 +275,61 @@ def _transaction(run: Run, statements: list[Statement], record: Callable[[], Non
 
     `record` writes the history row as the last step, so that the row commits with the statements or not at all.
     """
-    run.pending = []
+    run.pending, run.xid = [], None
+    conn = run.conn
     committing = False
     try:
-        with run.conn.transaction(), run.conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             _acquire_xact_lock(cur, run)
             for statement in statements:
                 _run_statement(cur, statement, run, local=True)
             if record is not None:
-                _record_in_transaction(record)
+                _record_in_transaction(record, conn)
             committing = True
     except BaseException as exc:
+        lost = isinstance(exc, psycopg.Error) and session.is_lost(conn, exc)
+        if committing and (lost or isinstance(exc, KeyboardInterrupt)):
+            # The COMMIT may have been sent and carried out, its answer lost or interrupted: ask the server.
+            fate = _fate(run)
+            if fate == "committed":
+                run.committed()
+                run.recorded = run.recorded or record is not None
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                raise StatementFailed(_COMMIT, exc, in_transaction=True, conn=conn, committed=True) from exc
+            if fate is None:
+                run.doubtful_now()
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                raise StatementFailed(_COMMIT, exc, in_transaction=True, conn=conn) from exc
         run.rolled_back_now()
         if committing and isinstance(exc, psycopg.Error):
             # COMMIT itself failed (a deferred constraint): the transaction was rolled back.
-            raise StatementFailed(_COMMIT, exc, in_transaction=True) from exc
+            raise StatementFailed(_COMMIT, exc, in_transaction=True, conn=conn) from exc
         raise
     run.committed()
+    run.recorded = run.recorded or record is not None
 
 
-def _record_in_transaction(record: Callable[[], None]) -> None:
+def _fate(run: Run) -> str | None:
+    """What became of the transaction `run.xid`: "committed", "aborted", or None when the server cannot say."""
+    if run.xid is None:
+        return None
+    conn = run.usable()
+    if conn is None:
+        return None
+    try:
+        row = conn.execute("SELECT pg_catalog.txid_status(%s)", (run.xid,)).fetchone()
+    except psycopg.Error:
+        return None
+    return row[0] if row and row[0] in ("committed", "aborted") else None
+
+
+def _record_in_transaction(record: Callable[[], None], conn: psycopg.Connection[Any]) -> None:
     try:
         record()
     except psycopg.Error as exc:
-        raise StatementFailed(_RECORD, exc, in_transaction=True) from exc
+        raise StatementFailed(_RECORD, exc, in_transaction=True, conn=conn) from exc
 
 
 def _after_commit(run: Run, statements: list[Statement], record: Callable[[], None] | None) -> None:
@@ -290,15 +354,18 @@ def execute(conn: psycopg.Connection[Any], steps: list[tuple[Change, list[Statem
     """Run the phases; record the outcome only once it is known (see `_run_phases` and `_record_outcome`)."""
     phases = Phases.of(steps)
     _ensure_autocommit(conn)
-    run = Run(conn, phases.total, as_progress(progress), lock_timeout)
+    run = Run(conn, phases.total, as_progress(progress), lock_timeout, original=conn)
     try:
         _run_phases(run, phases, record)
     except StatementFailed as failure:
         return _failed(run, failure, record)
     except KeyboardInterrupt:
-        # Ctrl-C or SIGTERM (turned into KeyboardInterrupt by the CLI): the open transaction is rolled back.
-        _interrupted(run, record)
-        raise
+        # Ctrl-C or SIGTERM (turned into KeyboardInterrupt by the CLI): an open transaction is rolled back;
+        # what had committed stays. The report says which.
+        raise Interrupted(_interrupted(run, record)) from None
+    finally:
+        if run.reconnected:
+            close(run.conn)
     return ApplyResult(applied=len(run.persisted), total=run.total, details=run.details)
 
 
@@ -320,17 +387,39 @@ def _run_phases(run: Run, phases: Phases, record: Record | None) -> None:
 def _failed(run: Run, failure: StatementFailed, record: Record | None) -> ApplyResult:
     if failure.statement is _RECORD and not run.rolled_back:
         run.details.append("every statement was applied, but the apply could not be recorded")
+    elif failure.committed:
+        run.details.append("the connection was lost at COMMIT, but the server committed the transaction")
+    elif run.in_doubt:
+        run.details.append(f"the connection was lost at COMMIT and the server could not be asked whether it "
+                           f"committed: {len(run.in_doubt)} statement(s) may or may not be applied; "
+                           "run `schemactl plan` to see")
     elif failure.in_transaction:
         run.details.append("the transaction was rolled back: none of its statements were applied")
+    elif failure.lost:
+        run.details.append("the connection was lost while the statement ran outside a transaction: whether it "
+                           "completed is unknown; run `schemactl plan` to see")
     if run.persisted:
         run.details.append(f"{len(run.persisted)} statement(s) were committed before the failure")
-    message = error_message(failure.error)
+    if failure.lost:
+        message = f"connection lost: {session.one_line(failure.error, first_line=True)}"
+    else:
+        message = error_message(failure.error)  # type: ignore[arg-type]  # not lost: a psycopg.Error
     _record_outcome(run, record, OUTCOME_FAILED, "; ".join([message, *run.details]), failure.statement.sql)
     return ApplyResult(applied=len(run.persisted), total=run.total, failed_statement=failure.statement.sql,
                        error=message, details=run.details)
 
 
-def _interrupted(run: Run, record: Record | None) -> None:
+def _interrupted(run: Run, record: Record | None) -> str:
+    """Record an interrupted apply, and say what really happened to the target."""
+    if run.in_doubt:
+        return ("Interrupted during COMMIT, and the server could not be asked whether it committed: "
+                f"{len(run.persisted) + len(run.in_doubt)} of {run.total} statement(s) may be applied. "
+                "Run `schemactl plan` to see what is left.")
+    if run.total and len(run.persisted) == run.total:
+        if not run.recorded:  # interrupted between the last statement and its record: it is applied all the same
+            _record_outcome(run, record, OUTCOME_APPLIED, None, None)
+        return (f"Interrupted after the changes were committed: all {run.total} statement(s) were applied"
+                + (", and the apply is recorded as applied." if run.recorded else "."))
     notes = ["interrupted (Ctrl-C or SIGTERM)"]
     if run.rolled_back_transaction:
         notes.append("the transaction was rolled back: none of its statements were applied")
@@ -338,18 +427,37 @@ def _interrupted(run: Run, record: Record | None) -> None:
         notes.append(f"{len(run.persisted)} statement(s) were committed before the interruption")
     stopped = run.running.sql if run.running is not None else None
     _record_outcome(run, record, OUTCOME_INTERRUPTED, "; ".join(notes), stopped)
+    rolled_back = "the transaction was rolled back" if run.rolled_back_transaction else ""
+    if not run.persisted:
+        said = f"Interrupted. Nothing was applied{': ' if rolled_back else ''}{rolled_back}."
+    else:
+        said = (f"Interrupted. {len(run.persisted)} of {run.total} statement(s) were committed and stay applied; "
+                f"{rolled_back + ', and ' if rolled_back else ''}the rest did not run.")
+    return " ".join([said, *run.details, "Run `schemactl plan` to see what is left."])
 
 
-def _record_outcome(run: Run, record: Record | None, outcome: str, error: str, statement: str | None) -> None:
-    """Record a failed or interrupted apply in a short transaction of its own, after the rollback.
+def _record_outcome(run: Run, record: Record | None, outcome: str, error: str | None,
+                    statement: str | None) -> None:
+    """Record the outcome in a short transaction of its own, after the rollback; on a new connection if the
+    old one was lost (and the server answers again within the connect timeout).
 
     Never allowed to hide the failure itself: a history write that fails is reported as a detail.
     """
     if record is None:
         return
+    conn = run.usable()
+    if conn is None:
+        run.details.append(f"the {outcome} apply could not be recorded: the server did not answer again "
+                           f"within {run.unreachable_for or 0:g}s")
+        return
     try:
-        with run.conn.transaction():
-            record(run.conn, outcome, list(run.persisted), error,
+        with conn.transaction():
+            record(conn, outcome, list(run.persisted), error,
                    failed_statement=statement, rolled_back=list(run.rolled_back))
     except psycopg.Error as exc:
         run.details.append(f"could not record the {outcome} apply: {error_message(exc)}")
+        return
+    if outcome == OUTCOME_APPLIED:
+        run.recorded = True
+    if run.reconnected:
+        run.details.append(f"the {outcome} apply was recorded after reconnecting")

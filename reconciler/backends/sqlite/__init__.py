@@ -13,7 +13,15 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback, RenderOptions, ScriptStyle
+from reconciler.backends import (
+    ApplyResult,
+    Backend,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+    ScriptStyle,
+)
 from reconciler.changes import Change, Statement
 from reconciler.model import Database, to_plain
 
@@ -39,7 +47,7 @@ class SqliteBackend(Backend):
 
         return relational_schema()
 
-    def connect(self, url: str, *, read_only: bool = False) -> sqlite3.Connection:
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> sqlite3.Connection:
         from .execute import connect
 
         return connect(url, read_only=read_only)

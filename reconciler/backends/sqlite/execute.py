@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from reconciler.backends import ApplyResult, Progress, ProgressCallback, as_progress
 from reconciler.changes import Change, Statement
-from reconciler.errors import ApplyError, PlanError, TargetError
+from reconciler.errors import ApplyError, Interrupted, PlanError, TargetError
 
 from .history import HISTORY_TABLE
 from .types import quote_ident
@@ -96,7 +96,7 @@ def execute(
     whole database is checked once before COMMIT. The "applied" history row is the last
     write of the transaction, so it commits with the changes or not at all. A failure or an
     interrupt (Ctrl-C, SIGTERM) rolls everything back, is recorded in a transaction of its
-    own, and is raised again (ApplyError, KeyboardInterrupt).
+    own, and is raised again (ApplyError; Interrupted, saying whether the changes were committed).
     """
     run = _Run(total=sum(len(statements) for _change, statements in steps), progress=as_progress(progress))
     conn.execute("PRAGMA foreign_keys = OFF")
@@ -111,11 +111,17 @@ def execute(
             _commit(conn)
         except BaseException as exc:
             if run.committing and not conn.in_transaction and isinstance(exc, KeyboardInterrupt):
-                raise  # interrupted just after COMMIT: applied, and recorded as such in the same transaction
+                # Interrupted just after COMMIT: applied, and recorded as such in the same transaction.
+                raise Interrupted(f"Interrupted after the changes were committed: all {run.total} statement(s) "
+                                  "were applied" + (", and the apply is recorded as applied."
+                                                    if record is not None else ".")) from None
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if record is not None:
                 _record_stop(conn, record, run, exc)
+            if isinstance(exc, KeyboardInterrupt):
+                raise Interrupted("Interrupted. Nothing was applied: the transaction was rolled back. "
+                                  "Run `schemactl plan` to see what is left.") from None
             raise
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
