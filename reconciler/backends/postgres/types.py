@@ -137,6 +137,17 @@ def _lookup_user_type(raw: str, user_types: dict[str, str]) -> str | None:
     return user_types.get(canonical)
 
 
+# PostgreSQL keeps at most 6 fractional digits of seconds: a larger precision is reduced to 6 with a
+# warning, so the column would differ from its spec after every apply.
+MAX_TIME_PRECISION = 6
+
+
+def _time_precision(type_: str, precision: str | int | None) -> None:
+    if precision is not None and int(precision) > MAX_TIME_PRECISION:
+        raise ValueError(f"{type_}({int(precision)}): PostgreSQL keeps at most {MAX_TIME_PRECISION} "
+                         f"fractional digits of seconds (precision 0 to {MAX_TIME_PRECISION})")
+
+
 def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
     """Types with a modifier list: varchar(n), numeric(p,s), timestamp(p) with time zone ..."""
     args = [m.strip() for m in mods.split(",")]
@@ -144,6 +155,8 @@ def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
         return None
     nums = [int(a) for a in args]
     rest = rest.strip()
+    if base in ("time", "timestamp", "timetz", "timestamptz", "interval") and len(nums) == 1:
+        _time_precision(base, nums[0])
     if base in ("numeric", "decimal", "dec") and not rest and len(nums) in (1, 2):
         return f"numeric({nums[0]},{nums[1] if len(nums) == 2 else 0})"
     if len(nums) != 1:
@@ -176,6 +189,7 @@ def _normalize_time(text: str) -> str | None:
     match = _TZ_SUFFIX.match(text)
     if not match:
         return None
+    _time_precision(match.group("base"), match.group("p"))
     precision = f"({match.group('p')})" if match.group("p") else ""
     return f"{match.group('base')}{precision} {match.group('tz') or 'without time zone'}"
 
@@ -207,6 +221,7 @@ def _normalize_builtin(text: str) -> str | None:
         return '"char"'  # the one-byte internal type, not char(1)
     match = _INTERVAL_FIELDS.match(text)
     if match:
+        _time_precision(f"interval {match.group('fields')}", match.group("p"))
         precision = f"({match.group('p')})" if match.group("p") else ""
         return f"interval {match.group('fields')}{precision}"
     if text.startswith(("time", "timestamp")) and "(" not in text:

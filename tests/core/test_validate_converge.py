@@ -1,0 +1,83 @@
+"""Issue 11: a spec that passes `validate` must be applicable, or `validate` says why not.
+
+Each case is a spec the database would take and then never converge on (or refuse at apply), although the
+spec alone shows the mistake. `validate` must refuse it with one `file:line:col: path: message` line per
+mistake, all at once, exit 1, and no library internals in the message. No server is needed.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import invoke
+
+
+def validate(tmp_path: Path, text: str, dialect: str = "postgres") -> tuple[Path, int, str]:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"version: 1\ndialect: {dialect}\n" + textwrap.dedent(text), encoding="utf-8")
+    code, out = invoke("validate", str(spec))
+    return spec, code, out
+
+
+def refused(tmp_path: Path, text: str, *expected: tuple[str, str], dialect: str = "postgres") -> list[str]:
+    """Assert `validate` exits 1 with one positioned line for each (path, message part) in `expected`."""
+    spec, code, out = validate(tmp_path, text, dialect)
+    assert code == 1, out
+    lines = [line.removeprefix("Error: ") for line in out.splitlines() if line.strip()]
+    for line in lines:
+        assert re.match(rf"{re.escape(str(spec))}:\d+:\d+: \S+: ", line), line
+    for path, message in expected:
+        assert any(line.split(": ", 2)[1:2] == [path] and message in line for line in lines), (path, message, out)
+    assert "sqlglot" not in out and "<class" not in out and "Traceback" not in out, out
+    return lines
+
+
+def accepted(tmp_path: Path, text: str, dialect: str = "postgres") -> None:
+    _, code, out = validate(tmp_path, text, dialect)
+    assert code == 0, out
+
+
+# 1. Fractional-second precision over 6: PostgreSQL warns, keeps 6, and the next plan differs again.
+
+@pytest.mark.parametrize("type_", ["timestamp(9)", "timestamptz(7)", "time(7)", "time(8) with time zone",
+                                   "timestamp(9) with time zone", "interval(7)", "interval day to second(9)",
+                                   "timestamp(9)[]"])
+def test_time_precision_over_6_is_refused(tmp_path, type_: str) -> None:
+    refused(tmp_path, f"""
+        tables:
+          t:
+            columns:
+              at: {{type: "{type_}"}}
+        """, ("tables.t.columns.at.type", "at most 6"))
+
+
+@pytest.mark.parametrize("type_", ["timestamp(6)", "time(0)", "interval(6)", "interval day to second(3)",
+                                   "timestamptz(6)"])
+def test_time_precision_up_to_6_is_accepted(tmp_path, type_: str) -> None:
+    accepted(tmp_path, f"""
+        tables:
+          t:
+            columns:
+              at: {{type: "{type_}"}}
+        """)
+
+
+def test_domain_precision_over_6_is_refused(tmp_path) -> None:
+    refused(tmp_path, """
+        domains:
+          moment: {type: "timestamp(9)"}
+        tables: {}
+        """, ("domains.moment.type", "at most 6"))
+
+
+def test_sqlite_keeps_any_declared_precision(tmp_path) -> None:
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              at: {type: "timestamp(9)"}
+        """, dialect="sqlite")
