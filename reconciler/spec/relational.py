@@ -168,6 +168,10 @@ class _Builder:
             if self.data.get(feature) and feature not in rules.supports:
                 self.error((feature,), f"{feature} are not supported by dialect {rules.name}")
         schemas = list(self.data.get("schemas") or [])
+        if self.data.get("schema") and rules.default_schema:
+            self.name_ok(("schema",), self.data["schema"], "schema")
+        for i, schema_name in enumerate(schemas):
+            self.name_ok(("schemas", i), schema_name, "schema")
         if default_schema and default_schema not in schemas:
             schemas.insert(0, default_schema)
         db.schemas = schemas
@@ -185,8 +189,14 @@ class _Builder:
             self.name_ok(path, name, "enum")
             if schema is not None and schema not in schemas:
                 self.error(path, f"schema {schema!r} is not listed in schemas")
+            values_path = path if isinstance(spec, list) else (*path, "values")
             spec = {"values": spec} if isinstance(spec, list) else spec
             values = [str(v) for v in spec["values"]]
+            for i, label in enumerate(values):
+                # PostgreSQL keeps labels in a `name` too (NAMEDATALEN): 63 bytes, not characters.
+                if len(label) > self.rules.max_identifier // 4 and len(label.encode()) > self.rules.max_identifier:
+                    self.error((*values_path, i), f"enum label {label!r} is longer than "
+                                                  f"{self.rules.max_identifier} bytes")
             if len(set(values)) != len(values):
                 dupes = sorted(v for v, n in Counter(values).items() if n > 1)
                 self.error((*path, "values"), f"duplicate enum value {dupes[0]!r}")
@@ -359,6 +369,8 @@ class _Builder:
                 if c in table.columns and table.columns[c].nullable:
                     self.error((*path, "primary_key"), f"primary key column {c!r} cannot be nullable")
         if pk_columns:
+            if (pk_spec or {}).get("name"):
+                self.name_ok((*path, "primary_key", "name"), pk_spec["name"], "primary key")
             pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
             table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns)
 
@@ -366,6 +378,8 @@ class _Builder:
             upath = (*path, "unique", i)
             uq = {"columns": uq} if isinstance(uq, list) else uq
             self.require_columns(table, upath, uq["columns"])
+            if uq.get("name"):
+                self.name_ok((*upath, "name"), uq["name"], "unique constraint")
             uname = uq.get("name") or make_object_name(name, list(uq["columns"]), "key", limit)
             if uname in table.uniques:
                 self.error(upath, f"unique constraint {uname!r} is defined twice")
@@ -415,6 +429,8 @@ class _Builder:
                 self.rules.check_expression(spec["where"])
             except ValueError as exc:
                 self.error((*path, "where"), f"invalid index predicate: {exc}")
+        if spec.get("name"):
+            self.name_ok((*path, "name"), spec["name"], "index")
         name = spec.get("name") or make_object_name(
             table.name, [index_column_name(e) for e in elements], "idx", self.rules.max_identifier)
         if name in table.indexes:
@@ -440,6 +456,8 @@ class _Builder:
         self.require_columns(table, path, columns)
         if len(columns) != len(ref_columns):
             self.error(path, f"foreign key has {len(columns)} columns but references {len(ref_columns)}")
+        if spec.get("name"):
+            self.name_ok((*path, "name"), spec["name"], "foreign key")
         name = spec.get("name") or make_object_name(table.name, columns, "fkey", self.rules.max_identifier)
         if name in table.foreign_keys:
             self.error(path, f"foreign key {name!r} is defined twice")

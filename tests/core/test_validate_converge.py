@@ -81,3 +81,55 @@ def test_sqlite_keeps_any_declared_precision(tmp_path) -> None:
             columns:
               at: {type: "timestamp(9)"}
         """, dialect="sqlite")
+
+
+# 2. Names over 63 bytes in multibyte characters: PostgreSQL truncates them, so the next plan differs.
+
+LONG = "é" * 40  # 40 characters, 80 bytes
+
+
+def test_multibyte_names_over_63_bytes_are_refused(tmp_path) -> None:
+    refused(tmp_path, f"""
+        schemas: [public, s{LONG}]
+        enums:
+          mood: [ok, x{LONG}]
+        tables:
+          t:
+            primary_key: {{name: p{LONG}, columns: [id]}}
+            columns:
+              id: {{type: integer}}
+              a: {{type: integer}}
+            indexes:
+              - {{name: i{LONG}, columns: [a]}}
+            unique:
+              - {{name: u{LONG}, columns: [a]}}
+            foreign_keys:
+              - {{name: f{LONG}, columns: [a], references: t(id)}}
+        """,
+            ("schemas[1]", "longer than 63 bytes"),
+            ("enums.mood[1]", "longer than 63 bytes"),
+            ("tables.t.primary_key.name", "longer than 63 bytes"),
+            ("tables.t.indexes[0].name", "longer than 63 bytes"),
+            ("tables.t.unique[0].name", "longer than 63 bytes"),
+            ("tables.t.foreign_keys[0].name", "longer than 63 bytes"))
+
+
+def test_default_schema_over_63_bytes_is_refused(tmp_path) -> None:
+    refused(tmp_path, f"""
+        schema: s{LONG}
+        tables: {{}}
+        """, ("schema", "longer than 63 bytes"))
+
+
+def test_names_of_63_bytes_are_accepted(tmp_path) -> None:
+    name = "é" * 31 + "x"  # 63 bytes
+    accepted(tmp_path, f"""
+        enums:
+          mood: [ok, {name}]
+        tables:
+          t:
+            columns:
+              a: {{type: integer}}
+            indexes:
+              - {{name: {name}, columns: [a]}}
+        """)
