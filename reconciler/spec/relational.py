@@ -53,6 +53,9 @@ class DialectRules:
     #: SQL expression check; ValueError with a reason if it does not parse.
     check_expression: Callable[[str], None]
     supports: frozenset[str] = field(default_factory=frozenset)
+    #: Constraint names (primary key, unique, foreign key, check) are unique within a table (PostgreSQL's
+    #: pg_constraint); SQLite lets them repeat.
+    constraint_names_per_table: bool = True
 
 
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
@@ -146,11 +149,13 @@ class _Builder:
     def error(self, path: Path_, message: str) -> None:
         self.errors.append(self.loaded.positions.error(path, message))
 
+    def where(self, path: Path_) -> str:
+        file, line, column = self.loaded.positions.locate(path)
+        return f"{file}:{line}:{column}" if file and line is not None else file or "the spec"
+
     def duplicate(self, path: Path_, what: str, key: str, first: Path_) -> None:
         """`key` names the same object as the entry at `first`, spelled differently (`e`, `public.e`)."""
-        file, line, column = self.loaded.positions.locate(first)
-        where = f"{file}:{line}:{column}" if file and line is not None else file or "the spec"
-        self.error(path, f"{what} {key!r} is defined twice (first as {first[-1]!r} at {where})")
+        self.error(path, f"{what} {key!r} is defined twice (first as {first[-1]!r} at {self.where(first)})")
 
     def name_ok(self, path: Path_, name: str, what: str) -> bool:
         if name and name.isascii() and len(name) <= self.rules.max_identifier:
@@ -304,6 +309,7 @@ class _Builder:
             self.error(path, f"schema {schema!r} is not listed in schemas")
         table = Table(name=name, schema=schema, comment=spec.get("comment"),
                       renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")))
+        self._paths.setdefault((table.key, "table", name), path)
         limit = rules.max_identifier
         pk_columns: list[str] = []
         for col_name, col in spec["columns"].items():
@@ -345,12 +351,14 @@ class _Builder:
             )
             if col.get("primary_key"):
                 pk_columns.append(col_name)
+                self._paths.setdefault((table.key, "primary key", ""), (*cpath, "primary_key"))
                 if column.nullable:
                     self.error((*cpath, "nullable"), "a primary key column cannot be nullable")
             table.columns[col_name] = column
             if col.get("unique"):
                 uname = make_object_name(name, [col_name], "key", limit)
                 table.uniques[uname] = UniqueConstraint(name=uname, columns=[col_name])
+                self._paths[(table.key, "unique constraint", uname)] = (*cpath, "unique")
             if col.get("references"):
                 self.add_foreign_key(table, (*cpath, "references"), {
                     "columns": [col_name], "references": col["references"],
@@ -373,6 +381,8 @@ class _Builder:
                 self.name_ok((*path, "primary_key", "name"), pk_spec["name"], "primary key")
             pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
             table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns)
+            if pk_spec is not None:
+                self._paths[(table.key, "primary key", "")] = (*path, "primary_key")
 
         for i, uq in enumerate(spec.get("unique") or []):
             upath = (*path, "unique", i)
@@ -386,12 +396,15 @@ class _Builder:
             table.uniques[uname] = UniqueConstraint(
                 name=uname, columns=list(uq["columns"]), deferrable=bool(uq.get("deferrable")),
                 initially_deferred=bool(uq.get("initially_deferred")))
+            self._paths[(table.key, "unique constraint", uname)] = upath
 
         for i, ix in enumerate(spec.get("indexes") or []):
             self.add_index(table, (*path, "indexes", i), ix)
         for i, fk in enumerate(spec.get("foreign_keys") or []):
             self.add_foreign_key(table, (*path, "foreign_keys", i), fk, default_schema)
         table.checks = self.checks(path, spec)
+        for cname in table.checks:
+            self._paths[(table.key, "check constraint", cname)] = (*path, "checks", cname)
         return table
 
     def require_columns(self, table: Table, path: Path_, columns: list[str]) -> bool:
@@ -439,6 +452,7 @@ class _Builder:
             name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
             where=spec.get("where", "").strip() or None, include=list(spec.get("include") or []),
             renamed_from=spec.get("renamed_from"))
+        self._paths[(table.key, "index", name)] = path
 
     def add_foreign_key(self, table: Table, path: Path_, spec: dict[str, Any], default_schema: str | None) -> None:
         ref = spec["references"]
@@ -467,15 +481,16 @@ class _Builder:
             on_delete=spec.get("on_delete") or "no action", on_update=spec.get("on_update") or "no action",
             deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")),
             valid=not spec.get("not_valid"))
-        self._fk_paths[(table.key, name)] = path
+        self._paths[(table.key, "foreign key", name)] = path
 
-    _fk_paths: dict[tuple[str, str], Path_]
+    #: (table key, kind, name) -> where the spec defines it (the primary key's name is "").
+    _paths: dict[tuple[str, str, str], Path_]
     _domains_by_type: dict[str, Domain]
 
     def check_references(self, db: Database) -> None:
         for table in db.tables.values():
             for fk in table.foreign_keys.values():
-                path = self._fk_paths.get((table.key, fk.name), ("tables",))
+                path = self._paths.get((table.key, "foreign key", fk.name), ("tables",))
                 target = db.tables.get(qualified(fk.ref_schema, fk.ref_table))
                 if target is None:
                     self.error(path, f"foreign key {fk.name!r} references missing table "
@@ -495,25 +510,43 @@ class _Builder:
                                      " which is neither a primary key nor unique")
 
     def check_unique_names(self, db: Database) -> None:
-        # Indexes, primary keys and unique constraints share one namespace per schema (pg_class).
-        seen: dict[tuple[str | None, str], str] = {}
+        """Names that must differ although the spec keeps them apart (the database would refuse, or keep one).
+
+        Tables, indexes and the indexes of primary keys and unique constraints share one namespace per schema
+        (PostgreSQL's pg_class, SQLite's sqlite_schema); constraints one per table where the dialect says so.
+        """
+        relations: dict[tuple[str | None, str], tuple[str, Path_]] = {}
         for table in db.tables.values():
-            names = [n for n in table.indexes] + list(table.uniques)
-            if table.primary_key:
-                names.append(table.primary_key.name)
-            for n in names:
-                key = (table.schema, n)
-                if key in seen and seen[key] != table.key + n:
-                    self.error(("tables", table.key if table.schema != self.rules.default_schema else table.name),
-                               f"index or constraint name {n!r} is used twice in schema "
-                               f"{table.schema or 'main'} (also on {seen[key].removesuffix(n)})")
-                seen[key] = table.key + n
-            if len(set(names)) != len(names):
-                self.error(("tables", table.name), "an index and a constraint share a name")
+            relations.setdefault((table.schema, table.name),
+                                 ("table", self._paths.get((table.key, "table", table.name), ("tables",))))
+        for table in db.tables.values():
+            table_path = self._paths.get((table.key, "table", table.name), ("tables",))
+            pk = [("primary key", table.primary_key.name)] if table.primary_key else []
+            reported: set[Path_] = set()
+            for kind, n in [*pk, *(("unique constraint", u) for u in table.uniques),
+                            *(("index", i) for i in table.indexes)]:
+                path = self._paths.get((table.key, kind, "" if kind == "primary key" else n), table_path)
+                first_kind, first = relations.setdefault((table.schema, n), (kind, path))
+                if first is not path:
+                    reported.add(path)
+                    self.error(path, f"{kind} name {n!r} is also used by the {first_kind} at {self.where(first)} "
+                                     "(tables, indexes, primary keys and unique constraints share one "
+                                     "namespace per schema)")
+            if not self.rules.constraint_names_per_table:
+                continue
+            constraints: dict[str, tuple[str, Path_]] = {}
+            for kind, n in [*pk, *(("unique constraint", u) for u in table.uniques),
+                            *(("foreign key", f) for f in table.foreign_keys),
+                            *(("check constraint", c) for c in table.checks)]:
+                path = self._paths.get((table.key, kind, "" if kind == "primary key" else n), table_path)
+                first_kind, first = constraints.setdefault(n, (kind, path))
+                if first is not path and path not in reported:
+                    self.error(path, f"constraint name {n!r} is also used by the {first_kind} at "
+                                     f"{self.where(first)} (constraint names are unique within a table)")
 
 
 def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
     builder = _Builder(loaded, rules)
-    builder._fk_paths = {}
+    builder._paths = {}
     builder._domains_by_type = {}
     return builder.build()

@@ -133,3 +133,84 @@ def test_names_of_63_bytes_are_accepted(tmp_path) -> None:
             indexes:
               - {{name: {name}, columns: [a]}}
         """)
+
+
+# 3. Constraint names are one namespace per table; index (and table) names one per schema.
+
+def test_unique_and_check_with_one_name_are_refused(tmp_path) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+            unique:
+              - {name: same, columns: [a]}
+            checks:
+              same: "a > 0"
+        """, ("tables.t.checks.same", "constraint name 'same' is also used"))
+
+
+def test_foreign_key_and_primary_key_with_one_name_are_refused(tmp_path) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            primary_key: {name: same, columns: [id]}
+            columns:
+              id: {type: integer}
+              parent: {type: integer}
+            foreign_keys:
+              - {name: same, columns: [parent], references: t(id)}
+        """, ("tables.t.foreign_keys[0]", "constraint name 'same' is also used"))
+
+
+def test_index_and_unique_with_one_name_are_refused(tmp_path) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+            unique:
+              - {name: same, columns: [a]}
+            indexes:
+              - {name: same, columns: [a]}
+        """, ("tables.t.indexes[0]", "'same'"))
+
+
+def test_index_with_the_name_of_a_table_is_refused(tmp_path) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+          u:
+            columns:
+              a: {type: integer}
+            indexes:
+              - {name: t, columns: [a]}
+        """, ("tables.u.indexes[0]", "table"))
+
+
+def test_index_and_check_may_share_a_name(tmp_path) -> None:
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+            indexes:
+              - {name: same, columns: [a]}
+            checks:
+              same: "a > 0"
+        """)
+
+
+def test_sqlite_constraints_may_share_a_name(tmp_path) -> None:
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+            unique:
+              - {name: same, columns: [a]}
+            checks:
+              same: "a > 0"
+        """, dialect="sqlite")

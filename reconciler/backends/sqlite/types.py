@@ -128,4 +128,5 @@ RULES = DialectRules(
     literal_sql=literal_sql,
     check_expression=check_expression,
     supports=frozenset(),
+    constraint_names_per_table=False,
 )
