@@ -165,6 +165,12 @@ class _Builder:
             return False
         return True
 
+    def not_renamed_from_itself(self, path: Path_, spec: dict[str, Any], name: str, what: str) -> None:
+        """`renamed_from: <its own name>` could never plan: the old and the new object are both or neither there."""
+        if spec.get("renamed_from") == name:
+            self.error((*path, "renamed_from"), f"{what} {name!r} cannot be renamed from its own name "
+                                                "(remove renamed_from once the rename is applied)")
+
     def build(self) -> Database:
         rules = self.rules
         default_schema = self.data.get("schema", rules.default_schema) if rules.default_schema else None
@@ -310,6 +316,7 @@ class _Builder:
         table = Table(name=name, schema=schema, comment=spec.get("comment"),
                       renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")))
         self._paths.setdefault((table.key, "table", name), path)
+        self.not_renamed_from_itself(path, spec, name, "table")
         limit = rules.max_identifier
         pk_columns: list[str] = []
         for col_name, col in spec["columns"].items():
@@ -319,6 +326,8 @@ class _Builder:
             raw_type = col["type"]
             # Most columns say only type, nullable and default: skip the lookups of the rest.
             plain = _PLAIN_COLUMN_KEYS.issuperset(col)
+            if not plain:
+                self.not_renamed_from_itself(cpath, col, col_name, "column")
             serial = None
             word = raw_type.strip().lower()
             if word in SERIAL_TYPES:
@@ -448,6 +457,7 @@ class _Builder:
             table.name, [index_column_name(e) for e in elements], "idx", self.rules.max_identifier)
         if name in table.indexes:
             self.error(path, f"index {name!r} is defined twice")
+        self.not_renamed_from_itself(path, spec, name, "index")
         table.indexes[name] = Index(
             name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
             where=spec.get("where", "").strip() or None, include=list(spec.get("include") or []),

@@ -214,3 +214,21 @@ def test_sqlite_constraints_may_share_a_name(tmp_path) -> None:
             checks:
               same: "a > 0"
         """, dialect="sqlite")
+
+
+# 4. renamed_from naming the object itself: every plan refuses (both or neither exist).
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_renamed_from_itself_is_refused(tmp_path, dialect: str) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            renamed_from: t
+            columns:
+              a: {type: integer, renamed_from: a}
+            indexes:
+              - {name: ix, columns: [a], renamed_from: ix}
+        """,
+            ("tables.t.renamed_from", "its own name"),
+            ("tables.t.columns.a.renamed_from", "its own name"),
+            ("tables.t.indexes[0].renamed_from", "its own name"), dialect=dialect)
