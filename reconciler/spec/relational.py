@@ -37,6 +37,10 @@ SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint"
                 "smallserial": "smallint", "serial2": "smallint"}
 
 
+def _as_written(name: str) -> str:
+    return name
+
+
 @dataclass
 class DialectRules:
     name: str
@@ -56,6 +60,10 @@ class DialectRules:
     #: Constraint names (primary key, unique, foreign key, check) are unique within a table (PostgreSQL's
     #: pg_constraint); SQLite lets them repeat.
     constraint_names_per_table: bool = True
+    #: Unqualified column names a (checked) expression refers to, in `column_key` form; None: not checked.
+    column_references: Callable[[str], frozenset[str]] | None = None
+    #: A column's name in the form `column_references` gives (SQLite ignores case).
+    column_key: Callable[[str], str] = _as_written
 
 
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
@@ -281,8 +289,32 @@ class _Builder:
         domain.checks = self.checks(path, spec)
         return domain
 
-    def checks(self, path: Path_, spec: dict[str, Any]) -> dict[str, CheckConstraint]:
-        """The `checks:` map of a table or domain: name -> expression, each checked."""
+    def check_columns(self, path: Path_, sql: str, what: str, table: Table | None) -> None:
+        """The columns an expression names exist in `table`; without one (a default, a domain) it names none.
+
+        Called only once the expression is known to parse. A domain's checks may name VALUE alone.
+        """
+        if self.rules.column_references is None:
+            return
+        references = self.rules.column_references(sql)
+        if not references:
+            return
+        if table is None:
+            for name in sorted(references):
+                if what.startswith("domain check") and name == self.rules.column_key("value"):
+                    continue
+                self.error(path, f"{what} cannot refer to a column (it names {name!r})")
+            return
+        keys = self._column_keys.get(table.key)
+        if keys is None:
+            keys = self._column_keys[table.key] = {self.rules.column_key(c) for c in table.columns}
+        for name in sorted(references - keys):
+            hint = next((f' (unquoted names are lower-cased: write "{c}")' for c in table.columns
+                         if c.lower() == name and c != name), "")
+            self.error(path, f"{what} names column {name!r}, which table {table.name!r} does not have{hint}")
+
+    def checks(self, path: Path_, spec: dict[str, Any], table: Table | None = None) -> dict[str, CheckConstraint]:
+        """The `checks:` map of a table (`table`) or a domain: name -> expression, each checked."""
         result = {}
         for cname, entry in (spec.get("checks") or {}).items():
             chpath = (*path, "checks", cname)
@@ -292,6 +324,8 @@ class _Builder:
                 self.rules.check_expression(expression)
             except ValueError as exc:
                 self.error(chpath, f"invalid check expression: {exc}")
+            else:
+                self.check_columns(chpath, expression, f"check {cname!r}" if table else "domain check", table)
             valid = not (isinstance(entry, dict) and entry.get("not_valid"))
             result[cname] = CheckConstraint(name=cname, expression=expression.strip(), valid=valid)
         return result
@@ -303,6 +337,8 @@ class _Builder:
                 self.rules.check_expression(value["sql"])
             except ValueError as exc:
                 self.error((*path, "default", "sql"), f"invalid default expression: {exc}")
+            else:
+                self.check_columns((*path, "default", "sql"), value["sql"], "a default", None)
             return Default(expression=value["sql"].strip(), literal=False)
         return Default(expression=self.rules.literal_sql(value, type_), literal=True)
 
@@ -411,7 +447,7 @@ class _Builder:
             self.add_index(table, (*path, "indexes", i), ix)
         for i, fk in enumerate(spec.get("foreign_keys") or []):
             self.add_foreign_key(table, (*path, "foreign_keys", i), fk, default_schema)
-        table.checks = self.checks(path, spec)
+        table.checks = self.checks(path, spec, table)
         for cname in table.checks:
             self._paths[(table.key, "check constraint", cname)] = (*path, "checks", cname)
         return table
@@ -437,6 +473,9 @@ class _Builder:
                     self.rules.check_expression(item["expression"])
                 except ValueError as exc:
                     self.error((*path, "columns", j, "expression"), f"invalid index expression: {exc}")
+                else:
+                    self.check_columns((*path, "columns", j, "expression"), item["expression"],
+                                       "index expression", table)
             elif item["column"] not in table.columns:
                 self.error((*path, "columns", j), f"column {item['column']!r} does not exist in table {table.name!r}")
             elements.append(IndexElement(
@@ -451,6 +490,8 @@ class _Builder:
                 self.rules.check_expression(spec["where"])
             except ValueError as exc:
                 self.error((*path, "where"), f"invalid index predicate: {exc}")
+            else:
+                self.check_columns((*path, "where"), spec["where"], "index predicate", table)
         if spec.get("name"):
             self.name_ok((*path, "name"), spec["name"], "index")
         name = spec.get("name") or make_object_name(
@@ -495,6 +536,8 @@ class _Builder:
 
     #: (table key, kind, name) -> where the spec defines it (the primary key's name is "").
     _paths: dict[tuple[str, str, str], Path_]
+    #: table key -> its column names in `column_key` form, made once per table.
+    _column_keys: dict[str, set[str]]
     _domains_by_type: dict[str, Domain]
 
     def check_references(self, db: Database) -> None:
@@ -558,5 +601,6 @@ class _Builder:
 def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
     builder = _Builder(loaded, rules)
     builder._paths = {}
+    builder._column_keys = {}
     builder._domains_by_type = {}
     return builder.build()

@@ -232,3 +232,108 @@ def test_renamed_from_itself_is_refused(tmp_path, dialect: str) -> None:
             ("tables.t.renamed_from", "its own name"),
             ("tables.t.columns.a.renamed_from", "its own name"),
             ("tables.t.indexes[0].renamed_from", "its own name"), dialect=dialect)
+
+
+# 5. Expressions naming a column the table does not have: SQLite applies them and every later rebuild fails
+#    with `no such column`; a default may name no column at all.
+
+MISSING_COLUMNS = """
+    tables:
+      t:
+        columns:
+          a: {type: integer}
+          b: {type: integer, default: {sql: "a + 1"}}
+          c: {type: text, default: {sql: "lower(nope)"}}
+        indexes:
+          - {name: ix_where, columns: [a], where: "gone > 0"}
+          - {name: ix_expr, columns: [{expression: "lower(missing)"}]}
+        checks:
+          positive: "absent > 0"
+          simple: "other = 1"
+    """
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_expressions_naming_missing_columns_are_refused(tmp_path, dialect: str) -> None:
+    refused(tmp_path, MISSING_COLUMNS,
+            ("tables.t.columns.b.default.sql", "'a'"),
+            ("tables.t.columns.c.default.sql", "'nope'"),
+            ("tables.t.indexes[0].where", "'gone'"),
+            ("tables.t.indexes[1].columns[0].expression", "'missing'"),
+            ("tables.t.checks.positive", "'absent'"),
+            ("tables.t.checks.simple", "'other'"), dialect=dialect)
+
+
+def test_unquoted_names_fold_to_lower_case_on_postgres(tmp_path) -> None:
+    lines = refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              Amount: {type: integer}
+            checks:
+              positive: "Amount > 0"
+        """, ("tables.t.checks.positive", "'amount'"))
+    assert any('"Amount"' in line for line in lines), lines
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              Amount: {type: integer}
+            checks:
+              positive: '"Amount" > 0'
+        """)
+
+
+def test_sqlite_names_are_case_insensitive(tmp_path) -> None:
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              Amount: {type: integer}
+            checks:
+              positive: "amount > 0 AND \\"AMOUNT\\" < 10"
+        """, dialect="sqlite")
+
+
+def test_domain_checks_name_only_value(tmp_path) -> None:
+    refused(tmp_path, """
+        domains:
+          positive: {type: integer, checks: {above: "VALUE > 0 AND other > 1"}}
+        tables: {}
+        """, ("domains.positive.checks.above", "'other'"))
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_expressions_naming_existing_columns_are_accepted(tmp_path, dialect: str) -> None:
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+              name: {type: text, default: "x"}
+              at: {type: timestamp, default: {sql: CURRENT_TIMESTAMP}}
+              d: {type: date, default: {sql: current_date}}
+              n: {type: integer, default: {sql: "(1 + 2)"}}
+            indexes:
+              - {columns: [a], where: "a > 0 AND name IS NOT NULL"}
+              - {columns: [{expression: "lower(name)"}]}
+            checks:
+              positive: "a > 0"
+              named: "length(name) < 10 OR a = 1"
+        """, dialect=dialect)
+
+
+def test_postgres_value_keywords_are_not_columns(tmp_path) -> None:
+    accepted(tmp_path, """
+        domains:
+          email: {type: text, checks: {at: "VALUE ~ '@'"}}
+        tables:
+          t:
+            columns:
+              who: {type: text, default: {sql: current_user}}
+              role: {type: text, default: {sql: current_role}}
+              u: {type: text, default: {sql: user}}
+              s: {type: text, default: {sql: "session_user"}}
+              at: {type: timestamp, default: {sql: localtimestamp}}
+              id: {type: uuid, default: {sql: gen_random_uuid()}}
+        """)

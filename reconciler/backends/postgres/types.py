@@ -350,12 +350,55 @@ _TRIVIAL_EXPRESSION = re.compile(
 def check_expression(sql: str) -> None:
     if _TRIVIAL_EXPRESSION.match(sql):
         return
-    _check_parsed(sql)
+    _parsed_columns(sql)
+
+
+# Words PostgreSQL reads as values although they look like names (sqlglot parses some as columns).
+_VALUE_KEYWORDS = frozenset({
+    "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp", "current_user",
+    "session_user", "user", "current_role", "current_catalog", "current_schema", "system_user", "true", "false",
+    "null"})
+# The trivial expressions that name a column: a bare name, or a name compared with a literal.
+_TRIVIAL_REFERENCE = re.compile(rf"^\s*({_IDENT})(?:\s*(?:=|<>|!=|<=|>=|<|>)\s*{_LITERAL})?\s*$")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _column_name(name: str, quoted: bool) -> str | None:
+    """The column an identifier names, as PostgreSQL folds it (ASCII lower case unless quoted); None for a value."""
+    if quoted:
+        return name
+    name = name.translate(_ASCII_LOWER)
+    return None if name in _VALUE_KEYWORDS else name
+
+
+def column_references(sql: str) -> frozenset[str]:
+    """Unqualified column names an expression (already checked) refers to, as PostgreSQL resolves them."""
+    if _TRIVIAL_EXPRESSION.match(sql):
+        match = _TRIVIAL_REFERENCE.match(sql)
+        if match is None:
+            return frozenset()  # a literal, a call without arguments, a qualified name
+        name = match.group(1)
+        quoted = name.startswith('"')
+        column = _column_name(name[1:-1].replace('""', '"') if quoted else name, quoted)
+        return frozenset({column}) if column is not None else frozenset()
+    return _parsed_columns(sql)
 
 
 @lru_cache(maxsize=4096)
-def _check_parsed(sql: str) -> None:
-    parse_expression(sql)
+def _parsed_columns(sql: str) -> frozenset[str]:
+    """Parse once (ValueError if it is not one expression) and collect the unqualified column names."""
+    from sqlglot import exp
+
+    tree = parse_expression(sql)
+    names = set()
+    for column in tree.find_all(exp.Column):
+        identifier = column.this
+        if column.table or not isinstance(identifier, exp.Identifier):
+            continue
+        name = _column_name(identifier.this, identifier.quoted)
+        if name is not None:
+            names.add(name)
+    return frozenset(names)
 
 
 RULES = DialectRules(
@@ -366,6 +409,7 @@ RULES = DialectRules(
     user_type_name=user_type_name,
     literal_sql=literal_sql,
     check_expression=check_expression,
+    column_references=column_references,
     supports=frozenset({"schemas", "extensions", "enums", "domains", "comments"}),
 )
 

@@ -113,6 +113,21 @@ def check_expression(sql: str) -> None:
     parse_expression(sql)
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def column_key(name: str) -> str:
+    """SQLite matches column names without regard to (ASCII) case, quoted or not."""
+    return name.translate(_ASCII_LOWER)
+
+
+@lru_cache(maxsize=4096)
+def column_references(sql: str) -> frozenset[str]:
+    """Unqualified column names an expression (already checked) refers to, in `column_key` form."""
+    return frozenset(column_key(c.name) for c in parse_expression(sql).find_all(sqlglot.exp.Column)
+                     if not c.table and c.name)
+
+
 def quote_ident(name: str) -> str:
     """Always quote: names may be keywords or mixed case, and quoting keeps them verbatim."""
     return '"' + name.replace('"', '""') + '"'
@@ -127,6 +142,8 @@ RULES = DialectRules(
     user_type_name=_user_type_name,
     literal_sql=literal_sql,
     check_expression=check_expression,
+    column_references=column_references,
+    column_key=column_key,
     supports=frozenset(),
     constraint_names_per_table=False,
 )
