@@ -337,3 +337,56 @@ def test_postgres_value_keywords_are_not_columns(tmp_path) -> None:
               at: {type: timestamp, default: {sql: localtimestamp}}
               id: {type: uuid, default: {sql: gen_random_uuid()}}
         """)
+
+
+# 6. Mistakes the spec alone shows, which PostgreSQL (or SQLite) refuses only at apply.
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_subqueries_are_refused(tmp_path, dialect: str) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer, default: {sql: "(SELECT 1)"}}
+            indexes:
+              - {name: ix, columns: [a], where: "a IN (SELECT 1)"}
+            checks:
+              c: "EXISTS (SELECT 1)"
+        """,
+            ("tables.t.columns.a.default.sql", "subquery"),
+            ("tables.t.indexes[0].where", "subquery"),
+            ("tables.t.checks.c", "subquery"), dialect=dialect)
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_semicolons_and_second_statements_are_refused(tmp_path, dialect: str) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer, default: {sql: "1;"}}
+              b: {type: timestamp, default: {sql: "CURRENT_TIMESTAMP; DROP TABLE t"}}
+            checks:
+              c: "a > 0;"
+              d: "a > 0; a < 1"
+        """,
+            ("tables.t.columns.a.default.sql", "';'"),
+            ("tables.t.columns.b.default.sql", "';'"),
+            ("tables.t.checks.c", "';'"),
+            ("tables.t.checks.d", "';'"), dialect=dialect)
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_parser_errors_are_plain_words(tmp_path, dialect: str) -> None:
+    lines = refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer}
+            checks:
+              c: "a >"
+              d: "a > (1"
+              e: "lower(a"
+        """, ("tables.t.checks.c", "invalid check expression"), ("tables.t.checks.d", "invalid check expression"),
+            ("tables.t.checks.e", "invalid check expression"), dialect=dialect)
+    assert not any("Required keyword" in line or "Line 1, Col" in line for line in lines), lines

@@ -322,17 +322,20 @@ def parse_expression(sql: str) -> exp.Expression:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
+    from reconciler.spec.expressions import parse_error_message, refuse_separators, refuse_subquery
+
+    refuse_separators(sql, "postgres")
     try:
         parsed = sqlglot.parse(sql, dialect="postgres")
     except SqlglotError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(reason) from None
+        raise ValueError(parse_error_message(exc)) from None
     statements = [p for p in parsed if p is not None]
     if len(statements) != 1:
         raise ValueError("expected exactly one expression" if statements else "empty expression")
     expression = statements[0]
     if isinstance(expression, _statement_types()):
         raise ValueError(f"expected an expression, got a {expression.key.upper()} statement")
+    refuse_subquery(expression)
     return expression
 
 
