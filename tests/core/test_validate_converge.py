@@ -390,3 +390,14 @@ def test_parser_errors_are_plain_words(tmp_path, dialect: str) -> None:
         """, ("tables.t.checks.c", "invalid check expression"), ("tables.t.checks.d", "invalid check expression"),
             ("tables.t.checks.e", "invalid check expression"), dialect=dialect)
     assert not any("Required keyword" in line or "Line 1, Col" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("type_", ["varchar(0)", "char(0)", "character varying(0)", "bit(0)", "numeric(0)",
+                                   "varchar(10485761)", "float(0)", "float(54)"])
+def test_impossible_type_lengths_are_refused(tmp_path, type_: str) -> None:
+    refused(tmp_path, f"""
+        tables:
+          t:
+            columns:
+              a: {{type: "{type_}"}}
+        """, ("tables.t.columns.a.type", type_.split("(")[0]))

@@ -148,6 +148,16 @@ def _time_precision(type_: str, precision: str | int | None) -> None:
                          f"fractional digits of seconds (precision 0 to {MAX_TIME_PRECISION})")
 
 
+# Type modifiers PostgreSQL refuses outright (varchar(0), numeric(0), float(54)).
+MAX_CHAR_LENGTH = 10485760
+MAX_BIT_LENGTH = 83886080
+
+
+def _modifier_range(type_: str, value: int, low: int, high: int, what: str) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{type_}({value}): the {what} must be between {low} and {high}")
+
+
 def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
     """Types with a modifier list: varchar(n), numeric(p,s), timestamp(p) with time zone ..."""
     args = [m.strip() for m in mods.split(",")]
@@ -158,6 +168,7 @@ def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
     if base in ("time", "timestamp", "timetz", "timestamptz", "interval") and len(nums) == 1:
         _time_precision(base, nums[0])
     if base in ("numeric", "decimal", "dec") and not rest and len(nums) in (1, 2):
+        _modifier_range(base, nums[0], 1, 1000, "precision")
         return f"numeric({nums[0]},{nums[1] if len(nums) == 2 else 0})"
     if len(nums) != 1:
         return None
@@ -165,14 +176,19 @@ def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
     if rest:
         return _normalize_time(f"{base}({n}) {rest}")
     if base in ("varchar", "character varying", "char varying"):
+        _modifier_range(base, n, 1, MAX_CHAR_LENGTH, "length")
         return f"character varying({n})"
     if base in ("char", "character", "bpchar"):
+        _modifier_range(base, n, 1, MAX_CHAR_LENGTH, "length")
         return f"character({n})"
     if base in ("bit",):
+        _modifier_range(base, n, 1, MAX_BIT_LENGTH, "length")
         return f"bit({n})"
     if base in ("varbit", "bit varying"):
+        _modifier_range(base, n, 1, MAX_BIT_LENGTH, "length")
         return f"bit varying({n})"
     if base == "float":
+        _modifier_range(base, n, 1, 53, "precision (bits)")
         return "real" if n <= 24 else "double precision"
     if base in ("time", "timestamp"):
         return f"{base}({n}) without time zone"
