@@ -64,6 +64,12 @@ class DialectRules:
     column_references: Callable[[str], frozenset[str]] | None = None
     #: A column's name in the form `column_references` gives (SQLite ignores case).
     column_key: Callable[[str], str] = _as_written
+    #: Why a YAML scalar default cannot be a value of the (builtin, canonical) type, or None if it can or
+    #: cannot be known without a database. Enum members are checked by the builder.
+    literal_error: Callable[[Any, str], str | None] | None = None
+    #: Why an index method cannot take a plain column of the (canonical) type without an operator class,
+    #: given the spec's extensions; None if it can.
+    index_column_error: Callable[[str, str, frozenset[str]], str | None] | None = None
 
 
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
@@ -198,6 +204,7 @@ class _Builder:
         for ext in self.data.get("extensions") or []:
             ext = {"name": ext} if isinstance(ext, str) else ext
             db.extensions[ext["name"]] = Extension(name=ext["name"], schema=ext.get("schema"))
+        self._extensions = frozenset(db.extensions)
 
         user_types: dict[str, str] = {}
         # Where each enum, domain and table was first defined: `e` and `public.e` are one object.
@@ -226,6 +233,7 @@ class _Builder:
                 continue
             first["enum", enum.key] = path
             db.enums[enum.key] = enum
+            self._enums_by_type[rules.user_type_name(schema, name)] = enum
             canonical = rules.user_type_name(schema, name)
             user_types[name if schema == default_schema else enum.key] = canonical
             user_types[enum.key] = canonical
@@ -340,7 +348,30 @@ class _Builder:
             else:
                 self.check_columns((*path, "default", "sql"), value["sql"], "a default", None)
             return Default(expression=value["sql"].strip(), literal=False)
+        self.check_literal((*path, "default"), value, type_)
         return Default(expression=self.rules.literal_sql(value, type_), literal=True)
+
+    def base_type(self, type_: str) -> str:
+        """A domain's (or a domain over a domain's) base type; any other type as it is."""
+        for _ in range(len(self._domains_by_type) + 1):
+            domain = self._domains_by_type.get(type_)
+            if domain is None:
+                break
+            type_ = domain.type
+        return type_
+
+    def check_literal(self, path: Path_, value: Any, type_: str) -> None:
+        """A literal default must be a value of its type where the spec alone tells (the database casts it)."""
+        base = self.base_type(type_)
+        enum = self._enums_by_type.get(base)
+        if enum is not None:
+            if not isinstance(value, str) or value not in enum.values:
+                hint = f" (quote it: {str(value)!r})" if str(value) in enum.values else ""
+                self.error(path, f"default {value!r} is not a value of enum {enum.key}{hint}")
+        elif self.rules.literal_error is not None:
+            message = self.rules.literal_error(value, base)
+            if message is not None:
+                self.error(path, message)
 
     def build_table(self, path: Path_, key: str, spec: dict[str, Any], default_schema: str | None,
                     schemas: list[str], user_types: dict[str, str]) -> Table | None:
@@ -478,6 +509,11 @@ class _Builder:
                                        "index expression", table)
             elif item["column"] not in table.columns:
                 self.error((*path, "columns", j), f"column {item['column']!r} does not exist in table {table.name!r}")
+            elif self.rules.index_column_error is not None and not item.get("opclass"):
+                message = self.rules.index_column_error(
+                    spec.get("method", "btree"), self.base_type(table.columns[item["column"]].type), self._extensions)
+                if message is not None:
+                    self.error((*path, "columns", j), message)
             elements.append(IndexElement(
                 column=item.get("column"), expression=item.get("expression"),
                 descending=item.get("order", order) == "desc", nulls=item.get("nulls"),
@@ -538,6 +574,8 @@ class _Builder:
     _paths: dict[tuple[str, str, str], Path_]
     #: table key -> its column names in `column_key` form, made once per table.
     _column_keys: dict[str, set[str]]
+    _enums_by_type: dict[str, Enum]
+    _extensions: frozenset[str]
     _domains_by_type: dict[str, Domain]
 
     def check_references(self, db: Database) -> None:
@@ -602,5 +640,7 @@ def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
     builder = _Builder(loaded, rules)
     builder._paths = {}
     builder._column_keys = {}
+    builder._enums_by_type = {}
+    builder._extensions = frozenset()
     builder._domains_by_type = {}
     return builder.build()

@@ -401,3 +401,109 @@ def test_impossible_type_lengths_are_refused(tmp_path, type_: str) -> None:
             columns:
               a: {{type: "{type_}"}}
         """, ("tables.t.columns.a.type", type_.split("(")[0]))
+
+
+def test_gin_and_gist_on_plain_scalars_need_an_operator_class(tmp_path) -> None:
+    refused(tmp_path, """
+        tables:
+          t:
+            columns:
+              n: {type: integer}
+              s: {type: text}
+            indexes:
+              - {name: by_n, method: gin, columns: [n]}
+              - {name: by_s, method: gist, columns: [s]}
+        """,
+            ("tables.t.indexes[0].columns[0]", "operator class"),
+            ("tables.t.indexes[1].columns[0]", "operator class"))
+
+
+def test_gin_with_a_default_operator_class_is_accepted(tmp_path) -> None:
+    accepted(tmp_path, """
+        extensions: [pg_trgm]
+        tables:
+          t:
+            columns:
+              tags: {type: "text[]"}
+              doc: {type: jsonb}
+              body: {type: tsvector}
+              s: {type: text}
+            indexes:
+              - {name: by_tags, method: gin, columns: [tags]}
+              - {name: by_doc, method: gin, columns: [doc]}
+              - {name: by_body, method: gin, columns: [body]}
+              - {name: by_s, method: gin, columns: [{column: s, opclass: gin_trgm_ops}]}
+        """)
+    accepted(tmp_path, """
+        extensions: [btree_gin, btree_gist]
+        tables:
+          t:
+            columns:
+              n: {type: integer}
+            indexes:
+              - {name: by_n, method: gin, columns: [n]}
+              - {name: by_n2, method: gist, columns: [n]}
+        """)
+
+
+def test_literal_defaults_that_cannot_be_cast_are_refused(tmp_path) -> None:
+    refused(tmp_path, """
+        enums:
+          mood: [happy, sad]
+        domains:
+          small: {type: smallint, default: 40000}
+        tables:
+          t:
+            columns:
+              a: {type: integer, default: abc}
+              b: {type: integer, default: 1.5}
+              c: {type: mood, default: angry}
+              d: {type: boolean, default: 1}
+              e: {type: uuid, default: not-a-uuid}
+              f: {type: jsonb, default: "{oops"}
+              g: {type: date, default: 5}
+              h: {type: "varchar(3)", default: toolong}
+              i: {type: "mood[]", nullable: true}
+        """,
+            ("domains.small.default", "out of range"),
+            ("tables.t.columns.a.default", "integer"),
+            ("tables.t.columns.b.default", "integer"),
+            ("tables.t.columns.c.default", "mood"),
+            ("tables.t.columns.d.default", "boolean"),
+            ("tables.t.columns.e.default", "uuid"),
+            ("tables.t.columns.f.default", "json"),
+            ("tables.t.columns.g.default", "date"),
+            ("tables.t.columns.h.default", "3"))
+
+
+def test_literal_defaults_that_cast_are_accepted(tmp_path) -> None:
+    accepted(tmp_path, """
+        enums:
+          mood: [happy, sad, "1"]
+        tables:
+          t:
+            columns:
+              a: {type: integer, default: " 42 "}
+              b: {type: bigint, default: -9223372036854775808}
+              c: {type: mood, default: sad}
+              d: {type: boolean, default: "yes"}
+              e: {type: uuid, default: "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"}
+              f: {type: jsonb, default: '{"a": 1}'}
+              g: {type: date, default: "2024-01-01"}
+              h: {type: "varchar(3)", default: abc}
+              i: {type: text, default: 5}
+              j: {type: numeric, default: "NaN"}
+              k: {type: real, default: 1.5}
+              m: {type: mood, default: "1"}
+              n: {type: date, default: today}
+        """)
+
+
+def test_sqlite_takes_any_literal_default(tmp_path) -> None:
+    accepted(tmp_path, """
+        tables:
+          t:
+            columns:
+              a: {type: integer, default: abc}
+              b: {type: "varchar(0)", default: 1.5}
+        """, dialect="sqlite")

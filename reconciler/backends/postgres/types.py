@@ -420,6 +420,107 @@ def _parsed_columns(sql: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_MODIFIER = re.compile(r"\(\d+(?:,\d+)?\)")
+_INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*\Z")
+_TIME_TYPES = frozenset({"date", "time without time zone", "time with time zone", "timestamp without time zone",
+                         "timestamp with time zone", "interval"})
+# boolin: any prefix of true/false/yes/no, on/off (two letters at least), 1 and 0, in any case.
+_BOOLEAN_WORDS = frozenset({w[:n] for w in ("true", "false", "yes", "no") for n in range(1, len(w) + 1)}
+                           | {"on", "of", "off", "1", "0"})
+
+
+def literal_error(value: Any, type_: str) -> str | None:
+    """Why PostgreSQL cannot take a YAML scalar (written by `literal_sql`) as a default of `type_`, or None.
+
+    Only what is certain offline: other types, and strings of the types with many input forms (dates,
+    numbers in exotic spellings), are left to the database.
+    """
+    if type_.endswith("]"):
+        return None
+    base = _MODIFIER.sub("", type_)
+    shown = f"{value!r}" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    if base in _INTEGER_RANGES:
+        number: int | None = None
+        if isinstance(value, bool):
+            return f"default {shown} is not a number ({type_} column)"
+        if isinstance(value, float):
+            if not value.is_integer():
+                return f"default {shown} is not a whole number ({type_} column)"
+            number = int(value)
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, str):
+            if not _INTEGER_TEXT.match(value):
+                return None if value.strip().lower().startswith(("0x", "0o", "0b")) else \
+                    f"default {shown} is not a whole number ({type_} column)"
+            number = int(value)
+        limit = _INTEGER_RANGES[base]
+        if number is not None and not -limit <= number < limit:
+            return f"default {shown} is out of range for {type_} ({-limit} to {limit - 1})"
+        return None
+    if base in ("numeric", "real", "double precision"):
+        if isinstance(value, bool):
+            return f"default {shown} is not a number ({type_} column)"
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return f"default {shown} is not a number ({type_} column)"
+        return None
+    if base == "boolean":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"default {shown} is not a boolean: write true or false"
+        if isinstance(value, str) and value.strip().lower() not in _BOOLEAN_WORDS:
+            return f"default {shown} is not a boolean: write true or false"
+        return None
+    if base == "uuid":
+        import uuid
+
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            uuid.UUID(value)
+        except ValueError:
+            return f"default {shown} is not a uuid"
+        return None
+    if base in ("json", "jsonb"):
+        import json
+
+        if not isinstance(value, str):
+            return f"default {shown} is a number or boolean, not {base}: quote the JSON text (\"{shown}\")"
+        try:
+            json.loads(value)
+        except ValueError:
+            return f"default {shown} is not valid JSON ({type_} column)"
+        return None
+    if base in _TIME_TYPES:
+        if isinstance(value, bool | int | float):
+            return f"default {shown} is not a {base}: quote it as text PostgreSQL reads as one"
+        return None
+    if base in ("character varying", "character") and isinstance(value, str) and type_ != base:
+        length = int(type_[type_.index("(") + 1:type_.index(")")])
+        if len(value.rstrip(" ")) > length:
+            return f"default {shown} is longer than {type_} allows ({length} characters)"
+    return None
+
+
+# Builtin types with no default operator class for gin or gist (btree_gin / btree_gist add them).
+_PLAIN_SCALARS = frozenset({
+    "smallint", "integer", "bigint", "numeric", "real", "double precision", "text", "character varying",
+    "character", "boolean", "uuid", "bytea", "money", "date", "time without time zone", "time with time zone",
+    "timestamp without time zone", "timestamp with time zone", "interval"})
+_SCALAR_OPCLASS_EXTENSIONS = {"gin": "btree_gin", "gist": "btree_gist"}
+
+
+def index_column_error(method: str, type_: str, extensions: frozenset[str]) -> str | None:
+    extension = _SCALAR_OPCLASS_EXTENSIONS.get(method)
+    if extension is None or extension in extensions or _MODIFIER.sub("", type_) not in _PLAIN_SCALARS:
+        return None
+    return (f"a {method} index on a column of type {type_} needs an operator class (opclass: ...) or the {extension} "
+            "extension: the type has none by default")
+
+
 RULES = DialectRules(
     name="postgres",
     default_schema=DEFAULT_SCHEMA,
@@ -429,6 +530,8 @@ RULES = DialectRules(
     literal_sql=literal_sql,
     check_expression=check_expression,
     column_references=column_references,
+    literal_error=literal_error,
+    index_column_error=index_column_error,
     supports=frozenset({"schemas", "extensions", "enums", "domains", "comments"}),
 )
 
