@@ -422,7 +422,7 @@ def _parsed_columns(sql: str) -> frozenset[str]:
 
 _MODIFIER = re.compile(r"\(\d+(?:,\d+)?\)")
 _INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
-_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*\Z")
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(?:_\d+)*\s*\Z")  # underscores: PostgreSQL 16
 _TIME_TYPES = frozenset({"date", "time without time zone", "time with time zone", "timestamp without time zone",
                          "timestamp with time zone", "interval"})
 # boolin: any prefix of true/false/yes/no, on/off (two letters at least), 1 and 0, in any case.
