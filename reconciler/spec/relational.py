@@ -37,6 +37,10 @@ SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint"
                 "smallserial": "smallint", "serial2": "smallint"}
 
 
+def _as_written(name: str) -> str:
+    return name
+
+
 @dataclass
 class DialectRules:
     name: str
@@ -53,6 +57,19 @@ class DialectRules:
     #: SQL expression check; ValueError with a reason if it does not parse.
     check_expression: Callable[[str], None]
     supports: frozenset[str] = field(default_factory=frozenset)
+    #: Constraint names (primary key, unique, foreign key, check) are unique within a table (PostgreSQL's
+    #: pg_constraint); SQLite lets them repeat.
+    constraint_names_per_table: bool = True
+    #: Unqualified column names a (checked) expression refers to, in `column_key` form; None: not checked.
+    column_references: Callable[[str], frozenset[str]] | None = None
+    #: A column's name in the form `column_references` gives (SQLite ignores case).
+    column_key: Callable[[str], str] = _as_written
+    #: Why a YAML scalar default cannot be a value of the (builtin, canonical) type, or None if it can or
+    #: cannot be known without a database. Enum members are checked by the builder.
+    literal_error: Callable[[Any, str], str | None] | None = None
+    #: Why an index method cannot take a plain column of the (canonical) type without an operator class,
+    #: given the spec's extensions; None if it can.
+    index_column_error: Callable[[str, str, frozenset[str]], str | None] | None = None
 
 
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
@@ -146,11 +163,13 @@ class _Builder:
     def error(self, path: Path_, message: str) -> None:
         self.errors.append(self.loaded.positions.error(path, message))
 
+    def where(self, path: Path_) -> str:
+        file, line, column = self.loaded.positions.locate(path)
+        return f"{file}:{line}:{column}" if file and line is not None else file or "the spec"
+
     def duplicate(self, path: Path_, what: str, key: str, first: Path_) -> None:
         """`key` names the same object as the entry at `first`, spelled differently (`e`, `public.e`)."""
-        file, line, column = self.loaded.positions.locate(first)
-        where = f"{file}:{line}:{column}" if file and line is not None else file or "the spec"
-        self.error(path, f"{what} {key!r} is defined twice (first as {first[-1]!r} at {where})")
+        self.error(path, f"{what} {key!r} is defined twice (first as {first[-1]!r} at {self.where(first)})")
 
     def name_ok(self, path: Path_, name: str, what: str) -> bool:
         if name and name.isascii() and len(name) <= self.rules.max_identifier:
@@ -160,6 +179,12 @@ class _Builder:
             return False
         return True
 
+    def not_renamed_from_itself(self, path: Path_, spec: dict[str, Any], name: str, what: str) -> None:
+        """`renamed_from: <its own name>` could never plan: the old and the new object are both or neither there."""
+        if spec.get("renamed_from") == name:
+            self.error((*path, "renamed_from"), f"{what} {name!r} cannot be renamed from its own name "
+                                                "(remove renamed_from once the rename is applied)")
+
     def build(self) -> Database:
         rules = self.rules
         default_schema = self.data.get("schema", rules.default_schema) if rules.default_schema else None
@@ -168,6 +193,10 @@ class _Builder:
             if self.data.get(feature) and feature not in rules.supports:
                 self.error((feature,), f"{feature} are not supported by dialect {rules.name}")
         schemas = list(self.data.get("schemas") or [])
+        if self.data.get("schema") and rules.default_schema:
+            self.name_ok(("schema",), self.data["schema"], "schema")
+        for i, schema_name in enumerate(schemas):
+            self.name_ok(("schemas", i), schema_name, "schema")
         if default_schema and default_schema not in schemas:
             schemas.insert(0, default_schema)
         db.schemas = schemas
@@ -175,6 +204,7 @@ class _Builder:
         for ext in self.data.get("extensions") or []:
             ext = {"name": ext} if isinstance(ext, str) else ext
             db.extensions[ext["name"]] = Extension(name=ext["name"], schema=ext.get("schema"))
+        self._extensions = frozenset(db.extensions)
 
         user_types: dict[str, str] = {}
         # Where each enum, domain and table was first defined: `e` and `public.e` are one object.
@@ -185,8 +215,14 @@ class _Builder:
             self.name_ok(path, name, "enum")
             if schema is not None and schema not in schemas:
                 self.error(path, f"schema {schema!r} is not listed in schemas")
+            values_path = path if isinstance(spec, list) else (*path, "values")
             spec = {"values": spec} if isinstance(spec, list) else spec
             values = [str(v) for v in spec["values"]]
+            for i, label in enumerate(values):
+                # PostgreSQL keeps labels in a `name` too (NAMEDATALEN): 63 bytes, not characters.
+                if len(label) > self.rules.max_identifier // 4 and len(label.encode()) > self.rules.max_identifier:
+                    self.error((*values_path, i), f"enum label {label!r} is longer than "
+                                                  f"{self.rules.max_identifier} bytes")
             if len(set(values)) != len(values):
                 dupes = sorted(v for v, n in Counter(values).items() if n > 1)
                 self.error((*path, "values"), f"duplicate enum value {dupes[0]!r}")
@@ -197,6 +233,7 @@ class _Builder:
                 continue
             first["enum", enum.key] = path
             db.enums[enum.key] = enum
+            self._enums_by_type[rules.user_type_name(schema, name)] = enum
             canonical = rules.user_type_name(schema, name)
             user_types[name if schema == default_schema else enum.key] = canonical
             user_types[enum.key] = canonical
@@ -260,8 +297,32 @@ class _Builder:
         domain.checks = self.checks(path, spec)
         return domain
 
-    def checks(self, path: Path_, spec: dict[str, Any]) -> dict[str, CheckConstraint]:
-        """The `checks:` map of a table or domain: name -> expression, each checked."""
+    def check_columns(self, path: Path_, sql: str, what: str, table: Table | None) -> None:
+        """The columns an expression names exist in `table`; without one (a default, a domain) it names none.
+
+        Called only once the expression is known to parse. A domain's checks may name VALUE alone.
+        """
+        if self.rules.column_references is None:
+            return
+        references = self.rules.column_references(sql)
+        if not references:
+            return
+        if table is None:
+            for name in sorted(references):
+                if what.startswith("domain check") and name == self.rules.column_key("value"):
+                    continue
+                self.error(path, f"{what} cannot refer to a column (it names {name!r})")
+            return
+        keys = self._column_keys.get(table.key)
+        if keys is None:
+            keys = self._column_keys[table.key] = {self.rules.column_key(c) for c in table.columns}
+        for name in sorted(references - keys):
+            hint = next((f' (unquoted names are lower-cased: write "{c}")' for c in table.columns
+                         if c.lower() == name and c != name), "")
+            self.error(path, f"{what} names column {name!r}, which table {table.name!r} does not have{hint}")
+
+    def checks(self, path: Path_, spec: dict[str, Any], table: Table | None = None) -> dict[str, CheckConstraint]:
+        """The `checks:` map of a table (`table`) or a domain: name -> expression, each checked."""
         result = {}
         for cname, entry in (spec.get("checks") or {}).items():
             chpath = (*path, "checks", cname)
@@ -271,6 +332,8 @@ class _Builder:
                 self.rules.check_expression(expression)
             except ValueError as exc:
                 self.error(chpath, f"invalid check expression: {exc}")
+            else:
+                self.check_columns(chpath, expression, f"check {cname!r}" if table else "domain check", table)
             valid = not (isinstance(entry, dict) and entry.get("not_valid"))
             result[cname] = CheckConstraint(name=cname, expression=expression.strip(), valid=valid)
         return result
@@ -282,8 +345,33 @@ class _Builder:
                 self.rules.check_expression(value["sql"])
             except ValueError as exc:
                 self.error((*path, "default", "sql"), f"invalid default expression: {exc}")
+            else:
+                self.check_columns((*path, "default", "sql"), value["sql"], "a default", None)
             return Default(expression=value["sql"].strip(), literal=False)
+        self.check_literal((*path, "default"), value, type_)
         return Default(expression=self.rules.literal_sql(value, type_), literal=True)
+
+    def base_type(self, type_: str) -> str:
+        """A domain's (or a domain over a domain's) base type; any other type as it is."""
+        for _ in range(len(self._domains_by_type) + 1):
+            domain = self._domains_by_type.get(type_)
+            if domain is None:
+                break
+            type_ = domain.type
+        return type_
+
+    def check_literal(self, path: Path_, value: Any, type_: str) -> None:
+        """A literal default must be a value of its type where the spec alone tells (the database casts it)."""
+        base = self.base_type(type_)
+        enum = self._enums_by_type.get(base)
+        if enum is not None:
+            if not isinstance(value, str) or value not in enum.values:
+                hint = f" (quote it: {str(value)!r})" if str(value) in enum.values else ""
+                self.error(path, f"default {value!r} is not a value of enum {enum.key}{hint}")
+        elif self.rules.literal_error is not None:
+            message = self.rules.literal_error(value, base)
+            if message is not None:
+                self.error(path, message)
 
     def build_table(self, path: Path_, key: str, spec: dict[str, Any], default_schema: str | None,
                     schemas: list[str], user_types: dict[str, str]) -> Table | None:
@@ -294,6 +382,8 @@ class _Builder:
             self.error(path, f"schema {schema!r} is not listed in schemas")
         table = Table(name=name, schema=schema, comment=spec.get("comment"),
                       renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")))
+        self._paths.setdefault((table.key, "table", name), path)
+        self.not_renamed_from_itself(path, spec, name, "table")
         limit = rules.max_identifier
         pk_columns: list[str] = []
         for col_name, col in spec["columns"].items():
@@ -303,6 +393,8 @@ class _Builder:
             raw_type = col["type"]
             # Most columns say only type, nullable and default: skip the lookups of the rest.
             plain = _PLAIN_COLUMN_KEYS.issuperset(col)
+            if not plain:
+                self.not_renamed_from_itself(cpath, col, col_name, "column")
             serial = None
             word = raw_type.strip().lower()
             if word in SERIAL_TYPES:
@@ -335,12 +427,14 @@ class _Builder:
             )
             if col.get("primary_key"):
                 pk_columns.append(col_name)
+                self._paths.setdefault((table.key, "primary key", ""), (*cpath, "primary_key"))
                 if column.nullable:
                     self.error((*cpath, "nullable"), "a primary key column cannot be nullable")
             table.columns[col_name] = column
             if col.get("unique"):
                 uname = make_object_name(name, [col_name], "key", limit)
                 table.uniques[uname] = UniqueConstraint(name=uname, columns=[col_name])
+                self._paths[(table.key, "unique constraint", uname)] = (*cpath, "unique")
             if col.get("references"):
                 self.add_foreign_key(table, (*cpath, "references"), {
                     "columns": [col_name], "references": col["references"],
@@ -359,25 +453,34 @@ class _Builder:
                 if c in table.columns and table.columns[c].nullable:
                     self.error((*path, "primary_key"), f"primary key column {c!r} cannot be nullable")
         if pk_columns:
+            if (pk_spec or {}).get("name"):
+                self.name_ok((*path, "primary_key", "name"), pk_spec["name"], "primary key")
             pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
             table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns)
+            if pk_spec is not None:
+                self._paths[(table.key, "primary key", "")] = (*path, "primary_key")
 
         for i, uq in enumerate(spec.get("unique") or []):
             upath = (*path, "unique", i)
             uq = {"columns": uq} if isinstance(uq, list) else uq
             self.require_columns(table, upath, uq["columns"])
+            if uq.get("name"):
+                self.name_ok((*upath, "name"), uq["name"], "unique constraint")
             uname = uq.get("name") or make_object_name(name, list(uq["columns"]), "key", limit)
             if uname in table.uniques:
                 self.error(upath, f"unique constraint {uname!r} is defined twice")
             table.uniques[uname] = UniqueConstraint(
                 name=uname, columns=list(uq["columns"]), deferrable=bool(uq.get("deferrable")),
                 initially_deferred=bool(uq.get("initially_deferred")))
+            self._paths[(table.key, "unique constraint", uname)] = upath
 
         for i, ix in enumerate(spec.get("indexes") or []):
             self.add_index(table, (*path, "indexes", i), ix)
         for i, fk in enumerate(spec.get("foreign_keys") or []):
             self.add_foreign_key(table, (*path, "foreign_keys", i), fk, default_schema)
-        table.checks = self.checks(path, spec)
+        table.checks = self.checks(path, spec, table)
+        for cname in table.checks:
+            self._paths[(table.key, "check constraint", cname)] = (*path, "checks", cname)
         return table
 
     def require_columns(self, table: Table, path: Path_, columns: list[str]) -> bool:
@@ -401,8 +504,16 @@ class _Builder:
                     self.rules.check_expression(item["expression"])
                 except ValueError as exc:
                     self.error((*path, "columns", j, "expression"), f"invalid index expression: {exc}")
+                else:
+                    self.check_columns((*path, "columns", j, "expression"), item["expression"],
+                                       "index expression", table)
             elif item["column"] not in table.columns:
                 self.error((*path, "columns", j), f"column {item['column']!r} does not exist in table {table.name!r}")
+            elif self.rules.index_column_error is not None and not item.get("opclass"):
+                message = self.rules.index_column_error(
+                    spec.get("method", "btree"), self.base_type(table.columns[item["column"]].type), self._extensions)
+                if message is not None:
+                    self.error((*path, "columns", j), message)
             elements.append(IndexElement(
                 column=item.get("column"), expression=item.get("expression"),
                 descending=item.get("order", order) == "desc", nulls=item.get("nulls"),
@@ -415,14 +526,20 @@ class _Builder:
                 self.rules.check_expression(spec["where"])
             except ValueError as exc:
                 self.error((*path, "where"), f"invalid index predicate: {exc}")
+            else:
+                self.check_columns((*path, "where"), spec["where"], "index predicate", table)
+        if spec.get("name"):
+            self.name_ok((*path, "name"), spec["name"], "index")
         name = spec.get("name") or make_object_name(
             table.name, [index_column_name(e) for e in elements], "idx", self.rules.max_identifier)
         if name in table.indexes:
             self.error(path, f"index {name!r} is defined twice")
+        self.not_renamed_from_itself(path, spec, name, "index")
         table.indexes[name] = Index(
             name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
             where=spec.get("where", "").strip() or None, include=list(spec.get("include") or []),
             renamed_from=spec.get("renamed_from"))
+        self._paths[(table.key, "index", name)] = path
 
     def add_foreign_key(self, table: Table, path: Path_, spec: dict[str, Any], default_schema: str | None) -> None:
         ref = spec["references"]
@@ -440,6 +557,8 @@ class _Builder:
         self.require_columns(table, path, columns)
         if len(columns) != len(ref_columns):
             self.error(path, f"foreign key has {len(columns)} columns but references {len(ref_columns)}")
+        if spec.get("name"):
+            self.name_ok((*path, "name"), spec["name"], "foreign key")
         name = spec.get("name") or make_object_name(table.name, columns, "fkey", self.rules.max_identifier)
         if name in table.foreign_keys:
             self.error(path, f"foreign key {name!r} is defined twice")
@@ -449,15 +568,20 @@ class _Builder:
             on_delete=spec.get("on_delete") or "no action", on_update=spec.get("on_update") or "no action",
             deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")),
             valid=not spec.get("not_valid"))
-        self._fk_paths[(table.key, name)] = path
+        self._paths[(table.key, "foreign key", name)] = path
 
-    _fk_paths: dict[tuple[str, str], Path_]
+    #: (table key, kind, name) -> where the spec defines it (the primary key's name is "").
+    _paths: dict[tuple[str, str, str], Path_]
+    #: table key -> its column names in `column_key` form, made once per table.
+    _column_keys: dict[str, set[str]]
+    _enums_by_type: dict[str, Enum]
+    _extensions: frozenset[str]
     _domains_by_type: dict[str, Domain]
 
     def check_references(self, db: Database) -> None:
         for table in db.tables.values():
             for fk in table.foreign_keys.values():
-                path = self._fk_paths.get((table.key, fk.name), ("tables",))
+                path = self._paths.get((table.key, "foreign key", fk.name), ("tables",))
                 target = db.tables.get(qualified(fk.ref_schema, fk.ref_table))
                 if target is None:
                     self.error(path, f"foreign key {fk.name!r} references missing table "
@@ -477,25 +601,46 @@ class _Builder:
                                      " which is neither a primary key nor unique")
 
     def check_unique_names(self, db: Database) -> None:
-        # Indexes, primary keys and unique constraints share one namespace per schema (pg_class).
-        seen: dict[tuple[str | None, str], str] = {}
+        """Names that must differ although the spec keeps them apart (the database would refuse, or keep one).
+
+        Tables, indexes and the indexes of primary keys and unique constraints share one namespace per schema
+        (PostgreSQL's pg_class, SQLite's sqlite_schema); constraints one per table where the dialect says so.
+        """
+        relations: dict[tuple[str | None, str], tuple[str, Path_]] = {}
         for table in db.tables.values():
-            names = [n for n in table.indexes] + list(table.uniques)
-            if table.primary_key:
-                names.append(table.primary_key.name)
-            for n in names:
-                key = (table.schema, n)
-                if key in seen and seen[key] != table.key + n:
-                    self.error(("tables", table.key if table.schema != self.rules.default_schema else table.name),
-                               f"index or constraint name {n!r} is used twice in schema "
-                               f"{table.schema or 'main'} (also on {seen[key].removesuffix(n)})")
-                seen[key] = table.key + n
-            if len(set(names)) != len(names):
-                self.error(("tables", table.name), "an index and a constraint share a name")
+            relations.setdefault((table.schema, table.name),
+                                 ("table", self._paths.get((table.key, "table", table.name), ("tables",))))
+        for table in db.tables.values():
+            table_path = self._paths.get((table.key, "table", table.name), ("tables",))
+            pk = [("primary key", table.primary_key.name)] if table.primary_key else []
+            reported: set[Path_] = set()
+            for kind, n in [*pk, *(("unique constraint", u) for u in table.uniques),
+                            *(("index", i) for i in table.indexes)]:
+                path = self._paths.get((table.key, kind, "" if kind == "primary key" else n), table_path)
+                first_kind, first = relations.setdefault((table.schema, n), (kind, path))
+                if first is not path:
+                    reported.add(path)
+                    self.error(path, f"{kind} name {n!r} is also used by the {first_kind} at {self.where(first)} "
+                                     "(tables, indexes, primary keys and unique constraints share one "
+                                     "namespace per schema)")
+            if not self.rules.constraint_names_per_table:
+                continue
+            constraints: dict[str, tuple[str, Path_]] = {}
+            for kind, n in [*pk, *(("unique constraint", u) for u in table.uniques),
+                            *(("foreign key", f) for f in table.foreign_keys),
+                            *(("check constraint", c) for c in table.checks)]:
+                path = self._paths.get((table.key, kind, "" if kind == "primary key" else n), table_path)
+                first_kind, first = constraints.setdefault(n, (kind, path))
+                if first is not path and path not in reported:
+                    self.error(path, f"constraint name {n!r} is also used by the {first_kind} at "
+                                     f"{self.where(first)} (constraint names are unique within a table)")
 
 
 def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
     builder = _Builder(loaded, rules)
-    builder._fk_paths = {}
+    builder._paths = {}
+    builder._column_keys = {}
+    builder._enums_by_type = {}
+    builder._extensions = frozenset()
     builder._domains_by_type = {}
     return builder.build()

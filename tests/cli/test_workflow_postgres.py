@@ -132,8 +132,9 @@ def test_drops_refused_without_flag_and_prevent_destroy(spec, pg_url, pg_conn):
     code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve")
     assert code == 1 and "--allow-destroy" in out and "table public.notes" in out
     assert "notes" in relations(pg_conn)
+    # Dropping the column drops its check too (a check naming a missing column is refused by validate).
     protected = SPEC.replace("  notes:\n", "  notes:\n    prevent_destroy: true\n").replace(
-        "      body: {type: text}\n", "")
+        "      body: {type: text}\n", "").replace('    checks:\n      body_not_empty: "length(body) > 0"\n', "")
     spec.write_text(protected)
     code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve", "--allow-destroy",
                        "--allow-hazards", "data_loss,access_exclusive_lock,table_rewrite")

@@ -137,6 +137,27 @@ def _lookup_user_type(raw: str, user_types: dict[str, str]) -> str | None:
     return user_types.get(canonical)
 
 
+# PostgreSQL keeps at most 6 fractional digits of seconds: a larger precision is reduced to 6 with a
+# warning, so the column would differ from its spec after every apply.
+MAX_TIME_PRECISION = 6
+
+
+def _time_precision(type_: str, precision: str | int | None) -> None:
+    if precision is not None and int(precision) > MAX_TIME_PRECISION:
+        raise ValueError(f"{type_}({int(precision)}): PostgreSQL keeps at most {MAX_TIME_PRECISION} "
+                         f"fractional digits of seconds (precision 0 to {MAX_TIME_PRECISION})")
+
+
+# Type modifiers PostgreSQL refuses outright (varchar(0), numeric(0), float(54)).
+MAX_CHAR_LENGTH = 10485760
+MAX_BIT_LENGTH = 83886080
+
+
+def _modifier_range(type_: str, value: int, low: int, high: int, what: str) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{type_}({value}): the {what} must be between {low} and {high}")
+
+
 def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
     """Types with a modifier list: varchar(n), numeric(p,s), timestamp(p) with time zone ..."""
     args = [m.strip() for m in mods.split(",")]
@@ -144,7 +165,10 @@ def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
         return None
     nums = [int(a) for a in args]
     rest = rest.strip()
+    if base in ("time", "timestamp", "timetz", "timestamptz", "interval") and len(nums) == 1:
+        _time_precision(base, nums[0])
     if base in ("numeric", "decimal", "dec") and not rest and len(nums) in (1, 2):
+        _modifier_range(base, nums[0], 1, 1000, "precision")
         return f"numeric({nums[0]},{nums[1] if len(nums) == 2 else 0})"
     if len(nums) != 1:
         return None
@@ -152,14 +176,19 @@ def _normalize_modified(base: str, mods: str, rest: str) -> str | None:
     if rest:
         return _normalize_time(f"{base}({n}) {rest}")
     if base in ("varchar", "character varying", "char varying"):
+        _modifier_range(base, n, 1, MAX_CHAR_LENGTH, "length")
         return f"character varying({n})"
     if base in ("char", "character", "bpchar"):
+        _modifier_range(base, n, 1, MAX_CHAR_LENGTH, "length")
         return f"character({n})"
     if base in ("bit",):
+        _modifier_range(base, n, 1, MAX_BIT_LENGTH, "length")
         return f"bit({n})"
     if base in ("varbit", "bit varying"):
+        _modifier_range(base, n, 1, MAX_BIT_LENGTH, "length")
         return f"bit varying({n})"
     if base == "float":
+        _modifier_range(base, n, 1, 53, "precision (bits)")
         return "real" if n <= 24 else "double precision"
     if base in ("time", "timestamp"):
         return f"{base}({n}) without time zone"
@@ -176,6 +205,7 @@ def _normalize_time(text: str) -> str | None:
     match = _TZ_SUFFIX.match(text)
     if not match:
         return None
+    _time_precision(match.group("base"), match.group("p"))
     precision = f"({match.group('p')})" if match.group("p") else ""
     return f"{match.group('base')}{precision} {match.group('tz') or 'without time zone'}"
 
@@ -207,6 +237,7 @@ def _normalize_builtin(text: str) -> str | None:
         return '"char"'  # the one-byte internal type, not char(1)
     match = _INTERVAL_FIELDS.match(text)
     if match:
+        _time_precision(f"interval {match.group('fields')}", match.group("p"))
         precision = f"({match.group('p')})" if match.group("p") else ""
         return f"interval {match.group('fields')}{precision}"
     if text.startswith(("time", "timestamp")) and "(" not in text:
@@ -307,17 +338,20 @@ def parse_expression(sql: str) -> exp.Expression:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
+    from reconciler.spec.expressions import parse_error_message, refuse_separators, refuse_subquery
+
+    refuse_separators(sql, "postgres")
     try:
         parsed = sqlglot.parse(sql, dialect="postgres")
     except SqlglotError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(reason) from None
+        raise ValueError(parse_error_message(exc)) from None
     statements = [p for p in parsed if p is not None]
     if len(statements) != 1:
         raise ValueError("expected exactly one expression" if statements else "empty expression")
     expression = statements[0]
     if isinstance(expression, _statement_types()):
         raise ValueError(f"expected an expression, got a {expression.key.upper()} statement")
+    refuse_subquery(expression)
     return expression
 
 
@@ -335,12 +369,156 @@ _TRIVIAL_EXPRESSION = re.compile(
 def check_expression(sql: str) -> None:
     if _TRIVIAL_EXPRESSION.match(sql):
         return
-    _check_parsed(sql)
+    _parsed_columns(sql)
+
+
+# Words PostgreSQL reads as values although they look like names (sqlglot parses some as columns).
+_VALUE_KEYWORDS = frozenset({
+    "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp", "current_user",
+    "session_user", "user", "current_role", "current_catalog", "current_schema", "system_user", "true", "false",
+    "null"})
+# The trivial expressions that name a column: a bare name, or a name compared with a literal.
+_TRIVIAL_REFERENCE = re.compile(rf"^\s*({_IDENT})(?:\s*(?:=|<>|!=|<=|>=|<|>)\s*{_LITERAL})?\s*$")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _column_name(name: str, quoted: bool) -> str | None:
+    """The column an identifier names, as PostgreSQL folds it (ASCII lower case unless quoted); None for a value."""
+    if quoted:
+        return name
+    name = name.translate(_ASCII_LOWER)
+    return None if name in _VALUE_KEYWORDS else name
+
+
+def column_references(sql: str) -> frozenset[str]:
+    """Unqualified column names an expression (already checked) refers to, as PostgreSQL resolves them."""
+    if _TRIVIAL_EXPRESSION.match(sql):
+        match = _TRIVIAL_REFERENCE.match(sql)
+        if match is None:
+            return frozenset()  # a literal, a call without arguments, a qualified name
+        name = match.group(1)
+        quoted = name.startswith('"')
+        column = _column_name(name[1:-1].replace('""', '"') if quoted else name, quoted)
+        return frozenset({column}) if column is not None else frozenset()
+    return _parsed_columns(sql)
 
 
 @lru_cache(maxsize=4096)
-def _check_parsed(sql: str) -> None:
-    parse_expression(sql)
+def _parsed_columns(sql: str) -> frozenset[str]:
+    """Parse once (ValueError if it is not one expression) and collect the unqualified column names."""
+    from sqlglot import exp
+
+    tree = parse_expression(sql)
+    names = set()
+    for column in tree.find_all(exp.Column):
+        identifier = column.this
+        if column.table or not isinstance(identifier, exp.Identifier):
+            continue
+        name = _column_name(identifier.this, identifier.quoted)
+        if name is not None:
+            names.add(name)
+    return frozenset(names)
+
+
+_MODIFIER = re.compile(r"\(\d+(?:,\d+)?\)")
+_INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+(?:_\d+)*\s*\Z")  # underscores: PostgreSQL 16
+_TIME_TYPES = frozenset({"date", "time without time zone", "time with time zone", "timestamp without time zone",
+                         "timestamp with time zone", "interval"})
+# boolin: any prefix of true/false/yes/no, on/off (two letters at least), 1 and 0, in any case.
+_BOOLEAN_WORDS = frozenset({w[:n] for w in ("true", "false", "yes", "no") for n in range(1, len(w) + 1)}
+                           | {"on", "of", "off", "1", "0"})
+
+
+def literal_error(value: Any, type_: str) -> str | None:
+    """Why PostgreSQL cannot take a YAML scalar (written by `literal_sql`) as a default of `type_`, or None.
+
+    Only what is certain offline: other types, and strings of the types with many input forms (dates,
+    numbers in exotic spellings), are left to the database.
+    """
+    if type_.endswith("]"):
+        return None
+    base = _MODIFIER.sub("", type_)
+    shown = f"{value!r}" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    if base in _INTEGER_RANGES:
+        number: int | None = None
+        if isinstance(value, bool):
+            return f"default {shown} is not a number ({type_} column)"
+        if isinstance(value, float):
+            if not value.is_integer():
+                return f"default {shown} is not a whole number ({type_} column)"
+            number = int(value)
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, str):
+            if not _INTEGER_TEXT.match(value):
+                return None if value.strip().lower().startswith(("0x", "0o", "0b")) else \
+                    f"default {shown} is not a whole number ({type_} column)"
+            number = int(value)
+        limit = _INTEGER_RANGES[base]
+        if number is not None and not -limit <= number < limit:
+            return f"default {shown} is out of range for {type_} ({-limit} to {limit - 1})"
+        return None
+    if base in ("numeric", "real", "double precision"):
+        if isinstance(value, bool):
+            return f"default {shown} is not a number ({type_} column)"
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return f"default {shown} is not a number ({type_} column)"
+        return None
+    if base == "boolean":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"default {shown} is not a boolean: write true or false"
+        if isinstance(value, str) and value.strip().lower() not in _BOOLEAN_WORDS:
+            return f"default {shown} is not a boolean: write true or false"
+        return None
+    if base == "uuid":
+        import uuid
+
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            uuid.UUID(value)
+        except ValueError:
+            return f"default {shown} is not a uuid"
+        return None
+    if base in ("json", "jsonb"):
+        import json
+
+        if not isinstance(value, str):
+            return f"default {shown} is a number or boolean, not {base}: quote the JSON text (\"{shown}\")"
+        try:
+            json.loads(value)
+        except ValueError:
+            return f"default {shown} is not valid JSON ({type_} column)"
+        return None
+    if base in _TIME_TYPES:
+        if isinstance(value, bool | int | float):
+            return f"default {shown} is not a {base}: quote it as text PostgreSQL reads as one"
+        return None
+    if base in ("character varying", "character") and isinstance(value, str) and type_ != base:
+        length = int(type_[type_.index("(") + 1:type_.index(")")])
+        if len(value.rstrip(" ")) > length:
+            return f"default {shown} is longer than {type_} allows ({length} characters)"
+    return None
+
+
+# Builtin types with no default operator class for gin or gist (btree_gin / btree_gist add them).
+_PLAIN_SCALARS = frozenset({
+    "smallint", "integer", "bigint", "numeric", "real", "double precision", "text", "character varying",
+    "character", "boolean", "uuid", "bytea", "money", "date", "time without time zone", "time with time zone",
+    "timestamp without time zone", "timestamp with time zone", "interval"})
+_SCALAR_OPCLASS_EXTENSIONS = {"gin": "btree_gin", "gist": "btree_gist"}
+
+
+def index_column_error(method: str, type_: str, extensions: frozenset[str]) -> str | None:
+    extension = _SCALAR_OPCLASS_EXTENSIONS.get(method)
+    if extension is None or extension in extensions or _MODIFIER.sub("", type_) not in _PLAIN_SCALARS:
+        return None
+    return (f"a {method} index on a column of type {type_} needs an operator class (opclass: ...) or the {extension} "
+            "extension: the type has none by default")
 
 
 RULES = DialectRules(
@@ -351,6 +529,9 @@ RULES = DialectRules(
     user_type_name=user_type_name,
     literal_sql=literal_sql,
     check_expression=check_expression,
+    column_references=column_references,
+    literal_error=literal_error,
+    index_column_error=index_column_error,
     supports=frozenset({"schemas", "extensions", "enums", "domains", "comments"}),
 )
 

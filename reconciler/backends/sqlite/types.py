@@ -98,19 +98,38 @@ def literal_sql(value: Any, col_type: str) -> str:
 @lru_cache(maxsize=4096)
 def parse_expression(sql: str) -> sqlglot.exp.Expression:
     """Parse one SQLite expression (cached); raises ValueError with sqlglot's reason."""
+    from reconciler.spec.expressions import parse_error_message, refuse_separators, refuse_subquery
+
     if not sql.strip():
         raise ValueError("empty expression")
+    refuse_separators(sql, "sqlite")
     try:
         tree = sqlglot.parse_one(sql, read="sqlite")
     except SqlglotError as exc:
-        raise ValueError(str(exc).splitlines()[0]) from None
+        raise ValueError(parse_error_message(exc)) from None
     if tree is None:
         raise ValueError("empty expression")
+    refuse_subquery(tree)
     return tree
 
 
 def check_expression(sql: str) -> None:
     parse_expression(sql)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def column_key(name: str) -> str:
+    """SQLite matches column names without regard to (ASCII) case, quoted or not."""
+    return name.translate(_ASCII_LOWER)
+
+
+@lru_cache(maxsize=4096)
+def column_references(sql: str) -> frozenset[str]:
+    """Unqualified column names an expression (already checked) refers to, in `column_key` form."""
+    return frozenset(column_key(c.name) for c in parse_expression(sql).find_all(sqlglot.exp.Column)
+                     if not c.table and c.name)
 
 
 def quote_ident(name: str) -> str:
@@ -127,5 +146,8 @@ RULES = DialectRules(
     user_type_name=_user_type_name,
     literal_sql=literal_sql,
     check_expression=check_expression,
+    column_references=column_references,
+    column_key=column_key,
     supports=frozenset(),
+    constraint_names_per_table=False,
 )
