@@ -85,3 +85,19 @@ def test_every_type_format_type_prints_round_trips(pg_url, pg_conn, tmp_path) ->
     assert code == 0, out
     assert pg_conn.execute("SELECT array_agg(format_type(atttypid, atttypmod) ORDER BY attnum) FROM pg_attribute "
                            "WHERE attrelid = 't'::regclass AND attnum > 0").fetchone() == before
+
+
+def test_a_collation_on_an_index_expression_round_trips(pg_url, pg_conn, tmp_path) -> None:
+    pg_conn.execute('CREATE TABLE t (id int PRIMARY KEY, name text);'
+                    'CREATE INDEX t_lower_idx ON t ((lower(name)) COLLATE "C");'
+                    'CREATE INDEX t_upper_idx ON t ((upper(name)))')
+    spec = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(spec))[0] == 0
+    indexes = [ix["columns"] for ix in yaml.safe_load(spec.read_text())["tables"]["t"]["indexes"]]
+    assert indexes == [[{"expression": "lower(name)", "collation": "C"}], [{"expression": "upper(name)"}]]
+    code, out = invoke("plan", str(spec), "--url", pg_url)
+    assert code == 0 and "No changes" in out, out
+    pg_conn.execute("DROP TABLE t")
+    assert invoke("apply", str(spec), "--url", pg_url, "--auto-approve")[0] == 0
+    assert 'COLLATE "C"' in pg_conn.execute("SELECT pg_get_indexdef('t_lower_idx'::regclass)").fetchone()[0]
+    assert "No changes" in invoke("plan", str(spec), "--url", pg_url)[1]

@@ -7,8 +7,14 @@ SELECT i.indrelid, ic.relname, i.indisunique, am.amname,
        -- pg_get_indexdef is costly: only expression keys need it.
        CASE WHEN k.num = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) END,
        CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END,
-       CASE WHEN k.coll IS NULL OR k.coll = 0 OR att.attnum IS NULL OR k.coll = att.attcollation
-            THEN NULL ELSE co.collname END
+       CASE WHEN k.coll IS NULL OR k.coll = 0 THEN NULL
+            WHEN att.attnum IS NOT NULL THEN CASE WHEN k.coll <> att.attcollation THEN co.collname END
+            -- An expression's own collation is not stored apart from an explicit one: the index's
+            -- definition prints COLLATE after the expression only when it was given.
+            WHEN k.num = 0 AND k.ord <= i.indnkeyatts
+                 AND pg_catalog.strpos(pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+                                       pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) || ' COLLATE ') > 0
+            THEN co.collname END
 FROM managed m
 JOIN pg_catalog.pg_index i ON i.indrelid = m.oid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
