@@ -14,10 +14,13 @@ The fake-server versions of these paths (test_end_to_end.py) run everywhere.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from reconciler.backends.mongodb import BACKEND
+from reconciler.cli import main
 from tests.mongodb.conftest import RealServer, apply_spec, replan
 from tests.mongodb.kinds import EVERY_KIND_COLLECTIONS, every_kind_database
 
@@ -175,3 +178,31 @@ def test_unhide_unique_rebuild_and_collation_removal(server, write_spec):
     votes.delete_one({"message_id": 7})
     assert apply_spec(conn, v2).error is None
     assert replan(conn, v2) == []
+
+
+def test_cli_chat_example_plan_apply_replan(server, real_server, tmp_path):
+    # The whole CLI on the examples/mongodb-chat spec, its database renamed into this test's prefix
+    # (history and lock there too, through the URL's path).
+    _, prefix = server
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "examples/mongodb-chat/schema.yaml").read_text(encoding="utf-8")
+    assert "  second_brain:\n" in text
+    path = tmp_path / "chat.yaml"
+    path.write_text(text.replace("  second_brain:\n", f"  {prefix}_chat:\n"), encoding="utf-8")
+    head, _, query = real_server.url.partition("?")
+    url = f"{head.rstrip('/')}/{prefix}_chat" + (f"?{query}" if query else "")
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [args[0], str(path), "--url", url, *args[1:]], catch_exceptions=False)
+
+    first = run("plan", "--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    assert f"+ collection {prefix}_chat.message_votes" in first.output
+    assert "Plan: 32 to add, 0 to change, 0 to destroy." in first.output
+    applied = run("apply", "--auto-approve", "--quiet")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete!" in applied.output
+    again = run("plan", "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes." in again.output, again.output
+    status = run("status")
+    assert "outcome=applied" in status.output and "Drift: none" in status.output, status.output
