@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Finds initdb on PATH or in /usr/lib/postgresql/*/bin (prints nothing if absent).
 PG_INITDB = $(shell command -v initdb 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)
 
-.PHONY: venv deps test lint demo bench clean schemas secantus
+.PHONY: venv deps test lint demo mongo-demo bench clean schemas secantus
 
 # SecantusDB: a MongoDB wire-protocol server the MongoDB tests run against. A test tool, never a
 # dependency of schemactl: it lives in its own venv, outside pyproject.toml. Only pre-releases exist,
@@ -56,6 +56,10 @@ schemas: venv
 
 demo: venv
 	$(BIN)/python -m reconciler.demo
+
+# MongoDB without a server of your own: the multi-tenant example on a throwaway SecantusDB.
+mongo-demo: venv secantus
+	$(BIN)/python examples/mongodb-tenants/demo.py
 
 bench: venv deps
 	$(BIN)/python bench/run.py
