@@ -13,7 +13,6 @@ The fake-server versions of these paths (test_end_to_end.py) run everywhere.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 
 from reconciler.backends.mongodb import BACKEND
 from reconciler.cli import main
-from tests.mongodb.conftest import RealServer, apply_spec, replan
+from tests.mongodb.conftest import RealServer, apply_spec, replan, spec
 from tests.mongodb.kinds import EVERY_KIND_COLLECTIONS, every_kind_database
 
 TEXT_AND_HASHED = ("{keys: {title: text, body: text}", "{keys: {h: hashed}}")
@@ -32,24 +31,6 @@ def expect_difference(request: pytest.FixtureRequest, real_server: RealServer, k
     reason = real_server.differs(key)
     if reason:
         request.applymarker(pytest.mark.xfail(reason=f"documented server difference: {reason}", strict=True))
-
-
-@pytest.fixture
-def server(real_server: RealServer):
-    conn = BACKEND.connect(real_server.url)
-    prefix = f"schemactl_it_{uuid.uuid4().hex[:8]}"
-    try:
-        yield conn, prefix
-    finally:
-        for name in conn.client.list_database_names():
-            if name.startswith(prefix):
-                conn.client.drop_database(name)
-        BACKEND.close(conn)
-
-
-def spec(write_spec, prefix: str, body: str, name: str = "schema.yaml") -> str:
-    return write_spec(f"version: 1\ndialect: mongodb\nhistory_database: {prefix}_main\ndatabases:\n"
-                      + body.replace("PFX", prefix), name)
 
 
 def test_every_index_and_collection_kind_replans_empty(server, real_server, write_spec):
