@@ -31,6 +31,9 @@ SECANTUS_DIFFERENCES = {
     "collmod_hidden": "SecantusDB 0.7.0b3 answers collMod {index: {name, hidden}} with ok: 1 but neither hides "
                       "nor un-hides the index (no hidden_old/hidden_new); MongoDB 4.4+ changes it "
                       "(manual: Hidden Indexes, collMod)",
+    "collmod_collection_ttl": "SecantusDB 0.7.0b3 answers collMod {expireAfterSeconds} on a clustered or "
+                              "timeseries collection with ok: 1 but keeps the old value (or none) in "
+                              "listCollections; MongoDB changes it (manual: collMod, Clustered Collections)",
 }
 
 

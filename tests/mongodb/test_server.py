@@ -187,3 +187,116 @@ def test_cli_chat_example_plan_apply_replan(server, real_server, tmp_path):
     assert again.exit_code == 0 and "No changes." in again.output, again.output
     status = run("status")
     assert "outcome=applied" in status.output and "Drift: none" in status.output, status.output
+
+
+COLLMOD_V1 = """\
+  PFX_main:
+    collections:
+      events:
+        json_schema: {bsonType: object, required: [a]}
+        options: {clustered: true, expire_after_seconds: 3600}
+      orders: {options: {change_stream_pre_and_post_images: true}}
+"""
+COLLMOD_V2 = """\
+  PFX_main:
+    collections:
+      events:
+        json_schema: {bsonType: object, required: [a, b]}
+        validation_level: moderate
+        validation_action: warn
+        options: {clustered: true, expire_after_seconds: 7200}
+      orders: {}
+"""
+
+
+def test_collmod_in_place_for_every_collection_option(server, real_server, write_spec):
+    # Validator, level, action, collection TTL and pre/post images change with collMod: documents stay.
+    # Without the collection TTL change on a server that ignores it (test_collmod_collection_ttl).
+    conn, prefix = server
+    v2_body = COLLMOD_V2
+    if real_server.differs("collmod_collection_ttl"):
+        v2_body = v2_body.replace("expire_after_seconds: 7200", "expire_after_seconds: 3600")
+    v1 = spec(write_spec, prefix, COLLMOD_V1, "v1.yaml")
+    v2 = spec(write_spec, prefix, v2_body, "v2.yaml")
+    assert apply_spec(conn, v1).error is None and replan(conn, v1) == []
+    db = conn.client[f"{prefix}_main"]
+    db["events"].insert_one({"a": 1})
+    db["orders"].insert_one({"o": 1})
+    changes = replan(conn, v2)
+    assert {(c.action.symbol, c.address) for c in changes} == {
+        ("~", f"collection {prefix}_main.events"), ("~", f"collection {prefix}_main.orders")}
+    result = apply_spec(conn, v2)
+    assert result.error is None, result.details
+    assert replan(conn, v2) == []
+    assert db["events"].count_documents({}) == 1 and db["orders"].count_documents({}) == 1
+    assert apply_spec(conn, v1).error is None and replan(conn, v1) == []  # and back
+
+
+def test_collmod_collection_ttl(server, real_server, write_spec, request):
+    expect_difference(request, real_server, "collmod_collection_ttl")
+    conn, prefix = server
+    v1 = spec(write_spec, prefix, COLLMOD_V1, "v1.yaml")
+    v2 = spec(write_spec, prefix, COLLMOD_V1.replace("3600", "7200"), "v2.yaml")
+    assert apply_spec(conn, v1).error is None
+    assert [c.extra.get("group") for c in replan(conn, v2)] == ["collection events (expire_after_seconds)"]
+    assert apply_spec(conn, v2).error is None
+    assert replan(conn, v2) == []
+
+
+def test_every_index_option_change_rebuilds_and_replans_empty(server, write_spec):
+    conn, prefix = server
+    v1 = spec(write_spec, prefix, """\
+  PFX_main:
+    collections:
+      c:
+        indexes:
+          - {name: i_sparse, keys: {a: 1}}
+          - {name: i_partial, keys: {b: 1}, partial_filter: {b: {$exists: true}}}
+          - {name: i_collation, keys: {n: 1}, collation: {locale: fr, strength: 2}}
+          - {name: i_unique, keys: {u: 1}}
+          - {name: i_ttl, keys: {at: 1}, expire_after_seconds: 60}
+          - {name: i_wild, keys: {"m.$**": 1}}
+          - {name: i_keys, keys: {k: 1}}
+          - {name: i_geo, keys: {g: 2dsphere}}
+""", "v1.yaml")
+    v2 = spec(write_spec, prefix, """\
+  PFX_main:
+    collections:
+      c:
+        indexes:
+          - {name: i_sparse, keys: {a: 1}, sparse: true}
+          - {name: i_partial, keys: {b: 1}, partial_filter: {b: {$gt: 5}}}
+          - {name: i_collation, keys: {n: 1}, collation: {locale: de}}
+          - {name: i_unique, keys: {u: 1}, unique: true}
+          - {name: i_ttl, keys: {at: 1}}
+          - {name: i_wild, keys: {"$**": 1}, wildcard_projection: {m: 1}}
+          - {name: i_keys2, keys: {k: -1}}
+          - {name: i_geo, keys: {g: 2dsphere, z: 1}}
+""", "v2.yaml")
+    assert apply_spec(conn, v1).error is None and replan(conn, v1) == []
+    conn.client[f"{prefix}_main"]["c"].insert_many([{"a": 1, "u": 1, "k": 1}, {"a": 2, "u": 2, "k": 2}])
+    changes = replan(conn, v2)
+    assert len(changes) >= 8
+    result = apply_spec(conn, v2)
+    assert result.error is None, result.details
+    assert replan(conn, v2) == []
+    live = {i["name"] for i in conn.client[f"{prefix}_main"]["c"].list_indexes()}
+    assert live == {"_id_", "i_sparse", "i_partial", "i_collation", "i_unique", "i_ttl", "i_wild", "i_keys2", "i_geo"}
+    assert conn.client[f"{prefix}_main"]["c"].count_documents({}) == 2
+    assert apply_spec(conn, v1).error is None and replan(conn, v1) == []  # and back
+
+
+def test_rename_keeps_documents_and_indexes(server, write_spec):
+    conn, prefix = server
+    v1 = spec(write_spec, prefix, "  PFX_main: {collections: {old_name: {indexes: [{keys: {k: 1}}]}}}\n", "v1.yaml")
+    v2 = spec(write_spec, prefix, "  PFX_main: {collections: {new_name: {renamed_from: old_name, "
+                                  "indexes: [{keys: {k: 1}}]}}}\n", "v2.yaml")
+    assert apply_spec(conn, v1).error is None
+    db = conn.client[f"{prefix}_main"]
+    db["old_name"].insert_many([{"k": 1}, {"k": 2}])
+    assert [(c.action.symbol, c.address) for c in replan(conn, v2)] == [("~", f"collection {prefix}_main.new_name")]
+    assert apply_spec(conn, v2).error is None
+    assert replan(conn, v2) == []
+    assert "old_name" not in db.list_collection_names()
+    assert sorted(d["k"] for d in db["new_name"].find()) == [1, 2]
+    assert "k_1" in {i["name"] for i in db["new_name"].list_indexes()}
