@@ -300,3 +300,54 @@ def test_rename_keeps_documents_and_indexes(server, write_spec):
     assert "old_name" not in db.list_collection_names()
     assert sorted(d["k"] for d in db["new_name"].find()) == [1, 2]
     assert "k_1" in {i["name"] for i in db["new_name"].list_indexes()}
+
+
+def test_interrupts_stop_scheduling_on_the_server(server, write_spec):
+    # Ctrl-C in a worker while a command is sent, then SIGINT to the main thread: what ran is recorded,
+    # the lock is released, and the next plan on the server is exactly what is left.
+    from reconciler.backends.mongodb.execute import ApplyInterrupted
+    from reconciler.spec import load_model
+    from tests.mongodb.conftest import plan_steps
+    from tests.mongodb.test_end_to_end import interrupt_on_call, recorder
+
+    conn, prefix = server
+    names = [f"{prefix}_t{i}" for i in range(1, 5)]
+    path = spec(write_spec, prefix, "  t:\n    names: [" + ", ".join(names) + "]\n    collections:\n"
+                "      c: {indexes: [{keys: {u: 1}}, {keys: {v: 1}}]}\n")
+    real_run = conn.ops.run
+    for number, signal_main, applied in ((5, False, 4), (2, True, 2)):
+        _, desired = load_model(path)
+        steps = plan_steps(conn, desired)
+        sent = interrupt_on_call(conn, number, signal_main=signal_main)
+        outcomes, record = recorder(conn)
+        with pytest.raises(ApplyInterrupted) as info:
+            BACKEND.execute(conn, steps, lock_timeout=1, progress=None, record=record, parallel=1)
+        conn.ops.run = real_run
+        assert len(sent) == number and info.value.result.applied == applied
+        assert outcomes[0][0] == "interrupted" and len(outcomes[0][1]) == applied
+        assert f"{names[-1]}: not started (apply interrupted)" in info.value.report
+        assert conn.client[f"{prefix}_main"]["schemactl_lock"].count_documents({}) == 0
+        left = replan(conn, path)
+        assert len(left) == len(steps) - applied
+        assert {c.extra["database"] for c in left} >= set(names[2:])
+        assert [h["outcome"] for h in BACKEND.read_history(conn, 1)] == ["interrupted"]
+        assert apply_spec(conn, path).error is None and replan(conn, path) == []
+        for name in names:
+            conn.client.drop_database(name)
+
+
+def test_views_and_system_collections_are_left_alone(server, write_spec):
+    conn, prefix = server
+    database = f"{prefix}_main"
+    conn.client[database].command({"create": "people"})
+    conn.client[database].command({"create": "adults", "viewOn": "people",
+                                   "pipeline": [{"$match": {"age": {"$gte": 18}}}]})
+    path = spec(write_spec, prefix, "  PFX_main: {collections: {people: {}}}\n")
+    assert replan(conn, path) == []
+    assert set(BACKEND.inspect(conn, None).databases[database].collections) >= {"people"}
+    assert "adults" not in BACKEND.inspect(conn, None).databases[database].collections
+    empty = spec(write_spec, prefix, "  PFX_main: {collections: {}}\n", "empty.yaml")
+    assert [c.address for c in replan(conn, empty)] == [f"collection {database}.people"]
+    assert apply_spec(conn, empty).error is None
+    names = set(conn.client[database].list_collection_names())
+    assert "people" not in names and "adults" in names
