@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,9 @@ SECANTUS_DIFFERENCES = {
     "collmod_hidden": "SecantusDB 0.7.0b3 answers collMod {index: {name, hidden}} with ok: 1 but neither hides "
                       "nor un-hides the index (no hidden_old/hidden_new); MongoDB 4.4+ changes it "
                       "(manual: Hidden Indexes, collMod)",
+    "collmod_collection_ttl": "SecantusDB 0.7.0b3 answers collMod {expireAfterSeconds} on a clustered or "
+                              "timeseries collection with ok: 1 but keeps the old value (or none) in "
+                              "listCollections; MongoDB changes it (manual: collMod, Clustered Collections)",
 }
 
 
@@ -54,6 +58,27 @@ def real_server() -> Iterator[RealServer]:
         return
     with SecantusServer() as server:
         yield RealServer(server.url, "SecantusDB 0.7.0b3", SECANTUS_DIFFERENCES)
+
+
+@pytest.fixture
+def server(real_server: RealServer) -> Iterator[tuple[connection.MongoConnection, str]]:
+    """A connection to `real_server` and a per-test database prefix (schemactl_it_<random>); the
+    databases named with it are dropped afterwards, so tests can share the session server."""
+    conn = BACKEND.connect(real_server.url)
+    prefix = f"schemactl_it_{uuid.uuid4().hex[:8]}"
+    try:
+        yield conn, prefix
+    finally:
+        for name in conn.client.list_database_names():
+            if name.startswith(prefix):
+                conn.client.drop_database(name)
+        BACKEND.close(conn)
+
+
+def spec(write_spec: Any, prefix: str, body: str, name: str = "schema.yaml") -> str:
+    """A spec whose history and lock live in <prefix>_main; PFX in `body` becomes the prefix."""
+    return write_spec(f"version: 1\ndialect: mongodb\nhistory_database: {prefix}_main\ndatabases:\n"
+                      + body.replace("PFX", prefix), name)
 
 
 @pytest.fixture
