@@ -1,26 +1,24 @@
 """Relational diff: model x model -> typed changes. Pure; no database needed.
 
-Both models must already be canonical (see each backend's `canonicalize`), so
+What PostgreSQL and SQLite share: tables, columns, keys, indexes, checks, renames, prevent_destroy.
+A backend composes it with its own kinds' comparisons (`compose_diff`; PostgreSQL's schemas,
+extensions, enums and domains are compared in their kind modules). Both models must already be canonical (see each backend's `canonicalize`), so
 comparison is equality of values. Ordering is not done here (see `plan`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
 from reconciler.changes import (
     CHECK,
     COLUMN,
-    DOMAIN,
-    ENUM,
-    EXTENSION,
     FOREIGN_KEY,
     INDEX,
     PRIMARY_KEY,
-    SCHEMA,
     TABLE,
     UNIQUE,
     Action,
@@ -34,206 +32,40 @@ from reconciler.model import Column, Database, Table, qualified
 COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation")
 
 
+#: One kind's comparison: current x desired -> its changes (a backend's kinds: PostgreSQL's enums ...).
+KindDiff = Callable[[Database, Database], list[Change]]
+#: A pass over the whole change list, after the comparisons (PostgreSQL's enum kind rebuilds what names a
+#: recreated enum).
+ChangesPass = Callable[[list[Change], Database, Database], list[Change]]
+
+
 def diff_databases(current: Database, desired: Database) -> list[Change]:
+    """The relational diff of the models' dialect, as its backend composes it (`Backend.relational_diff`)."""
+    from reconciler.backends import get_backend
+
+    return get_backend(desired.dialect).relational_diff(current, desired)
+
+
+def compose_diff(current: Database, desired: Database, kinds: Iterable[KindDiff] = (),
+                 passes: Iterable[ChangesPass] = ()) -> list[Change]:
+    """The backend's kinds' comparisons in its order, then the tables (shared), then the passes over the
+    whole list, then the prevent_destroy marking."""
     changes: list[Change] = []
-    for schema in desired.schemas:
-        if schema not in current.schemas:
-            changes.append(Change(Action.CREATE, SCHEMA, f"schema {schema}", after=schema))
-    changes += _diff_named(current.extensions, desired.extensions, EXTENSION, _same_extension)
-    changes += _diff_enums(current, desired)
-    changes += _diff_domains(current, desired)
-    changes += _diff_tables(current, desired)
-    changes = _rebuild_enum_dependents(changes, current, desired)
-    _mark_prevented(changes, desired)
+    for diff in kinds:
+        changes += diff(current, desired)
+    changes += diff_tables(current, desired)
+    for apply_pass in passes:
+        changes = apply_pass(changes, current, desired)
+    mark_prevented(changes, desired)
     return changes
 
 
-def _rebuild_enum_dependents(changes: list[Change], current: Database, desired: Database) -> list[Change]:
-    """Indexes and checks whose expressions name a recreated enum are dropped before it and created after.
-
-    PostgreSQL re-parses them when the column changes type, and a literal still cast to the old type
-    (`status <> 'draft'::status__old`) makes that fail. So they are split into a drop (ordered before
-    the enum) and a create (after it), even when the spec does not change them.
-    """
-    recreated = [c.after for c in changes if c.kind == ENUM and c.extra.get("recreate")]
-    if not recreated:
-        return changes
-    casts = tuple(f"::{spelling}" for enum in recreated for spelling in _type_spellings(enum.key))
-    dependent: dict[tuple[str, str, str], Any] = {}
-    for table in current.tables.values():
-        for index in table.indexes.values():
-            texts = [index.where or ""] + [e.expression or "" for e in index.elements]
-            if any(cast in text for text in texts for cast in casts):
-                dependent[(INDEX, table.key, index.name)] = index
-        for check in table.checks.values():
-            if any(cast in check.expression for cast in casts):
-                dependent[(CHECK, table.key, check.name)] = check
-    if not dependent:
-        return changes
-    result: list[Change] = []
-    handled: set[tuple[str, str, str]] = set()
-    for change in changes:
-        key = (change.kind, change.table or "", getattr(change.before, "name", ""))
-        if key in dependent and change.action in (Action.REPLACE, Action.DROP):
-            handled.add(key)
-            result.append(_drop(change.kind, change.address, change.before, table=change.table))
-            if change.action == Action.REPLACE:
-                result.append(Change(Action.CREATE, change.kind, change.address, after=change.after,
-                                     table=change.table, attributes=change.attributes))
-            continue
-        result.append(change)
-    for (kind, table_key, name), live in dependent.items():
-        wanted_table = desired.tables.get(table_key)
-        members = (wanted_table.indexes if kind == INDEX else wanted_table.checks) if wanted_table else {}
-        if (kind, table_key, name) in handled or name not in members:
-            continue
-        address = f"{kind} {table_key}.{name}"
-        note = "rebuilt around the enum it mentions, which is recreated"
-        drop = _drop(kind, address, live, table=table_key)
-        drop.notes.append(note)
-        create = Change(Action.CREATE, kind, address, after=members[name], table=table_key)
-        create.notes.append(note)
-        result += [drop, create]
-    return result
-
-
-def _type_spellings(enum_key: str) -> list[str]:
-    schema, _, name = enum_key.partition(".")
-    # However the type's printer chose to quote each part (format_type quotes only where needed).
-    return [f"{s}.{n}" for s in (schema, _quoted(schema)) for n in (name, _quoted(name))]
-
-
-def _quoted(name: str) -> str:
-    # As format_type prints a name that needs quoting: embedded quotes doubled.
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _same_extension(a: Any, b: Any) -> bool:
-    return a.name == b.name and (b.schema is None or a.schema == b.schema)
-
-
-def _diff_named(current: dict[str, Any], desired: dict[str, Any], kind: str, same: Any) -> list[Change]:
-    changes = []
-    for key, obj in desired.items():
-        if key not in current:
-            changes.append(Change(Action.CREATE, kind, f"{kind} {key}", after=obj))
-        elif not same(current[key], obj):
-            changes.append(Change(Action.REPLACE, kind, f"{kind} {key}", before=current[key], after=obj))
-    for key, obj in current.items():
-        if key not in desired:
-            changes.append(Change(Action.DROP, kind, f"{kind} {key}", before=obj))
-    return changes
-
-
-def _diff_enums(current: Database, desired: Database) -> list[Change]:
-    changes = []
-    for key, enum in desired.enums.items():
-        live = current.enums.get(key)
-        if live is None:
-            changes.append(Change(Action.CREATE, ENUM, f"enum {key}", after=enum))
-            continue
-        attrs = []
-        extra: dict[str, Any] = {}
-        if live.values != enum.values:
-            attrs.append(AttributeChange("values", live.values, enum.values))
-            added = _insertions(live.values, enum.values)
-            if added is not None:
-                extra["added"] = added
-            else:
-                extra["recreate"] = True
-                extra["columns"] = [(t.key, c.name) for t in current.tables.values()
-                                    for c in t.columns.values() if _uses_type(c.type, enum.key)]
-        if live.comment != enum.comment:
-            attrs.append(AttributeChange("comment", live.comment, enum.comment))
-        if attrs:
-            change = Change(Action.ALTER, ENUM, f"enum {key}", before=live, after=enum, attributes=attrs, extra=extra)
-            if extra.get("recreate"):
-                # The hazards hold for every backend; the backend's annotate_hazards explains them.
-                if any(v not in enum.values for v in live.values):
-                    change.add_hazard(Hazard.DATA_LOSS)
-                change.add_hazard(Hazard.TABLE_REWRITE)
-                change.add_hazard(Hazard.MAY_FAIL_ON_DATA)
-            changes.append(change)
-    for key, enum in current.enums.items():
-        if key not in desired.enums:
-            changes.append(_drop(ENUM, f"enum {key}", enum))
-    return changes
-
-
-def _type_users(current: Database, key: str) -> list[tuple[str, str]]:
-    """Live columns (table_key, column) and domains ("", domain_key) whose type is `key` or an array of it."""
-    users = [(t.key, c.name) for t in current.tables.values() for c in t.columns.values() if _uses_type(c.type, key)]
-    return users + [("", d.key) for d in current.domains.values() if _uses_type(d.type, key)]
-
-
-def _diff_domains(current: Database, desired: Database) -> list[Change]:
-    changes = []
-    for key, domain in desired.domains.items():
-        live = current.domains.get(key)
-        address = f"domain {key}"
-        if live is None:
-            changes.append(Change(Action.CREATE, DOMAIN, address, after=domain))
-            continue
-        users = _type_users(current, key)
-        if live.type != domain.type or live.collation != domain.collation:
-            if users:
-                used_by = ", ".join(f"{t}.{c}" if t else f"domain {c}" for t, c in users)
-                raise PlanError(f"{address}: changing the base type of a domain in use ({used_by}) is not "
-                                "supported; create a new domain and change the columns")
-            changes.append(Change(Action.REPLACE, DOMAIN, address, before=live, after=domain, attributes=[
-                AttributeChange(a, getattr(live, a), getattr(domain, a)) for a in ("type", "collation")
-                if getattr(live, a) != getattr(domain, a)]))
-            continue
-        attrs = []
-        old_default = live.default.expression if live.default else None
-        new_default = domain.default.expression if domain.default else None
-        if old_default != new_default:
-            attrs.append(AttributeChange("default", old_default, new_default))
-        for attr in ("nullable", "comment"):
-            if getattr(live, attr) != getattr(domain, attr):
-                attrs.append(AttributeChange(attr, getattr(live, attr), getattr(domain, attr)))
-        old_checks = {n: c.expression for n, c in live.checks.items()}
-        new_checks = {n: c.expression for n, c in domain.checks.items()}
-        if old_checks != new_checks:
-            attrs.append(AttributeChange("checks", old_checks, new_checks))
-        if attrs:
-            changes.append(Change(Action.ALTER, DOMAIN, address, before=live, after=domain, attributes=attrs, extra={
-                "checks_dropped": [n for n, e in old_checks.items() if new_checks.get(n) != e],
-                "checks_added": [n for n, e in new_checks.items() if old_checks.get(n) != e],
-                "columns": users}))
-    # The inspector lists a domain's base domain first: drop in reverse, dependants first.
-    for key, live in reversed(current.domains.items()):
-        if key not in desired.domains:
-            changes.append(Change(Action.DROP, DOMAIN, f"domain {key}", before=live,
-                                  extra={"columns": _type_users(current, key)}))
-    return changes
-
-
-def _uses_type(column_type: str, enum_key: str) -> bool:
-    base = column_type.removesuffix("[]")
-    name = enum_key.partition(".")[2]
-    return base in (*_type_spellings(enum_key), name, _quoted(name))
-
-
-def _insertions(old: list[str], new: list[str]) -> list[tuple[str, str | None]] | None:
-    """Values added to `old` keeping its order, each with the value it follows; None if not pure insertion."""
-    if [v for v in new if v in old] != old or len(set(new)) != len(new):
-        return None
-    added = []
-    for i, value in enumerate(new):
-        if value not in old:
-            added.append((value, new[i - 1] if i else None))
-    return added
-
-
-def _drop(kind: str, address: str, obj: Any, table: str | None = None, **extra: Any) -> Change:
+def drop_change(kind: str, address: str, obj: Any, table: str | None = None, **extra: Any) -> Change:
     change = Change(Action.DROP, kind, address, before=obj, table=table, extra=dict(extra))
     # The hazards hold for every backend; the backend's annotate_hazards explains them (once: a note here
     # would say the same thing again in other words).
     if kind in (TABLE, COLUMN):
         change.add_hazard(Hazard.DATA_LOSS)
-    elif kind == ENUM:
-        change.add_hazard(Hazard.DATA_LOSS, "the type is dropped")
     elif kind == INDEX:
         change.add_hazard(Hazard.INDEX_DROPPED)
     return change
@@ -260,7 +92,7 @@ def _resolve_table_renames(current: Database, desired: Database) -> dict[str, st
     return renames
 
 
-def _diff_tables(current: Database, desired: Database) -> list[Change]:
+def diff_tables(current: Database, desired: Database) -> list[Change]:
     changes: list[Change] = []
     renames = _resolve_table_renames(current, desired)
     renamed_old = set(renames.values())
@@ -301,9 +133,9 @@ def _diff_tables(current: Database, desired: Database) -> list[Change]:
     for key, live in current.tables.items():
         if key in desired.tables or key in renamed_old:
             continue
-        changes.append(_drop(TABLE, f"table {key}", live))
+        changes.append(drop_change(TABLE, f"table {key}", live))
         # Foreign keys go first so that tables referencing each other can be dropped in any order.
-        changes += [_drop(FOREIGN_KEY, f"foreign_key {key}.{fk.name}", fk, table=key, dropped_table=True)
+        changes += [drop_change(FOREIGN_KEY, f"foreign_key {key}.{fk.name}", fk, table=key, dropped_table=True)
                     for fk in live.foreign_keys.values()]
     return changes
 
@@ -376,7 +208,7 @@ def diff_table(live: Table, table: Table) -> list[Change]:
                                   attributes=attrs, extra={"table": table}))
     for name, live_col in live.columns.items():
         if name not in table.columns and name not in renamed_old:
-            changes.append(_drop(COLUMN, f"column {key}.{name}", live_col, table=key, table_obj=live))
+            changes.append(drop_change(COLUMN, f"column {key}.{name}", live_col, table=key, table_obj=live))
 
     live_pk, pk = live.primary_key, table.primary_key
     if live_pk is not None and pk is not None and live_pk.name != pk.name and live_pk.columns == pk.columns:
@@ -432,7 +264,7 @@ def _replace_or(kind: str, address: str, before: Any, after: Any, table: str) ->
     if before is None:
         return [Change(Action.CREATE, kind, address, after=after, table=table)]
     if after is None:
-        return [_drop(kind, address, before, table=table)]
+        return [drop_change(kind, address, before, table=table)]
     return [Change(Action.REPLACE, kind, address, before=before, after=after, table=table,
                    attributes=_object_attributes(before, after))]
 
@@ -506,11 +338,12 @@ def _ordered_union(first: Iterable[str], second: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def _mark_prevented(changes: list[Change], desired: Database) -> None:
-    """Flag changes that would destroy what the spec protects: a protected object that is replaced or
-    loses enum values, or a column of a protected table. (An object gone from the spec has no flag.)"""
+def mark_prevented(changes: list[Change], desired: Database) -> None:
+    """Flag changes that would destroy what the spec protects: a protected object that is replaced, or a
+    column of a protected table. (An object gone from the spec has no flag; PostgreSQL's enum kind flags
+    the enums it recreates.)"""
     for change in changes:
-        if not (change.destroys or (change.kind == ENUM and change.extra.get("recreate"))):
+        if not change.destroys:
             continue
         table = desired.tables.get(change.table) if change.table else None
         in_protected_table = change.kind == COLUMN and table is not None and table.prevent_destroy

@@ -164,6 +164,11 @@ class Backend(ABC):
     def diff(self, current: Any, desired: Any) -> list[Change]:
         """Changes that turn `current` into `desired`, unordered."""
 
+    def relational_diff(self, current: Any, desired: Any) -> list[Change]:
+        """A relational backend's model diff before its own passes (`reconciler.diff.diff_databases`): the
+        backend's kinds composed with the shared table diff (`reconciler.diff.compose_diff`)."""
+        raise NotImplementedError(f"{self.name} has no relational model")
+
     @abstractmethod
     def order(self, changes: list[Change]) -> list[Change]:
         """Dependency order for applying the changes."""

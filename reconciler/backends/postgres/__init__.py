@@ -119,13 +119,18 @@ class PostgresBackend(Backend):
             check_type_changes(conn, canonical, current)
         return canonical
 
+    def relational_diff(self, current: Database, desired: Database) -> list[Change]:
+        from .kinds import diff_relational
+
+        return diff_relational(current, desired)
+
     def diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.diff import diff_databases
         from reconciler.objects import diff_objects
 
         from .kinds import OBJECT_KINDS
 
-        changes = note_data_facts(enrich_enum_changes(diff_databases(current, desired), current, desired), current)
+        changes = self.relational_diff(current, desired)
+        changes = note_data_facts(enrich_enum_changes(changes, current, desired), current)
         return changes + diff_objects(current.objects, desired.objects, OBJECT_KINDS.values())
 
     def order(self, changes: list[Change]) -> list[Change]:

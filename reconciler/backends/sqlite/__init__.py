@@ -66,12 +66,15 @@ class SqliteBackend(Backend):
 
         return canonicalize(conn, desired, current)
 
-    def diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.diff import diff_databases
+    def relational_diff(self, current: Database, desired: Database) -> list[Change]:
+        from reconciler.diff import compose_diff
 
+        return compose_diff(current, desired)  # the shared table diff: SQLite has no kinds of its own
+
+    def diff(self, current: Database, desired: Database) -> list[Change]:
         from .fold import fold
 
-        return fold(diff_databases(current, desired), current, desired)
+        return fold(self.relational_diff(current, desired), current, desired)
 
     def order(self, changes: list[Change]) -> list[Change]:
         from .fold import order

@@ -6,6 +6,11 @@ A kind whose objects live in `Database.objects` also has `KIND`, a `reconciler.o
 (spec section, spec -> model, model -> spec, rendering, place in a plan, optional diff and hazards)
 and its spec's JSON Schema fragment, `<kind>.schema.json`: `{"description": ..., "properties":
 {<section>: <schema>}, "$defs": {...}}`. DEVELOPERS.md has the checklist.
+
+The older kinds outside `Database.objects` that only PostgreSQL has (schema, extension, enum, domain)
+compare their objects themselves: `DIFF(current, desired)`, run in `DIFF_ORDER` before the shared
+table diff (`reconciler.diff`), and optionally `AFTER_DIFF(changes, current, desired)`, a pass over the
+whole change list (see `diff_relational`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from importlib import resources
 from types import ModuleType
 from typing import Any
 
+from reconciler.changes import Change
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database
 from reconciler.objects import ObjectKind
@@ -32,6 +38,16 @@ def _discover() -> tuple[ModuleType, ...]:
 KINDS = _discover()
 OBJECT_KINDS: dict[str, ObjectKind] = {m.KIND.name: m.KIND for m in KINDS if isinstance(getattr(m, "KIND", None),
                                                                                     ObjectKind)}
+
+
+def diff_relational(current: Database, desired: Database) -> list[Change]:
+    """The kinds' own comparisons in `DIFF_ORDER`, then the shared table diff, then their `AFTER_DIFF` passes
+    (in the same order) and the prevent_destroy marking: `PostgresBackend.relational_diff`."""
+    from reconciler.diff import compose_diff
+
+    comparing = sorted((module for module in KINDS if hasattr(module, "DIFF")), key=lambda module: module.DIFF_ORDER)
+    return compose_diff(current, desired, [module.DIFF for module in comparing],
+                        [module.AFTER_DIFF for module in comparing if hasattr(module, "AFTER_DIFF")])
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from reconciler.changes import Action
-from reconciler.model import CheckConstraint, Default, Domain
+from reconciler.changes import DOMAIN, Action, AttributeChange, Change
+from reconciler.errors import PlanError
+from reconciler.model import CheckConstraint, Database, Default, Domain
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, collation_sql, comment_sql, constraint_body
 from ..types import qualified_name, quote_ident, user_type_name
 from .constraint import check_body
+from .enum import uses_type
 
 QUERY = "domain"
 READ_ORDER = 40
+DIFF_ORDER = 40
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
@@ -41,6 +44,61 @@ def _dependency_order(domains: list[Domain]) -> list[Domain]:
     for domain in domains:
         visit(domain, frozenset())
     return list(ordered.values())
+
+
+# -- comparison ------------------------------------------------------------------------------------
+
+
+def _type_users(current: Database, key: str) -> list[tuple[str, str]]:
+    """Live columns (table_key, column) and domains ("", domain_key) whose type is `key` or an array of it."""
+    users = [(t.key, c.name) for t in current.tables.values() for c in t.columns.values() if uses_type(c.type, key)]
+    return users + [("", d.key) for d in current.domains.values() if uses_type(d.type, key)]
+
+
+def diff_domains(current: Database, desired: Database) -> list[Change]:
+    changes = []
+    for key, domain in desired.domains.items():
+        live = current.domains.get(key)
+        address = f"domain {key}"
+        if live is None:
+            changes.append(Change(Action.CREATE, DOMAIN, address, after=domain))
+            continue
+        users = _type_users(current, key)
+        if live.type != domain.type or live.collation != domain.collation:
+            if users:
+                used_by = ", ".join(f"{t}.{c}" if t else f"domain {c}" for t, c in users)
+                raise PlanError(f"{address}: changing the base type of a domain in use ({used_by}) is not "
+                                "supported; create a new domain and change the columns")
+            changes.append(Change(Action.REPLACE, DOMAIN, address, before=live, after=domain, attributes=[
+                AttributeChange(a, getattr(live, a), getattr(domain, a)) for a in ("type", "collation")
+                if getattr(live, a) != getattr(domain, a)]))
+            continue
+        attrs = []
+        old_default = live.default.expression if live.default else None
+        new_default = domain.default.expression if domain.default else None
+        if old_default != new_default:
+            attrs.append(AttributeChange("default", old_default, new_default))
+        for attr in ("nullable", "comment"):
+            if getattr(live, attr) != getattr(domain, attr):
+                attrs.append(AttributeChange(attr, getattr(live, attr), getattr(domain, attr)))
+        old_checks = {n: c.expression for n, c in live.checks.items()}
+        new_checks = {n: c.expression for n, c in domain.checks.items()}
+        if old_checks != new_checks:
+            attrs.append(AttributeChange("checks", old_checks, new_checks))
+        if attrs:
+            changes.append(Change(Action.ALTER, DOMAIN, address, before=live, after=domain, attributes=attrs, extra={
+                "checks_dropped": [n for n, e in old_checks.items() if new_checks.get(n) != e],
+                "checks_added": [n for n, e in new_checks.items() if old_checks.get(n) != e],
+                "columns": users}))
+    # The inspector lists a domain's base domain first: drop in reverse, dependants first.
+    for key, live in reversed(current.domains.items()):
+        if key not in desired.domains:
+            changes.append(Change(Action.DROP, DOMAIN, f"domain {key}", before=live,
+                                  extra={"columns": _type_users(current, key)}))
+    return changes
+
+
+DIFF = diff_domains
 
 
 # -- rendering ---------------------------------------------------------------------------------------

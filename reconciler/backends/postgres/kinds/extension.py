@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.changes import Action
-from reconciler.model import Extension
+from reconciler.changes import EXTENSION, Action, Change
+from reconciler.model import Database, Extension
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer
@@ -11,11 +11,36 @@ from ..types import quote_ident
 
 QUERY = "extension"
 READ_ORDER = 20
+DIFF_ORDER = 20
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
     for name, schema in rows:
         catalog.db.extensions[name] = Extension(name=name, schema=schema)
+
+
+# -- comparison ------------------------------------------------------------------------------------
+
+
+def _same_extension(a: Extension, b: Extension) -> bool:
+    return a.name == b.name and (b.schema is None or a.schema == b.schema)
+
+
+def diff_extensions(current: Database, desired: Database) -> list[Change]:
+    changes = []
+    for key, obj in desired.extensions.items():
+        if key not in current.extensions:
+            changes.append(Change(Action.CREATE, EXTENSION, f"{EXTENSION} {key}", after=obj))
+        elif not _same_extension(current.extensions[key], obj):
+            changes.append(Change(Action.REPLACE, EXTENSION, f"{EXTENSION} {key}", before=current.extensions[key],
+                                  after=obj))
+    for key, obj in current.extensions.items():
+        if key not in desired.extensions:
+            changes.append(Change(Action.DROP, EXTENSION, f"{EXTENSION} {key}", before=obj))
+    return changes
+
+
+DIFF = diff_extensions
 
 
 # -- rendering ---------------------------------------------------------------------------------------

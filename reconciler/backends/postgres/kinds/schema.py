@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.changes import Action
+from reconciler.changes import SCHEMA, Action, Change
+from reconciler.model import Database
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer
@@ -10,11 +11,24 @@ from ..types import quote_ident
 
 QUERY = "schema"
 READ_ORDER = 10
+DIFF_ORDER = 10
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
     existing = {r[0] for r in rows}
     catalog.db.schemas = [s for s in catalog.schemas if s in existing]
+
+
+# -- comparison ------------------------------------------------------------------------------------
+
+
+def diff_schemas(current: Database, desired: Database) -> list[Change]:
+    """Managed schemas are created, never dropped."""
+    return [Change(Action.CREATE, SCHEMA, f"schema {schema}", after=schema)
+            for schema in desired.schemas if schema not in current.schemas]
+
+
+DIFF = diff_schemas
 
 
 # -- rendering ---------------------------------------------------------------------------------------
