@@ -15,6 +15,7 @@ from reconciler.cli import main
 from reconciler.diff import diff_databases
 from reconciler.errors import PlanError
 from reconciler.model import CheckConstraint, Default, Domain
+from tests.cli.helpers import apply_ok, replan
 from tests.postgres.helpers import inspect, model_from_spec
 
 NO_CHANGES = "No changes. The database matches the spec."
@@ -74,16 +75,6 @@ def write(tmp_path: Path, text: str, name: str = "schema.yaml") -> Path:
     return path
 
 
-def apply_ok(spec: Path, url: str, *extra: str) -> str:
-    code, out = invoke("apply", str(spec), "--url", url, "--auto-approve", "--quiet", *extra)
-    assert code == 0, out
-    return out
-
-
-def replan(spec: Path, url: str) -> str:
-    code, out = invoke("plan", str(spec), "--url", url)
-    assert code == 0, out
-    return out.strip()
 
 
 def test_create_apply_and_replan_is_empty(tmp_path, pg_url) -> None:

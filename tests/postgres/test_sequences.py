@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli.helpers import invoke
+from tests.cli.helpers import apply_ok, invoke, replan
 
 NO_CHANGES = "No changes. The database matches the spec."
 
@@ -17,16 +17,6 @@ def write(path: Path, doc: dict) -> Path:
     return path
 
 
-def apply(spec: Path, url: str, *extra: str) -> str:
-    code, out = invoke("apply", str(spec), "--url", url, "--auto-approve", "--quiet", *extra)
-    assert code == 0, out
-    return out
-
-
-def replan(spec: Path, url: str) -> str:
-    code, out = invoke("plan", str(spec), "--url", url)
-    assert code == 0, out
-    return out
 
 
 INVOICES = {"invoices": {"columns": {
@@ -45,7 +35,7 @@ def test_create_change_and_drop(pg_url, pg_conn, tmp_path) -> None:
     # The sequence comes before the table whose default calls it, its owner after the table.
     assert plan.index('CREATE SEQUENCE "public"."invoice_no_seq"') < plan.index('CREATE TABLE "public"."invoices"')
     assert plan.index('CREATE TABLE "public"."invoices"') < plan.index("OWNED BY")
-    apply(spec, pg_url)
+    apply_ok(spec, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
     pg_conn.execute("INSERT INTO invoices DEFAULT VALUES; INSERT INTO invoices DEFAULT VALUES")
     assert [r[0] for r in pg_conn.execute("SELECT invoice_no FROM invoices ORDER BY id")] == [1000, 1005]
@@ -62,7 +52,7 @@ def test_create_change_and_drop(pg_url, pg_conn, tmp_path) -> None:
     assert "~ sequence public.invoice_no_seq" in plan and "- sequence public.countdown" in plan
     code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve")
     assert code == 1 and "--allow-destroy" in out
-    apply(spec, pg_url, "--allow-destroy")
+    apply_ok(spec, pg_url, "--allow-destroy")
     assert NO_CHANGES in replan(spec, pg_url)
     assert pg_conn.execute("SELECT seqincrement, seqcache, obj_description(seqrelid, 'pg_class') FROM pg_sequence "
                            "WHERE seqrelid = 'public.invoice_no_seq'::regclass").fetchone() == (1, 1, "renumbered")
@@ -87,7 +77,7 @@ def test_inspect_round_trips_a_hand_made_sequence(pg_url, pg_conn, tmp_path) -> 
     # Applied to an empty database (the "relation public.invoice_no_seq does not exist").
     pg_conn.execute("DROP TABLE invoices; DROP SCHEMA billing")
     pg_conn.execute("DROP SEQUENCE IF EXISTS invoice_no_seq")
-    apply(inspected, pg_url)
+    apply_ok(inspected, pg_url)
     assert NO_CHANGES in replan(inspected, pg_url)
 
 
