@@ -41,6 +41,7 @@ from psycopg.pq import TransactionStatus
 
 from reconciler.backends import ApplyResult, ConnectOptions, Progress, ProgressCallback, as_progress
 from reconciler.changes import Change, Statement
+from reconciler.durations import postgres_duration
 from reconciler.errors import Interrupted, PlanError
 from reconciler.redact import redact_text
 
@@ -177,7 +178,8 @@ class Phases:
 
 
 def _seconds_to_setting(seconds: float) -> str:
-    return f"{max(int(seconds * 1000), 1)}ms"
+    # At least 1ms: 0 would mean "wait forever", the opposite of a short wait.
+    return postgres_duration(max(seconds, 0.001))
 
 
 def _acquire_xact_lock(cur: psycopg.Cursor[Any], run: Run) -> None:

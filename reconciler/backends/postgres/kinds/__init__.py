@@ -28,6 +28,7 @@ from reconciler.changes import Change
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database
 from reconciler.objects import ObjectKind
+from reconciler.spec.relational import relational_schema, split_qualified
 
 
 def _discover() -> tuple[ModuleType, ...]:
@@ -61,8 +62,7 @@ class SpecContext:
 
     def split(self, key: str) -> tuple[str, str]:
         """`schema.name` or `name` (in the default schema); ValueError for a schema the spec does not list."""
-        schema, dot, name = key.partition(".")
-        schema, name = (schema, name) if dot and not key.startswith('"') else (self.default_schema, key)
+        schema, name = split_qualified(key, self.default_schema)
         if schema not in self.schemas:
             raise ValueError(f"schema {schema!r} is not listed in schemas")
         return schema, name
@@ -100,8 +100,6 @@ def object_sections(db: Database) -> dict[str, dict[str, Any]]:
 
 def spec_schema() -> dict[str, Any]:
     """The relational spec's schema with every registered kind's section added: PostgreSQL's part."""
-    from reconciler.spec.relational import relational_schema
-
     schema = relational_schema()
     root = copy.deepcopy(schema["$defs"][schema["root"]])
     for module in KINDS:
