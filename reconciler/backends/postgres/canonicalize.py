@@ -51,7 +51,6 @@ class Pending:
     desired: list[str | None]
     live: list[str | None]
     apply: Callable[[list[str | None]], None]
-    index: Index | None = None
 
 
 @dataclass
@@ -264,7 +263,7 @@ def _compare_indexes(table: Table, live: Table, out: list[Pending], renames: dic
                 for position, text in enumerate(texts):
                     if text is not None:
                         _set_index_text(index, position, text)
-            out.append(Pending("index", index.name, _index_texts(index), live_texts, apply, index=index))
+            out.append(Pending("index", index.name, _index_texts(index), live_texts, apply))
 
 
 def _set_index_text(index: Index, position: int, text: str | None) -> None:
