@@ -35,6 +35,10 @@ class ObjectKind:
     diff: Callable[[ObjectKind, str, Any, Any], list[Change]] | None = None
     #: Adds the backend's hazards to one change of this kind.
     hazards: Callable[[Change], None] | None = None
+    #: A pass over the whole change list once every kind has compared its objects:
+    #: `after_diff(changes, current, desired) -> changes`, for changes one object's comparison cannot see
+    #: (a view dropped and recreated around a type change of a column it reads).
+    after_diff: Callable[[list[Change], Any, Any], list[Change]] | None = None
 
     def address(self, key: str) -> str:
         return f"{self.name} {key}"
@@ -63,6 +67,7 @@ def diff_object(kind: ObjectKind, key: str, before: Any, after: Any) -> list[Cha
 
 def diff_objects(current: Mapping[str, Mapping[str, Any]], desired: Mapping[str, Mapping[str, Any]],
                  kinds: Iterable[ObjectKind]) -> list[Change]:
+    """Each kind's objects compared (`kind.diff`, or `diff_object`): created, dropped, altered."""
     changes: list[Change] = []
     for kind in kinds:
         differ = kind.diff or diff_object
@@ -72,4 +77,12 @@ def diff_objects(current: Mapping[str, Mapping[str, Any]], desired: Mapping[str,
         for key, obj in live.items():
             if key not in wanted:
                 changes += differ(kind, key, obj, None)
+    return changes
+
+
+def run_after_diffs(changes: list[Change], current: Any, desired: Any, kinds: Iterable[ObjectKind]) -> list[Change]:
+    """The kinds' `after_diff` passes, in registration order, over the complete change list."""
+    for kind in kinds:
+        if kind.after_diff is not None:
+            changes = kind.after_diff(changes, current, desired)
     return changes

@@ -125,13 +125,14 @@ class PostgresBackend(Backend):
         return diff_relational(current, desired)
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.objects import diff_objects
+        from reconciler.objects import diff_objects, run_after_diffs
 
         from .kinds import OBJECT_KINDS
 
         changes = self.relational_diff(current, desired)
         changes = note_data_facts(enrich_enum_changes(changes, current, desired), current)
-        return changes + diff_objects(current.objects, desired.objects, OBJECT_KINDS.values())
+        changes += diff_objects(current.objects, desired.objects, OBJECT_KINDS.values())
+        return run_after_diffs(changes, current, desired, OBJECT_KINDS.values())
 
     def order(self, changes: list[Change]) -> list[Change]:
         from reconciler.plan import relational_order
