@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Finds initdb on PATH or in /usr/lib/postgresql/*/bin (prints nothing if absent).
 PG_INITDB = $(shell command -v initdb 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)
 
-.PHONY: venv deps test lint demo mongo-demo bench clean schemas secantus
+.PHONY: venv deps test lint demo mongo-demo bench clean schemas secantus diagram-tools
 
 # SecantusDB: a MongoDB wire-protocol server the MongoDB tests run against. A test tool, never a
 # dependency of schemactl: it lives in its own venv, outside pyproject.toml. Only pre-releases exist,
@@ -31,6 +31,27 @@ $(SECANTUS_STAMP):
 	@test -x $(SECANTUS_VENV)/bin/secantusd-py || { echo "ERROR: $(SECANTUS_PIN) installed no secantusd-py in $(SECANTUS_VENV)/bin" >&2; exit 1; }
 	@touch '$@'
 
+# The diagram tests check `schemactl diagram`'s output with real tools: Mermaid's own parser (from the npm
+# registry, pinned, into .diagram-tools/) and Graphviz's dot (Debian's graphviz). Test tools only.
+DIAGRAM_TOOLS := .diagram-tools
+DIAGRAM_PINS  := mermaid@11.17.2 jsdom@29.1.1
+DIAGRAM_STAMP := $(DIAGRAM_TOOLS)/.installed-mermaid-11.17.2-jsdom-29.1.1
+
+diagram-tools: $(DIAGRAM_STAMP)
+
+$(DIAGRAM_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "ERROR: npm (Node.js) is needed for the Mermaid parser the diagram tests use" >&2; exit 1; }
+	@mkdir -p $(DIAGRAM_TOOLS) && cd $(DIAGRAM_TOOLS) && { test -f package.json || echo '{"private": true}' > package.json; } \
+		&& npm install --silent --no-audit --no-fund $(DIAGRAM_PINS)
+	@if ! command -v dot >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends graphviz; \
+		else \
+			echo "ERROR: Graphviz's dot not found; install it (sudo apt-get install -y graphviz)" >&2; exit 1; \
+		fi; \
+	fi
+	@touch '$@'
+
 deps:
 	@if [ -n "$(PG_INITDB)" ]; then \
 		echo "PostgreSQL found: $(PG_INITDB)"; \
@@ -43,7 +64,7 @@ deps:
 		exit 1; \
 	fi
 
-test: venv deps secantus
+test: venv deps secantus diagram-tools
 	$(BIN)/pytest -q
 	$(BIN)/ruff check reconciler tests
 
@@ -66,5 +87,5 @@ bench: venv deps
 	$(BIN)/python bench/mongo_tenants.py
 
 clean:
-	rm -rf $(VENV) $(SECANTUS_VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(SECANTUS_VENV) $(DIAGRAM_TOOLS) .pytest_cache .ruff_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -462,6 +462,29 @@ def show(plan_file: str, fmt: str, no_color: bool) -> None:
 
 
 @main.command()
+@click.argument("spec")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True,
+              help="Mermaid erDiagram (GitHub draws it) or Graphviz DOT.")
+@click.option("-o", "--output", type=click.Path(), help="Write the diagram to this file instead of stdout.")
+def diagram(spec: str, fmt: str, output: str | None) -> None:
+    """Draw the spec as an entity-relationship diagram (SPEC may be a git path like main:db/schema.yaml)."""
+    from reconciler.diagram import FORMATS
+    from reconciler.workflow import spec_at_revision
+
+    with spec_at_revision(spec) as path:
+        loaded, model = load_model(path)
+    er = get_backend(loaded.dialect).er_model(model)
+    if er is None:
+        raise UsageError(f"{spec}: the {loaded.dialect} backend draws no diagrams")
+    text = FORMATS[fmt](er)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        _echo(text, nl=False)
+
+
+@main.command()
 @click.argument("old_spec")
 @click.argument("new_spec")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="text", show_default=True)

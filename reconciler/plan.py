@@ -117,6 +117,9 @@ class Plan:
     online: bool = False
     #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
     warnings: list[str] = field(default_factory=list)
+    #: Mermaid `erDiagram` of the tables (collections) the plan touches and their neighbours, coloured by
+    #: change (`reconciler.diagram.plan_diagram`); shown by `--format markdown`, never hashed.
+    diagram: str | None = None
 
     @property
     def live_fingerprint(self) -> str:

@@ -103,7 +103,8 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
     return Plan(dialect=document["dialect"], target=document["target"], changes=planned,
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
-                online=document.get("online", False), warnings=list(document.get("warnings", [])))
+                online=document.get("online", False), warnings=list(document.get("warnings", [])),
+                diagram=document.get("diagram"))
 
 
 def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: str) -> None:

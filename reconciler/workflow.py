@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
+from reconciler.diagram import plan_diagram
 from reconciler.errors import UsageError
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
@@ -108,6 +109,7 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
                      options=options)
     warn_if_empty_spec(plan, loaded.data)
+    draw_plan(backend, current, canonical, plan)
     if not plan.empty:
         plan.warnings += [f"Warning: {text}" for text in backend.plan_warnings(target.conn, plan, current, canonical)]
     return PlannedRun(loaded, current, plan, canonical)
@@ -126,4 +128,14 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
     plan = make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
                      spec_hash=new_loaded.source_hash, options=options)
     warn_if_empty_spec(plan, new_loaded.data)
+    draw_plan(backend, old, canonical, plan)
     return plan
+
+
+def draw_plan(backend: Backend, current: Any, desired: Any, plan: Plan) -> None:
+    """The plan's picture: the touched tables (collections) and their neighbours, for `--format markdown`."""
+    if plan.empty:
+        return
+    er_current, er_desired = backend.er_model(current), backend.er_model(desired)
+    if er_current is not None and er_desired is not None:
+        plan.diagram = plan_diagram(er_current, er_desired, [p.change for p in plan.changes])

@@ -209,6 +209,11 @@ class Backend(ABC):
         (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
         return []
 
+    def er_model(self, model: Any) -> Any:
+        """The model as a `reconciler.diagram.ERModel` (entities, key attributes, relations) for `schemactl
+        diagram` and the plan's markdown picture; None for a backend that draws none."""
+        return None
+
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""
         return nullcontext()

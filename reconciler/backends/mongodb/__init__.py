@@ -114,6 +114,19 @@ class MongoBackend(Backend):
 
         return to_spec(model)
 
+    def er_model(self, model: Any) -> Any:
+        from reconciler.diagram import Attribute, Entity, ERModel
+
+        er = ERModel()
+        for db_name, database in model.databases.items():
+            for coll_name, collection in database.collections.items():
+                name = f"{db_name}.{coll_name}"
+                er.entities[name] = Entity(name, [
+                    Attribute(index.name, "index", ["UK"] if index.unique else [],
+                              ", ".join(f"{key}: {direction}" for key, direction in index.keys))
+                    for index in collection.indexes.values()])
+        return er
+
     def fingerprint_data(self, model: Any) -> Any:
         from .to_spec import fingerprint_data
 

@@ -206,6 +206,11 @@ class PostgresBackend(Backend):
 
         return {**to_spec(model), **object_sections(model)}
 
+    def er_model(self, model: Database) -> Any:
+        from reconciler.diagram import relational_er
+
+        return relational_er(model)
+
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)
 

@@ -119,6 +119,11 @@ class SqliteBackend(Backend):
 
         return to_spec(model)
 
+    def er_model(self, model: Database) -> Any:
+        from reconciler.diagram import relational_er
+
+        return relational_er(model)
+
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)
 
