@@ -39,6 +39,8 @@ class Column:
     collation: str | None = None
     # Conversion expression for type changes the database cannot cast implicitly.
     using: str | None = None
+    #: `using` was written by the plan, not the spec: a conversion to an enum every existing value fits.
+    using_auto: bool = field(default=False, compare=False)
     renamed_from: str | None = None
     prevent_destroy: bool = False
 

@@ -87,7 +87,10 @@ def _column_alter(change: Change) -> None:
         if effect == "narrowing":
             change.add_hazard(Hazard.DATA_LOSS, f"{before.type} -> {after.type} narrows column {name}")
             change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"existing values of {name} may not fit {after.type}")
-        if effect == "rewrite" and (after.using or _may_fail_cast(before.type, after.type)):
+        if after.using_auto:
+            change.notes.append(f"converted with USING {after.using}: every existing value of {name} is a label "
+                                f"of {after.type} (checked when planned)")
+        elif effect == "rewrite" and (after.using or _may_fail_cast(before.type, after.type)):
             change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"existing values of {name} may not convert to {after.type}")
     if "nullable" in changed and not after.nullable:
         change.add_hazard(Hazard.FULL_SCAN_VALIDATION, f"SET NOT NULL scans the table to check {name}")
