@@ -184,6 +184,8 @@ class Database:
     tables: dict[str, Table] = field(default_factory=dict)
     #: Objects of the kinds a backend registers (`reconciler.objects`): kind name -> key -> object.
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The spec's data-migration hooks (`reconciler.hooks`): desired models only, never compared.
+    hooks: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def table(self, schema: str | None, name: str) -> Table | None:
         return self.tables.get(qualified(schema, name))

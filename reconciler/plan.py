@@ -33,6 +33,7 @@ from reconciler.changes import (
     Hazard,
     Statement,
 )
+from reconciler.hooks import attach_hooks
 from reconciler.objects import ObjectKind
 
 FORMAT_VERSION = 1
@@ -211,5 +212,7 @@ def make_plan(
         if Hazard.DATA_LOSS in change.hazards and getattr(change.after, "prevent_destroy", False):
             change.prevented = True
     planned = [PlannedChange(change, backend.render(change, options)) for change in backend.order(changes)]
+    unmatched_hooks = attach_hooks(planned, desired.hooks, backend.render_hook) if planned else []
     return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
-                fingerprint_source=lambda: fingerprint(backend, current), online=options.online)
+                fingerprint_source=lambda: fingerprint(backend, current), online=options.online,
+                warnings=unmatched_hooks)

@@ -209,6 +209,11 @@ class Backend(ABC):
         (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
         return []
 
+    def render_hook(self, hook: Any, change: Change) -> list[Statement]:
+        """A data-migration hook's (`reconciler.hooks.Hook`) statements, to run beside `change`; the relational
+        backends' default: its SQL statements, in the apply transaction."""
+        return [Statement(sql.rstrip() if sql.rstrip().endswith(";") else sql.rstrip() + ";") for sql in hook.sql]
+
     def er_model(self, model: Any) -> Any:
         """The model as a `reconciler.diagram.ERModel` (entities, key attributes, relations) for `schemactl
         diagram` and the plan's markdown picture; None for a backend that draws none."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import SpecError, SpecErrors
+from reconciler.hooks import build_hooks
 from reconciler.model import (
     CheckConstraint,
     Column,
@@ -643,4 +644,6 @@ def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
     builder._enums_by_type = {}
     builder._extensions = frozenset()
     builder._domains_by_type = {}
-    return builder.build()
+    db = builder.build()
+    db.hooks = build_hooks(loaded, payload="sql")
+    return db

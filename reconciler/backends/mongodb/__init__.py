@@ -114,6 +114,12 @@ class MongoBackend(Backend):
 
         return to_spec(model)
 
+    def render_hook(self, hook: Any, change: Change) -> list[Statement]:
+        from .mongosh import command_line
+
+        database = change.extra.get("database") or (change.table or "").partition(".")[0]
+        return [Statement(command_line(database, command), transactional=False) for command in hook.commands]
+
     def er_model(self, model: Any) -> Any:
         from reconciler.diagram import Attribute, Entity, ERModel
 

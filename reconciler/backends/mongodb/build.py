@@ -34,6 +34,7 @@ from reconciler.backends.mongodb.normalize import (
     timeseries,
 )
 from reconciler.errors import SpecError, SpecErrors
+from reconciler.hooks import build_hooks
 from reconciler.spec.loader import LoadedSpec, Path_
 
 DIRECTIONS = (1, -1, "text", "hashed", "2dsphere", "2d")
@@ -64,6 +65,7 @@ def build(loaded: LoadedSpec) -> MongoDeployment:
     model = builder.build()
     if builder.errors:
         raise SpecErrors(builder.errors) if len(builder.errors) > 1 else builder.errors[0]
+    model.hooks = build_hooks(loaded, payload="command")
     return model
 
 

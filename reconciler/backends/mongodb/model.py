@@ -91,6 +91,8 @@ class MongoDeployment:
     discovered: list[str] | None = None
     # Inspected models only: the server's version string, for notes in the plan.
     server_version: str | None = None
+    #: The spec's data-migration hooks (`reconciler.hooks`): desired models only, never compared.
+    hooks: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def describe(self) -> str:
         """One line for `schemactl validate`."""

@@ -125,6 +125,7 @@ class PostgresBackend(Backend):
         return diff_relational(current, desired)
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
+        from reconciler.hooks import split_required_columns
         from reconciler.objects import diff_objects, run_after_diffs
 
         from .kinds import OBJECT_KINDS
@@ -132,7 +133,7 @@ class PostgresBackend(Backend):
         changes = self.relational_diff(current, desired)
         changes = note_data_facts(enrich_enum_changes(changes, current, desired), current)
         changes += diff_objects(current.objects, desired.objects, OBJECT_KINDS.values())
-        return run_after_diffs(changes, current, desired, OBJECT_KINDS.values())
+        return split_required_columns(run_after_diffs(changes, current, desired, OBJECT_KINDS.values()), desired.hooks)
 
     def order(self, changes: list[Change]) -> list[Change]:
         from reconciler.plan import relational_order
