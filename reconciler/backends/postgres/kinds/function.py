@@ -412,14 +412,20 @@ def create_sql(function: Function, or_replace: bool = False) -> str:
     if function.kind == "function" and not any(a.mode == "out" for a in function.arguments):
         clauses.append(f"RETURNS {function.returns}")
     clauses.append(f"LANGUAGE {quote_ident(function.language)}")
+    # Only what differs from PostgreSQL's defaults: CREATE OR REPLACE resets every option it does not name.
     if function.kind == "function":
-        clauses.append(function.volatility.upper())
-        clauses.append("STRICT" if function.strict else "CALLED ON NULL INPUT")
-        clauses.append(f"PARALLEL {function.parallel.upper()}")
-        clauses.append(f"COST {float(function.cost)!r}")
-        if function.returns_set:
-            clauses.append(f"ROWS {float(function.rows)!r}")
-    clauses.append("SECURITY DEFINER" if function.security_definer else "SECURITY INVOKER")
+        if function.volatility != "volatile":
+            clauses.append(function.volatility.upper())
+        if function.strict:
+            clauses.append("STRICT")
+        if function.parallel != "unsafe":
+            clauses.append(f"PARALLEL {function.parallel.upper()}")
+        if function.cost != DEFAULT_COST:
+            clauses.append(f"COST {_number(function.cost)!r}")
+        if function.returns_set and function.rows != DEFAULT_ROWS:
+            clauses.append(f"ROWS {_number(function.rows)!r}")
+    if function.security_definer:
+        clauses.append("SECURITY DEFINER")
     clauses += [_setting_sql(name, value) for name, value in function.settings]
     tag = dollar_tag(function.body)
     clauses.append(f"AS {tag}{function.body}{tag}")
