@@ -6,8 +6,8 @@ defaults are the `arguments` list, one entry per argument of the key in order, p
 The body is compared as PostgreSQL stores it (`prosrc`) and written as a dollar-quoted string.
 
 A change CREATE OR REPLACE can make is made in place; one it refuses (result type, argument names or
-modes, a default removed, function <-> procedure) drops and recreates the function, and the triggers
-calling it with it (the trigger kind's `after_diff`). Aggregates, window functions, C/internal functions
+modes, a default removed, function <-> procedure) drops and recreates the function (hazard
+dependent_objects when defaults, checks or views use it: their DROP fails). Aggregates, window functions, C/internal functions
 and SQL-standard bodies (BEGIN ATOMIC) are left alone by inspect.
 """
 
@@ -81,9 +81,8 @@ class Function:
     settings: tuple[tuple[str, str], ...] = ()
     comment: str | None = None
     prevent_destroy: bool = field(default=False, compare=False)
-    #: Live only: what else depends on it (pg_describe_object), and the triggers calling it (schema.table.name).
+    #: Live only: what depends on it besides triggers (pg_describe_object): defaults, checks, views.
     dependents: tuple[str, ...] = field(default=(), compare=False)
-    triggers: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> str:
@@ -316,8 +315,7 @@ def to_spec(function: Function) -> tuple[str, dict[str, Any]]:
 
 def load(rows: Rows, catalog: Catalog) -> None:
     for (schema, name, prokind, identity, types, modes, names, defaults, result, language, body, volatility,
-         strict, security_definer, parallel, cost, retset, rows_estimate, config, comment, dependents,
-         triggers) in rows:
+         strict, security_definer, parallel, cost, retset, rows_estimate, config, comment, dependents) in rows:
         arguments = []
         for i, type_ in enumerate(types):
             mode = modes[i] if modes else "i"
@@ -334,7 +332,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
             strict=strict if prokind == "f" else False, security_definer=security_definer,
             parallel=PARALLEL[parallel] if prokind == "f" else "unsafe",
             cost=float(cost) if prokind == "f" else DEFAULT_COST, rows=float(rows_estimate) if retset else 0.0,
-            settings=settings, comment=comment, dependents=tuple(dependents), triggers=tuple(triggers))
+            settings=settings, comment=comment, dependents=tuple(dependents))
         catalog.db.objects.setdefault("function", {})[function.key] = function
 
 
@@ -432,6 +430,17 @@ def create_sql(function: Function, or_replace: bool = False) -> str:
     return "\n    ".join(clauses) + ";"
 
 
+def create_statements(function: Function, or_replace: bool = False) -> list[Statement]:
+    """CREATE [OR REPLACE]; a SQL-language body unchecked while it is created (as pg_dump does): functions
+    come before the tables of the plan, for the defaults and checks that call them, and a SQL body is
+    resolved against the tables it reads when it is created. It is checked when it is called."""
+    statement = Statement(create_sql(function, or_replace))
+    if function.language != "sql":
+        return [statement]
+    return [Statement("SET LOCAL check_function_bodies TO off;"), statement,
+            Statement("SET LOCAL check_function_bodies TO DEFAULT;")]
+
+
 def comment_sql(function: Function) -> str:
     word = "PROCEDURE" if function.kind == "procedure" else "FUNCTION"
     comment = "NULL" if function.comment is None else sql_string(function.comment)
@@ -443,44 +452,34 @@ def drop_sql(function: Function) -> str:
     return f"DROP {word} {signature_sql(function)};"
 
 
-def _drop_triggers_sql(function: Function) -> list[Statement]:
-    """The live triggers calling a function that is dropped and recreated; the trigger kind recreates them."""
-    statements = []
-    for trigger in function.triggers:
-        schema, table, name = trigger.split(".", 2)
-        statements.append(Statement(f"DROP TRIGGER IF EXISTS {quote_ident(name)} ON {qualified_name(schema, table)};"))
-    return statements
-
-
 def render(change: Change, options: Any) -> list[Statement]:
     if change.action == Action.DROP:
         return [Statement(drop_sql(change.before))]
     after: Function = change.after
     if change.action == Action.CREATE:
-        statements = [Statement(create_sql(after))]
+        statements = create_statements(after)
         if after.comment is not None:
             statements.append(Statement(comment_sql(after)))
         return statements
     if change.action == Action.REPLACE:
-        statements = [*_drop_triggers_sql(change.before), Statement(drop_sql(change.before)),
-                      Statement(create_sql(after))]
+        statements = [Statement(drop_sql(change.before)), *create_statements(after)]
         if after.comment is not None:
             statements.append(Statement(comment_sql(after)))
         return statements
     changed = {a.name for a in change.attributes}
-    statements = [] if changed <= {"comment"} else [Statement(create_sql(after, or_replace=True))]
+    statements = [] if changed <= {"comment"} else create_statements(after, or_replace=True)
     if "comment" in changed:
         statements.append(Statement(comment_sql(after)))
     return statements
 
 
 def hazards(change: Change) -> None:
-    if change.action in (Action.REPLACE, Action.DROP) and change.before.dependents:
-        what = "dropped and recreated" if change.action == Action.REPLACE else "dropped"
+    # Only a replace: a dropped function's dependents are usually dropped before it in the same plan
+    # (tables, columns, checks), and one that is not makes the DROP fail, rolled back, with PostgreSQL's message.
+    if change.action == Action.REPLACE and change.before.dependents:
         change.add_hazard(Hazard.DEPENDENT_OBJECTS,
-                          f"{change.before.kind} {change.before.key} is {what}, but "
-                          f"{'; '.join(change.before.dependents)} depend(s) on it: the DROP fails until they "
-                          "are changed first")
+                          f"{change.before.kind} {change.before.key} is dropped and recreated, but "
+                          f"{'; '.join(change.before.dependents)} depend(s) on it: its DROP fails while they do")
 
 
 KIND = ObjectKind(name="function", section="functions", build=build, to_spec=to_spec, render=render,

@@ -13,17 +13,11 @@ SELECT n.nspname, p.proname, p.prokind, pg_catalog.oidvectortypes(p.proargtypes)
              ORDER BY a.i),
        pg_catalog.pg_get_function_result(p.oid), l.lanname, p.prosrc, p.provolatile, p.proisstrict, p.prosecdef,
        p.proparallel, p.procost, p.proretset, p.prorows, COALESCE(p.proconfig, ARRAY[]::text[]), d.description,
-       -- What depends on it besides triggers (which are dropped and recreated with it): defaults, checks, views.
+       -- What depends on it besides triggers (dropped before it, never in its way): defaults, checks, views.
        ARRAY(SELECT pg_catalog.pg_describe_object(dep.classid, dep.objid, dep.objsubid)
              FROM pg_catalog.pg_depend dep
              WHERE dep.refclassid = 'pg_catalog.pg_proc'::regclass AND dep.refobjid = p.oid AND dep.deptype = 'n'
                AND dep.classid <> 'pg_catalog.pg_trigger'::regclass
-             ORDER BY 1),
-       ARRAY(SELECT tn.nspname || '.' || tc.relname || '.' || tg.tgname
-             FROM pg_catalog.pg_trigger tg
-             JOIN pg_catalog.pg_class tc ON tc.oid = tg.tgrelid
-             JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
-             WHERE tg.tgfoid = p.oid AND NOT tg.tgisinternal
              ORDER BY 1)
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace

@@ -4,8 +4,9 @@ constraint triggers (deferrable, initially deferred), enabled state and comment.
 The live trigger is read from pg_trigger's columns; only its WHEN condition comes from pg_get_triggerdef,
 and a desired condition that means the same (equivalence.py) is taken in the live spelling. A change of
 the enabled state or the comment is made in place; any other change recreates the trigger (CREATE OR
-REPLACE TRIGGER, PostgreSQL 14+, for a plain trigger; DROP and CREATE for a constraint trigger). Triggers
-calling a function that is dropped and recreated are recreated with it (`after_diff`).
+REPLACE TRIGGER, PostgreSQL 14+, for a plain trigger; DROP and CREATE for a constraint trigger). A trigger
+function is never dropped and recreated under its triggers: it takes no arguments and returns trigger, so
+CREATE OR REPLACE can make any change to it.
 """
 
 from __future__ import annotations
@@ -216,32 +217,6 @@ def diff(kind: ObjectKind, key: str, before: Trigger | None, after: Trigger | No
     return diff_object(kind, key, before, after)
 
 
-def recreate_with_functions(changes: list[Change], current: Any, desired: Any) -> list[Change]:
-    """A function dropped and recreated takes its triggers with it (its REPLACE drops them first):
-    each trigger the spec keeps is created again after it, whatever its own comparison found."""
-    replaced = {f"{c.before.schema}.{c.before.name}" for c in changes
-                if c.kind == "function" and c.action == Action.REPLACE and not c.before.identity}
-    if not replaced:
-        return changes
-    wanted = desired.objects.get("trigger", {})
-    live = current.objects.get("trigger", {})
-    out: list[Change] = []
-    handled: set[str] = set()
-    for change in changes:
-        trigger = change.after if change.kind == "trigger" else None
-        if trigger is not None and change.action in (Action.ALTER, Action.REPLACE) and trigger.function in replaced:
-            change = replace(change, action=Action.REPLACE)
-        if change.kind == "trigger" and change.after is not None:
-            handled.add(change.after.key)
-        out.append(change)
-    for key, trigger in wanted.items():
-        if key in handled or key not in live or live[key].function not in replaced:
-            continue
-        out.append(Change(Action.REPLACE, "trigger", f"trigger {key}", before=live[key], after=trigger,
-                          attributes=attribute_changes(live[key], trigger)))
-    return out
-
-
 # -- rendering ------------------------------------------------------------------------------------
 
 
@@ -282,7 +257,7 @@ def comment_sql(trigger: Trigger) -> str:
 
 
 def drop_sql(trigger: Trigger) -> str:
-    # IF EXISTS: a trigger is gone with its table, or with the function a REPLACE drops first.
+    # IF EXISTS: a trigger is gone with its table when both are dropped.
     return f"DROP TRIGGER IF EXISTS {quote_ident(trigger.name)} {_on(trigger)};"
 
 
@@ -310,4 +285,4 @@ def render(change: Change, options: Any) -> list[Statement]:
 
 
 KIND = ObjectKind(name="trigger", section="triggers", build=build, to_spec=to_spec, render=render,
-                  create_before="foreign_key", diff=diff, after_diff=recreate_with_functions)
+                  create_before="foreign_key", diff=diff)
