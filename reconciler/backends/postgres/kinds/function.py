@@ -21,10 +21,8 @@ from reconciler.changes import Action, Change, Hazard, Statement
 from reconciler.objects import ObjectKind, attribute_changes
 
 from ..catalog import Catalog, Rows
-from ..equivalence import equivalent
 from ..render import dollar_tag
 from ..types import (
-    _split_dotted,
     check_expression,
     normalize_type,
     qualified_name,
@@ -161,17 +159,63 @@ def canonical_result(raw: str, types: dict[str, str]) -> str:
     return canonical_type(text, types)
 
 
+def split_name(text: str) -> list[str] | None:
+    """`schema.Name with space` or `"dotted.schema"."x"` -> its parts, as spec keys write names: a part is
+    any text without a dot, or double-quoted (`""` for a quote) when it has one. None if malformed."""
+    parts, i = [], 0
+    while True:
+        if text.startswith('"', i):
+            end = i + 1
+            while True:
+                end = text.find('"', end)
+                if end < 0:
+                    return None
+                if text.startswith('""', end):
+                    end += 2
+                    continue
+                break
+            parts.append(text[i + 1:end].replace('""', '"'))
+            i = end + 1
+        else:
+            end = text.find(".", i)
+            end = len(text) if end < 0 else end
+            if '"' in text[i:end]:
+                return None
+            parts.append(text[i:end])
+            i = end
+        if not parts[-1]:
+            return None
+        if i == len(text):
+            return parts
+        if text[i] != ".":
+            return None
+        i += 1
+
+
+def key_part(name: str) -> str:
+    """A name as `split_name` reads it back: quoted only when it holds a dot or a quote (or a parenthesis)."""
+    return '"' + name.replace('"', '""') + '"' if any(c in name for c in '."()') else name
+
+
 def parse_key(key: str, context: Any, types: dict[str, str]) -> tuple[str, str, tuple[str, ...]]:
-    match = re.match(r"^(.*?)\s*\((.*)\)\s*$", key, re.DOTALL)
-    if not match:
+    # The argument list starts at the first parenthesis outside double quotes.
+    quoted, start = False, -1
+    for i, char in enumerate(key):
+        if char == '"':
+            quoted = not quoted
+        elif char == "(" and not quoted:
+            start = i
+            break
+    if start < 0 or not key.rstrip().endswith(")"):
         raise ValueError(f"{key!r}: expected name(argument types), e.g. add(integer, integer) or touch()")
-    parts = _split_dotted(match.group(1))
+    parts = split_name(key[:start].strip())
     if parts is None or len(parts) > 2:
         raise ValueError(f"{key!r}: expected name(...) or schema.name(...)")
+    match_types = key.rstrip()[start + 1:-1]
     schema, name = (parts[0], parts[1]) if len(parts) == 2 else (context.default_schema, parts[0])
     if schema not in context.schemas:
         raise ValueError(f"schema {schema!r} is not listed in schemas")
-    identity = tuple(canonical_type(t, types) for t in split_top_level(match.group(2)))
+    identity = tuple(canonical_type(t, types) for t in split_top_level(match_types))
     return schema, name, identity
 
 
@@ -306,7 +350,8 @@ def to_spec(function: Function) -> tuple[str, dict[str, Any]]:
     if function.comment is not None:
         spec["comment"] = function.comment
     spec["body"] = function.body
-    name = function.name if function.schema == "public" else f"{function.schema}.{function.name}"
+    name = key_part(function.name) if function.schema == "public" else \
+        f"{key_part(function.schema)}.{key_part(function.name)}"
     return f"{name}({', '.join(function.identity)})", spec
 
 
@@ -351,6 +396,8 @@ def _needs_replace(before: Function, after: Function) -> bool:
 
 def in_live_spelling(before: Function, after: Function) -> Function:
     """`after` with argument defaults that mean what the live ones mean written as PostgreSQL prints them."""
+    from ..equivalence import equivalent  # sqlglot: only when there is something to compare
+
     if len(before.arguments) != len(after.arguments):
         return after
     arguments = tuple(

@@ -19,8 +19,8 @@ from reconciler.changes import Action, Change, Statement
 from reconciler.objects import ObjectKind, attribute_changes, diff_object
 
 from ..catalog import Catalog, Rows
-from ..equivalence import equivalent
-from ..types import _split_dotted, check_expression, qualified_name, quote_ident, sql_string
+from ..types import check_expression, qualified_name, quote_ident, sql_string
+from .function import key_part, split_name
 
 QUERY = "trigger"
 READ_ORDER = 70
@@ -68,7 +68,7 @@ class Trigger:
 
 
 def _function_ref(value: str, context: Any, where: str) -> str:
-    parts = _split_dotted(value.removesuffix("()"))
+    parts = split_name(value.removesuffix("()"))
     if parts is None or len(parts) > 2:
         raise ValueError(f"function {value!r}: expected name or schema.name")
     schema, name = (parts[0], parts[1]) if len(parts) == 2 else (context.default_schema, parts[0])
@@ -83,7 +83,7 @@ def _function_ref(value: str, context: Any, where: str) -> str:
 
 
 def build(key: str, spec: dict[str, Any], context: Any) -> Trigger:
-    parts = _split_dotted(key)
+    parts = split_name(key)
     if parts is None or len(parts) not in (2, 3):
         raise ValueError(f"{key!r}: expected table.trigger or schema.table.trigger")
     schema, table, name = parts if len(parts) == 3 else (context.default_schema, *parts)
@@ -135,7 +135,7 @@ def to_spec(trigger: Trigger) -> tuple[str, dict[str, Any]]:
     if trigger.when is not None:
         spec["when"] = trigger.when
     fn_schema, _, fn_name = trigger.function.partition(".")
-    spec["function"] = fn_name if fn_schema == "public" else trigger.function
+    spec["function"] = key_part(fn_name) if fn_schema == "public" else f"{key_part(fn_schema)}.{key_part(fn_name)}"
     if trigger.arguments:
         spec["arguments"] = list(trigger.arguments)
     if trigger.constraint:
@@ -148,7 +148,8 @@ def to_spec(trigger: Trigger) -> tuple[str, dict[str, Any]]:
         spec["enabled"] = trigger.enabled
     if trigger.comment is not None:
         spec["comment"] = trigger.comment
-    key = f"{trigger.table}.{trigger.name}" if trigger.schema == "public" else trigger.key
+    parts = [trigger.table, trigger.name] if trigger.schema == "public" else [trigger.schema, trigger.table, trigger.name]
+    key = ".".join(key_part(p) for p in parts)
     return key, spec
 
 
@@ -207,6 +208,8 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 def diff(kind: ObjectKind, key: str, before: Trigger | None, after: Trigger | None) -> list[Change]:
     if before is not None and after is not None:
+        from ..equivalence import equivalent  # sqlglot: only when there is something to compare
+
         if before.when is not None and after.when is not None and equivalent(after.when, before.when):
             after = replace(after, when=before.when)
         if before == after:
