@@ -98,9 +98,14 @@ def test_replace_when_create_or_replace_cannot(pg_url, pg_conn, tmp_path) -> Non
 def test_equivalent_spellings_are_no_change(pg_url, pg_conn, tmp_path) -> None:
     pg_conn.execute("CREATE FUNCTION public.pick(a integer, b text DEFAULT 'x'::text) RETURNS SETOF text "
                     "LANGUAGE plpgsql COST 100 ROWS 1000 AS $$BEGIN RETURN NEXT b; END$$")
-    spec = write(tmp_path / "s.yaml", {"functions": {"pick(INT, text)": {
-        "returns": "setof TEXT", "arguments": ["a", {"name": "b", "default": "'x'"}], "language": "PLPGSQL",
-        "cost": 100, "rows": 1000, "body": "BEGIN RETURN NEXT b; END"}}})
+    pg_conn.execute("CREATE FUNCTION public.fmt(n numeric(10,2), s varchar(5)) RETURNS varchar(5) LANGUAGE sql "
+                    "SET search_path = pg_catalog, public AS 'SELECT s'")
+    spec = write(tmp_path / "s.yaml", {"functions": {
+        "pick(INT, text)": {"returns": "setof TEXT", "arguments": ["a", {"name": "b", "default": "'x'"}],
+                            "language": "PLPGSQL", "cost": 100, "rows": 1000, "body": "BEGIN RETURN NEXT b; END"},
+        # PostgreSQL keeps no type modifiers on arguments and results.
+        "fmt(numeric(10, 2), varchar(5))": {"returns": "varchar(5)", "arguments": ["n", "s"], "language": "sql",
+                                            "set": {"search_path": "pg_catalog,public"}, "body": "SELECT s"}}})
     assert NO_CHANGES in replan(spec, pg_url)
 
 

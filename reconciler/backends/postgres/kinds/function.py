@@ -132,11 +132,18 @@ def user_types(context: Any) -> dict[str, str]:
     return types
 
 
+_TYPMOD = re.compile(r"\(\s*\d+(?:\s*,\s*\d+)?\s*\)")
+_INTERVAL_FIELDS = re.compile(r"^interval\b[^\[]*")
+
+
 def canonical_type(raw: str, types: dict[str, str]) -> str:
+    """A type as a function's arguments and result keep it: PostgreSQL drops modifiers there
+    (`varchar(10)` is `character varying`, `interval year` is `interval`)."""
     text = " ".join(raw.split())
     if text.lower() in PSEUDO_TYPES:
         return text.lower()
-    return normalize_type(text, types)
+    canonical = _TYPMOD.sub("", normalize_type(text, types))
+    return _INTERVAL_FIELDS.sub("interval", canonical)
 
 
 def canonical_result(raw: str, types: dict[str, str]) -> str:
