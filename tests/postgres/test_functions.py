@@ -94,6 +94,14 @@ def test_replace_when_create_or_replace_cannot(pg_url, pg_conn, tmp_path) -> Non
     code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve")
     assert code == 1 and "--allow-hazards dependent_objects" in out
 
+    # prevent_destroy refuses a replace (the function is dropped for a moment), whatever the flags.
+    functions["twice(integer)"]["returns"] = "integer"
+    functions["half(numeric)"] = {"returns": "numeric", "arguments": ["value"], "body": "SELECT 1.0",
+                                  "prevent_destroy": True}
+    write(spec, {"functions": functions, "tables": tables})
+    code, out = invoke("plan", str(spec), "--url", pg_url)
+    assert code == 1 and "prevent_destroy" in out and "function public.half(numeric)" in out, out
+
 
 def test_equivalent_spellings_are_no_change(pg_url, pg_conn, tmp_path) -> None:
     pg_conn.execute("CREATE FUNCTION public.pick(a integer, b text DEFAULT 'x'::text) RETURNS SETOF text "

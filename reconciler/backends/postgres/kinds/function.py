@@ -424,8 +424,11 @@ def diff(kind: ObjectKind, key: str, before: Function | None, after: Function | 
     if before == after:
         return []
     action = Action.REPLACE if _needs_replace(before, after) else Action.ALTER
-    return [Change(action, kind.name, address, before=before, after=after,
-                   attributes=attribute_changes(before, after))]
+    change = Change(action, kind.name, address, before=before, after=after,
+                    attributes=attribute_changes(before, after))
+    # Dropped and recreated: what prevent_destroy protects against, as for a replaced table.
+    change.prevented = action == Action.REPLACE and after.prevent_destroy
+    return [change]
 
 
 # -- rendering ------------------------------------------------------------------------------------
