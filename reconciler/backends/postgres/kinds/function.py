@@ -50,12 +50,19 @@ DEFAULT_COST = 100.0
 DEFAULT_ROWS = 1000.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Argument:
     name: str | None
     type: str
     mode: str = "in"
     default: str | None = None
+
+    def __repr__(self) -> str:
+        # As a plan shows a changed argument list: `(a integer, OUT c text)`.
+        parts = [self.mode.upper()] if self.mode != "in" else []
+        parts += [self.name] if self.name else []
+        parts.append(self.type)
+        return " ".join(parts + ([f"DEFAULT {self.default}"] if self.default is not None else []))
 
 
 @dataclass
