@@ -50,7 +50,9 @@ def test_create_change_in_place_and_drop(pg_url, pg_conn, tmp_path) -> None:
     # Body, volatility, cost and comment change in place: CREATE OR REPLACE keeps the function (its oid).
     oid = pg_conn.execute("SELECT 'public.add'::regproc::oid").fetchone()[0]
     doc = yaml.safe_load(spec.read_text())
-    doc["functions"]["add(int, int4)"].update({"body": "SELECT a + b + 0", "volatility": "stable", "cost": 5})
+    doc["functions"]["add(int, int4)"].update({"body": "SELECT a + b + 0", "volatility": "stable", "cost": 5,
+                                               "arguments": [{"name": "a", "default": "0"},
+                                                             {"name": "b", "default": "10"}]})
     doc["functions"]["user_count()"]["comment"] = "users"
     del doc["functions"]["audit.log_it(text)"]
     write(spec, doc)
@@ -64,6 +66,7 @@ def test_create_change_in_place_and_drop(pg_url, pg_conn, tmp_path) -> None:
     assert NO_CHANGES in replan(spec, pg_url)
     assert pg_conn.execute("SELECT oid, provolatile, procost FROM pg_proc WHERE proname = 'add'").fetchone() == \
         (oid, "s", 5)
+    assert pg_conn.execute("SELECT public.add(), public.add(2)").fetchone() == (10, 12)
     assert pg_conn.execute("SELECT to_regproc('audit.log_it')").fetchone() == (None,)
 
 
