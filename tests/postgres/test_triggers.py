@@ -174,3 +174,23 @@ def test_triggers_are_refused_for_sqlite(tmp_path) -> None:
     spec.write_text(yaml.safe_dump({"version": 1, "dialect": "sqlite", "triggers": {"t.x": ROW}}, sort_keys=False))
     code, out = invoke("validate", str(spec))
     assert code == 1 and "s.yaml:3:1" in out and "unknown key 'triggers'" in out, out
+
+
+def test_hostile_names_and_arguments_round_trip(pg_url, pg_conn, tmp_path) -> None:
+    """The WHEN condition is found in pg_get_triggerdef's text whatever the names and arguments hold."""
+    pg_conn.execute("""
+        CREATE TABLE "t WHEN (x" ("EXECUTE" int, "a.b" text);
+        CREATE FUNCTION "f.x"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+        CREATE TRIGGER "g WHEN (" BEFORE UPDATE OF "EXECUTE" ON "t WHEN (x" FOR EACH ROW
+            WHEN (NEW."EXECUTE" > 0) EXECUTE FUNCTION "f.x"(') EXECUTE FUNCTION x(', 'WHEN (');
+    """)
+    inspected = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(inspected))[0] == 0
+    doc = yaml.safe_load(inspected.read_text())
+    assert doc["triggers"]['t WHEN (x.g WHEN ('] == {
+        "timing": "before", "events": ["update"], "update_of": ["EXECUTE"], "for_each": "row",
+        "when": 'new."EXECUTE" > 0', "function": '"f.x"', "arguments": [") EXECUTE FUNCTION x(", "WHEN ("]}
+    assert NO_CHANGES in replan(inspected, pg_url)
+    pg_conn.execute('DROP TABLE "t WHEN (x"; DROP FUNCTION "f.x"')
+    apply_ok(inspected, pg_url)
+    assert NO_CHANGES in replan(inspected, pg_url)

@@ -206,9 +206,13 @@ def split_name(text: str) -> list[str] | None:
         i += 1
 
 
-def key_part(name: str) -> str:
-    """A name as `split_name` reads it back: quoted only when it holds a dot or a quote (or a parenthesis)."""
-    return '"' + name.replace('"', '""') + '"' if any(c in name for c in '."()') else name
+FUNCTION_KEY_SPECIAL = '."()'
+
+
+def key_part(name: str, special: str = '."') -> str:
+    """A name as `split_name` reads it back: quoted only when it holds a dot or a quote (for a function's
+    key, also a parenthesis)."""
+    return '"' + name.replace('"', '""') + '"' if any(c in name for c in special) else name
 
 
 def parse_key(key: str, context: Any, types: dict[str, str]) -> tuple[str, str, tuple[str, ...]]:
@@ -364,8 +368,8 @@ def to_spec(function: Function) -> tuple[str, dict[str, Any]]:
     if function.comment is not None:
         spec["comment"] = function.comment
     spec["body"] = function.body
-    name = key_part(function.name) if function.schema == "public" else \
-        f"{key_part(function.schema)}.{key_part(function.name)}"
+    parts = [function.name] if function.schema == "public" else [function.schema, function.name]
+    name = ".".join(key_part(part, FUNCTION_KEY_SPECIAL) for part in parts)
     return f"{name}({', '.join(function.identity)})", spec
 
 
