@@ -61,6 +61,7 @@ class Hazard(StrEnum):
     FULL_SCAN_VALIDATION = "full_scan_validation"
     MAY_FAIL_ON_DATA = "may_fail_on_data"
     INDEX_DROPPED = "index_dropped"
+    DEPENDENT_OBJECTS = "dependent_objects"
 
 
 # Kinds of relational objects. Document backends add their own kinds.

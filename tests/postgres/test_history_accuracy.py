@@ -279,10 +279,10 @@ def test_interrupt_while_the_server_runs_a_statement_names_it(pg_url, pg_conn):
 def test_a_history_row_that_cannot_be_written_is_reported_truthfully(spec, pg_url, pg_conn):
     pg_conn.execute("UPDATE accounts SET email = email || id")
     pg_conn.execute("""
-        CREATE FUNCTION public.no_history() RETURNS trigger LANGUAGE plpgsql AS
+        CREATE FUNCTION schemactl.no_history() RETURNS trigger LANGUAGE plpgsql AS
         $$ BEGIN RAISE EXCEPTION 'history is read-only'; END $$;
         CREATE TRIGGER no_history BEFORE INSERT ON schemactl.schemactl_history
-        FOR EACH ROW EXECUTE FUNCTION public.no_history();
+        FOR EACH ROW EXECUTE FUNCTION schemactl.no_history();
     """)
     # Recorded inside the transaction: the failing record rolls the whole apply back.
     text = BASE.replace("      email: {type: text}\n", "      email: {type: text}\n      nick: {type: text, nullable: true}\n")

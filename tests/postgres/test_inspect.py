@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.backends.postgres.kinds.function import Function
+from reconciler.backends.postgres.kinds.trigger import Trigger
 from reconciler.model import (
     CheckConstraint,
     Column,
@@ -117,6 +119,12 @@ def expected_model() -> Database:
                 "positive_int_check": CheckConstraint(name="positive_int_check", expression="VALUE > 0")}),
         },
         tables={t.key: t for t in (events, loose, user, order)},
+        objects={"function": {"public.touch()": Function(
+                     name="touch", schema="public", identity=(), returns="trigger", language="plpgsql",
+                     body=" BEGIN RETURN NEW; END ")},
+                 "trigger": {"public.order.order_touch": Trigger(
+                     name="order_touch", schema="public", table="order", function="public.touch", timing="before",
+                     events=("update",), for_each="row")}},
     )
 
 
@@ -235,8 +243,8 @@ def test_inspect_sends_a_fixed_number_of_queries(pg_conn) -> None:
         assert len(model.tables) == total
         counts.append(counting.statements)
         pg_conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    # Nine catalog queries plus three to open one repeatable-read snapshot, whatever the size.
-    assert counts[0] == counts[1] <= 12
+    # One catalog query per kind plus the two that open one repeatable-read snapshot, whatever the size.
+    assert counts[0] == counts[1] <= 13
 
 
 def test_inspect_reads_many_tables(pg_conn) -> None:

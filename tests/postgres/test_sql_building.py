@@ -51,7 +51,7 @@ def violations(source: str, filename: str) -> list[str]:
 
 def test_the_backend_builds_sql_only_through_the_quoting_functions() -> None:
     found = []
-    for path in sorted(BACKEND.glob("*.py")):
+    for path in sorted(BACKEND.rglob("*.py")):
         if path.name == "hazards.py":  # explanations for people (`SET NOT NULL on domain x`), never SQL
             continue
         found += violations(path.read_text(encoding="utf-8"), path.name)

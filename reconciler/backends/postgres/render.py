@@ -69,9 +69,10 @@ class Renderer:
 
 
 def dollar_tag(body: str) -> str:
-    """A dollar-quote tag that does not occur in `body`: names in the body can never end the quote."""
+    """A dollar-quote tag that does not occur in `body` (nor straddles its end): the body can never end the quote."""
     tag, n = "$schemactl$", 0
-    while tag in body:
+    # Nor may the closing tag start inside the body: a body ending in `$schemactl` would end the quote early.
+    while (body + tag).find(tag) != len(body):
         n += 1
         tag = f"$schemactl{n}$"
     return tag
