@@ -75,6 +75,7 @@ UNIQUE = "unique"
 INDEX = "index"
 FOREIGN_KEY = "foreign_key"
 CHECK = "check"
+EXCLUSION = "exclusion"
 
 
 @dataclass

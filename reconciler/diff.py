@@ -16,6 +16,7 @@ from typing import Any
 from reconciler.changes import (
     CHECK,
     COLUMN,
+    EXCLUSION,
     FOREIGN_KEY,
     INDEX,
     PRIMARY_KEY,
@@ -29,7 +30,8 @@ from reconciler.changes import (
 from reconciler.errors import PlanError
 from reconciler.model import Column, Database, Table, qualified
 
-COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation")
+COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation", "generated",
+                     "identity_options")
 
 
 #: One kind's comparison: current x desired -> its changes (a backend's kinds: PostgreSQL's enums ...).
@@ -184,9 +186,10 @@ def diff_table(live: Table, table: Table) -> list[Change]:
     """Changes inside one table that exists on both sides (after any table rename)."""
     key = table.key
     changes: list[Change] = []
-    if live.comment != table.comment:
-        changes.append(Change(Action.ALTER, TABLE, f"table {key}", before=live, after=table,
-                              attributes=[AttributeChange("comment", live.comment, table.comment)]))
+    table_attrs = [AttributeChange(a, getattr(live, a), getattr(table, a)) for a in ("comment", "unlogged")
+                   if getattr(live, a) != getattr(table, a)]
+    if table_attrs:
+        changes.append(Change(Action.ALTER, TABLE, f"table {key}", before=live, after=table, attributes=table_attrs))
     renames = _resolve_column_renames(live, table)
     renamed_old = set(renames.values())
     for name, column in table.columns.items():
@@ -215,12 +218,55 @@ def diff_table(live: Table, table: Table) -> list[Change]:
         changes.append(Change(Action.RENAME, PRIMARY_KEY, f"primary_key {key}", before=live_pk, after=pk, table=key,
                               attributes=[AttributeChange("name", live_pk.name, pk.name)]))
     elif live_pk != pk:
-        changes += _replace_or(PRIMARY_KEY, f"primary_key {key}", live_pk, pk, key)
+        changes += _alter_or_replace(PRIMARY_KEY, f"primary_key {key}", live_pk, pk, key)
     changes += _diff_members(UNIQUE, key, live.uniques, table.uniques)
     changes += _diff_indexes(key, live, table)
     changes += _diff_members(FOREIGN_KEY, key, live.foreign_keys, table.foreign_keys)
     changes += _diff_members(CHECK, key, live.checks, table.checks)
+    changes += _diff_members(EXCLUSION, key, live.exclusions, table.exclusions)
+    changes += _rebuild_around_replaced_columns(changes, live, table)
     return changes
+
+
+_MEMBERS = ((UNIQUE, "uniques"), (INDEX, "indexes"), (FOREIGN_KEY, "foreign_keys"), (CHECK, "checks"),
+            (EXCLUSION, "exclusions"))
+
+
+def _rebuild_around_replaced_columns(changes: list[Change], live: Table, table: Table) -> list[Change]:
+    """A column whose generation expression changes is dropped and added again (PostgreSQL 15 has no
+    SET EXPRESSION), which drops its indexes and constraints with it: drop them first, add them after."""
+    replaced = {c.after.name for c in changes if c.kind == COLUMN and c.action == Action.ALTER
+                and any(a.name == "generated" for a in c.attributes) and c.after.generated is not None}
+    if not replaced:
+        return []
+    key = table.key
+    touched = {(c.kind, c.address) for c in changes}
+    extra: list[Change] = []
+    primary = [(PRIMARY_KEY, f"primary_key {key}", live.primary_key, table.primary_key)]
+    members = [(kind, f"{kind} {key}.{name}", obj, getattr(table, attr).get(name))
+               for kind, attr in _MEMBERS for name, obj in getattr(live, attr).items()]
+    for kind, address, before, after in [*primary, *members]:
+        if before is None or after is None or (kind, address) in touched or not _mentions(before, replaced):
+            continue
+        drop = drop_change(kind, address, before, table=key)
+        drop.extra["rebuilt_around"] = sorted(replaced)
+        extra += [drop, Change(Action.CREATE, kind, address, after=after, table=key)]
+    return extra
+
+
+def _mentions(obj: Any, columns: set[str]) -> bool:
+    """Whether a key, index or constraint names one of the columns (in expressions: as a whole word)."""
+    import re
+
+    names = set(getattr(obj, "columns", []) or []) | set(getattr(obj, "include", []) or [])
+    texts = [getattr(obj, "expression", None), getattr(obj, "where", None)]
+    for element in getattr(obj, "elements", []) or []:
+        names.add(element.column)
+        texts.append(element.expression)
+    if names & columns:
+        return True
+    pattern = re.compile("|".join(rf'(?<![\w"]){re.escape(c)}(?![\w"])|"{re.escape(c)}"' for c in columns))
+    return any(t and pattern.search(t) for t in texts)
 
 
 def _renamed_members(kind: str, key: str, live: dict[str, Any], desired: dict[str, Any],
@@ -282,8 +328,21 @@ def _diff_members(kind: str, key: str, live: dict[str, Any], desired: dict[str, 
     for name in _ordered_union(desired, live):
         before, after = live.get(name), desired.get(name)
         if before != after:
-            changes += _replace_or(kind, f"{kind} {key}.{name}", before, after, key)
+            changes += _alter_or_replace(kind, f"{kind} {key}.{name}", before, after, key)
     return changes
+
+
+#: What changes on a key, index or constraint without rebuilding it (COMMENT ON, ALTER INDEX SET).
+_IN_PLACE = ("comment", "with_")
+
+
+def _alter_or_replace(kind: str, address: str, before: Any, after: Any, table: str) -> list[Change]:
+    if before is not None and after is not None:
+        in_place = [a for a in _IN_PLACE if hasattr(before, a) and getattr(before, a) != getattr(after, a)]
+        if in_place and replace(before, **{a: getattr(after, a) for a in in_place}) == after:
+            return [Change(Action.ALTER, kind, address, before=before, after=after, table=table,
+                           attributes=[AttributeChange(a, getattr(before, a), getattr(after, a)) for a in in_place])]
+    return _replace_or(kind, address, before, after, table)
 
 
 def _accepting_validated(wanted: Any, live: Any) -> Any:
@@ -320,16 +379,17 @@ def _diff_indexes(key: str, live: Table, table: Table) -> list[Change]:
     changes += implicit
     for name in _ordered_union(wanted, remaining):
         before, after = remaining.get(name), wanted.get(name)
-        if before is not None and after is not None and _same_index(before, after):
+        if before is not None and after is not None and _same_index(before, after) and \
+                before.comment == after.comment:
             continue
         if before != after:
-            changes += _replace_or(INDEX, f"index {key}.{name}", before, after, key)
+            changes += _alter_or_replace(INDEX, f"index {key}.{name}", before, after, key)
     return changes
 
 
 def _same_index(a: Any, b: Any) -> bool:
-    return (a.elements, a.unique, a.method, a.where, a.include, a.valid) == \
-        (b.elements, b.unique, b.method, b.where, b.include, b.valid)
+    return (a.elements, a.unique, a.method, a.where, a.include, a.valid, a.nulls_not_distinct, a.with_) == \
+        (b.elements, b.unique, b.method, b.where, b.include, b.valid, b.nulls_not_distinct, b.with_)
 
 
 def _ordered_union(first: Iterable[str], second: Iterable[str]) -> list[str]:
