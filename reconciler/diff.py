@@ -28,7 +28,7 @@ from reconciler.changes import (
     Hazard,
 )
 from reconciler.errors import PlanError
-from reconciler.model import Column, Database, Table, qualified
+from reconciler.model import Column, Database, Table, qualified, to_plain
 
 COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation", "generated",
                      "identity_options")
@@ -301,9 +301,18 @@ def column_differences(live: Column, column: Column) -> list[AttributeChange]:
         if attr == "default":
             old = old.expression if old else None
             new = new.expression if new else None
+        elif attr == "identity_options":
+            # Shown as the options set, not as the dataclass.
+            old, new = _set_options(old), _set_options(new)
         if old != new:
             attrs.append(AttributeChange(attr, old, new))
     return attrs
+
+
+def _set_options(options: Any) -> dict[str, Any] | None:
+    if options is None:
+        return None
+    return {k: v for k, v in to_plain(options).items() if v not in (None, False)}
 
 
 def _replace_or(kind: str, address: str, before: Any, after: Any, table: str) -> list[Change]:
@@ -341,7 +350,8 @@ def _alter_or_replace(kind: str, address: str, before: Any, after: Any, table: s
         in_place = [a for a in _IN_PLACE if hasattr(before, a) and getattr(before, a) != getattr(after, a)]
         if in_place and replace(before, **{a: getattr(after, a) for a in in_place}) == after:
             return [Change(Action.ALTER, kind, address, before=before, after=after, table=table,
-                           attributes=[AttributeChange(a, getattr(before, a), getattr(after, a)) for a in in_place])]
+                           attributes=[AttributeChange(a.rstrip("_"), getattr(before, a), getattr(after, a))
+                                       for a in in_place])]
     return _replace_or(kind, address, before, after, table)
 
 

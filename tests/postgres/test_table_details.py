@@ -24,12 +24,116 @@ def inspect_doc(url: str, path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def test_scratch(pg_url, pg_conn, tmp_path) -> None:
-    spec = Path("/tmp/pgd/s.yaml")
-    print(replan(spec, pg_url))
+ITEMS = {
+    "unlogged": True,
+    "columns": {
+        "id": {"type": "bigint", "identity": {"generated": "always", "start": 100, "increment": 10, "cache": 5},
+               "primary_key": True},
+        "price": {"type": "numeric(10,2)"},
+        "qty": {"type": "integer"},
+        "total": {"type": "numeric", "generated": "price*qty"},
+        "room": {"type": "integer", "nullable": True},
+        "during": {"type": "tsrange", "nullable": True},
+        "code": {"type": "text", "nullable": True}},
+    "unique": [{"columns": ["code"], "nulls_not_distinct": True, "comment": "one code"}],
+    "indexes": [{"name": "items_qty_idx", "columns": ["qty"], "with": {"fillfactor": 70}, "comment": "by qty"},
+                {"columns": ["room", "code"], "unique": True, "nulls_not_distinct": True},
+                {"columns": ["total"]}],
+    "checks": {"qty_pos": {"expression": "qty > 0", "no_inherit": True, "comment": "positive"}},
+    "exclusions": {"no_overlap": {
+        "using": "gist", "where": "room IS NOT NULL", "comment": "no double booking",
+        "elements": [{"expression": "int4range(room, room, '[]')", "operator": "&&"},
+                     {"column": "during", "operator": "&&"}]}},
+}
+PARENTS = {"columns": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "primary_key": ["a", "b"]}
+CHILDREN = {"columns": {"id": {"type": "integer", "primary_key": True},
+                        "a": {"type": "integer", "nullable": True}, "b": {"type": "integer", "nullable": True}},
+            "foreign_keys": [{"columns": ["a", "b"], "references": "parents(a, b)", "match": "full",
+                              "on_delete": {"action": "set null", "columns": ["b"]}, "comment": "fk"}]}
+
+
+def one(conn, sql: str, *args: object) -> tuple:
+    return conn.execute(sql, args).fetchone()
+
+
+def test_create_change_and_drop(pg_url, pg_conn, tmp_path) -> None:
+    import copy
+
+    items = copy.deepcopy(ITEMS)
+    spec = write(tmp_path / "s.yaml", {"tables": {"items": items, "empty": {}, "parents": PARENTS,
+                                                  "children": CHILDREN}})
+    plan = replan(spec, pg_url)
+    assert 'CREATE UNLOGGED TABLE "public"."items"' in plan
+    assert "GENERATED ALWAYS AS IDENTITY (INCREMENT BY 10 NO MINVALUE NO MAXVALUE START WITH 100 CACHE 5 NO CYCLE)" in plan
+    assert '"total" numeric NOT NULL GENERATED ALWAYS AS (price*qty) STORED' in plan
+    assert 'CREATE TABLE "public"."empty" ()' in plan
+    assert "MATCH FULL ON DELETE SET NULL (\"b\")" in plan
     apply_ok(spec, pg_url)
-    print(replan(spec, pg_url))
-    doc = inspect_doc(pg_url, tmp_path / "i.yaml")
-    print(yaml.safe_dump(doc, sort_keys=False))
     assert NO_CHANGES in replan(spec, pg_url)
-    assert NO_CHANGES in replan(tmp_path / "i.yaml", pg_url)
+    # What the server holds.
+    pg_conn.execute("INSERT INTO items (price, qty, room, during) VALUES (2.5, 4, 1, '[2020-01-01,2020-01-02)')")
+    assert one(pg_conn, "SELECT id, total FROM items") == (100, 10)
+    assert one(pg_conn, "SELECT relpersistence FROM pg_class WHERE oid = 'items'::regclass") == ("u",)
+    assert one(pg_conn, "SELECT reloptions FROM pg_class WHERE oid = 'items_qty_idx'::regclass") == (["fillfactor=70"],)
+    assert one(pg_conn, "SELECT obj_description('items_qty_idx'::regclass, 'pg_class')") == ("by qty",)
+    assert one(pg_conn, "SELECT connoinherit FROM pg_constraint WHERE conname = 'qty_pos'") == (True,)
+    assert one(pg_conn, "SELECT confmatchtype, confdelsetcols FROM pg_constraint WHERE conname = 'children_a_b_fkey'") \
+        == ("f", [3])
+    for bad in ("INSERT INTO items (price, qty, code) VALUES (1, 1, NULL)",  # NULLS NOT DISTINCT: a second NULL
+                "INSERT INTO items (price, qty, room, during) VALUES (1, 1, 1, '[2020-01-01,2020-01-03)')"):
+        try:
+            pg_conn.execute(bad)
+        except Exception as exc:  # noqa: BLE001 - any violation will do
+            assert "violates" in str(exc)
+        else:
+            raise AssertionError(f"accepted: {bad}")
+
+    # Change: a new generation expression (the column is replaced, its index rebuilt), identity options, logged,
+    # storage parameter, comments; an equivalent spelling of the expression is no change.
+    items["columns"]["total"]["generated"] = "price * qty * 2"
+    items["columns"]["id"]["identity"] = {"generated": "by_default", "increment": 1, "max_value": 10**9}
+    del items["unlogged"]
+    items["indexes"][0]["with"] = {"fillfactor": 50}
+    items["indexes"][0]["comment"] = "by quantity"
+    items["checks"]["qty_pos"]["comment"] = "strictly positive"
+    items["exclusions"]["no_overlap"]["comment"] = None
+    write(spec, {"tables": {"items": items, "empty": {}, "parents": PARENTS, "children": CHILDREN}})
+    plan = replan(spec, pg_url)
+    assert 'DROP COLUMN "total", ADD COLUMN "total" numeric NOT NULL GENERATED ALWAYS AS (price * qty * 2) STORED' in plan
+    assert plan.index('DROP INDEX "public"."items_total_idx"') < plan.index('DROP COLUMN "total"') \
+        < plan.index('CREATE INDEX "items_total_idx"')
+    assert "table_rewrite" in plan
+    assert 'ALTER TABLE "public"."items" SET LOGGED' in plan
+    assert ('SET GENERATED BY DEFAULT' in plan and "SET INCREMENT BY 1 SET NO MINVALUE SET MAXVALUE 1000000000 "
+            "SET START WITH 1 SET CACHE 1 SET NO CYCLE") in plan
+    assert """ALTER INDEX "public"."items_qty_idx" SET ("fillfactor" = '50')""" in plan
+    assert "COMMENT ON INDEX \"public\".\"items_qty_idx\" IS 'by quantity'" in plan
+    assert """COMMENT ON CONSTRAINT "qty_pos" ON "public"."items" IS 'strictly positive'""" in plan
+    assert 'COMMENT ON CONSTRAINT "no_overlap" ON "public"."items" IS NULL' in plan
+    assert 'DROP CONSTRAINT "qty_pos"' not in plan and "DROP INDEX \"public\".\"items_qty_idx\"" not in plan
+    assert 'identity_options: {"start": 100, "increment": 10, "cache": 5} -> {"max_value": 1000000000}' in plan
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock,blocks_writes,table_rewrite")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert one(pg_conn, "SELECT total FROM items WHERE room = 1") == (20,)
+    assert one(pg_conn, "SELECT relpersistence FROM pg_class WHERE oid = 'items'::regclass") == ("p",)
+    items["columns"]["total"]["generated"] = "(price*qty)*2"
+    write(spec, {"tables": {"items": items, "empty": {}, "parents": PARENTS, "children": CHILDREN}})
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Drop: the exclusion, the storage parameter, NO INHERIT, MATCH FULL, the generation (values are kept).
+    del items["exclusions"]
+    items["indexes"][0].pop("with")
+    items["checks"]["qty_pos"] = "qty > 0"
+    items["columns"]["total"].pop("generated")
+    children = copy.deepcopy(CHILDREN)
+    children["foreign_keys"][0].pop("match")
+    children["foreign_keys"][0]["on_delete"] = "cascade"
+    write(spec, {"tables": {"items": items, "parents": PARENTS, "children": children}})
+    plan = replan(spec, pg_url)
+    assert 'DROP CONSTRAINT "no_overlap"' in plan and 'ALTER INDEX "public"."items_qty_idx" RESET ("fillfactor")' in plan
+    assert 'ALTER COLUMN "total" DROP EXPRESSION' in plan and 'DROP TABLE "public"."empty"' in plan
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards",
+             "access_exclusive_lock,full_scan_validation,may_fail_on_data")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert one(pg_conn, "SELECT total FROM items WHERE room = 1") == (20,)
+    assert one(pg_conn, "SELECT connoinherit FROM pg_constraint WHERE conname = 'qty_pos'") == (False,)
