@@ -30,7 +30,9 @@ def create_table_sql(table: Table) -> str:
     constraints: list[PrimaryKey | UniqueConstraint | CheckConstraint | ExclusionConstraint] = []
     if table.primary_key:
         constraints.append(table.primary_key)
-    constraints += [*table.uniques.values(), *table.checks.values(), *table.exclusions.values()]
+    # A check the spec wants NOT VALID is added after the table (`_table_create`), so that it stays so.
+    constraints += [*table.uniques.values(), *(c for c in table.checks.values() if c.valid),
+                    *table.exclusions.values()]
     body = ",\n".join(lines)
     if constraints:
         body += ("" if not lines else ",\n\n") + ",\n".join(
@@ -44,6 +46,9 @@ def _table_create(r: Renderer) -> None:
     table: Table = r.change.after
     name = qualified_name(table.schema, table.name)
     r.add(create_table_sql(table))
+    for check in table.checks.values():
+        if not check.valid:
+            r.add(f"ALTER TABLE {name} ADD CONSTRAINT {quote_ident(check.name)} {constraint_body(check)} NOT VALID")
     if table.comment is not None:
         r.add(comment_sql("TABLE", name, table.comment))
     for column in table.columns.values():
