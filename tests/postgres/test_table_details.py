@@ -198,3 +198,78 @@ def test_inspect_round_trips_hand_made_details(pg_url, pg_conn, tmp_path) -> Non
     apply_ok(tmp_path / "inspected.yaml", pg_url)
     assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
     assert one(pg_conn, "SELECT convalidated FROM pg_constraint WHERE conname = 'id_small'") == (False,)
+
+
+TYPED = """
+CREATE TABLE typed (
+    bits bit varying(8) DEFAULT B'101',
+    bits_any bit varying,
+    fixed_bits bit(3) DEFAULT B'101',
+    t_tz time with time zone DEFAULT TIME WITH TIME ZONE '12:00+02',
+    t_plain time DEFAULT TIME '12:00',
+    ts3 timestamp(3) with time zone DEFAULT TIMESTAMPTZ '2020-01-01 00:00:00+00',
+    ts0 timestamp(0) without time zone,
+    d date DEFAULT DATE '0001-01-01',
+    big bigint DEFAULT '2'::bigint,
+    small smallint DEFAULT 3,
+    num numeric(10,2) DEFAULT 1.50,
+    r real DEFAULT '1.5'::real,
+    dp double precision DEFAULT 'Infinity',
+    grid integer[][] DEFAULT '{{1,2},{3,4}}',
+    tags text[] DEFAULT '{}'::text[],
+    ivl interval DEFAULT INTERVAL '1 day 02:00',
+    ivl_fields interval day to second(3) DEFAULT '1 hour',
+    ivl_month interval year to month,
+    ch character(3) DEFAULT 'ab',
+    vc varchar(20) DEFAULT 'x'::character varying,
+    flag boolean DEFAULT 'on',
+    doc jsonb DEFAULT '{"a": 1}'::jsonb,
+    u uuid DEFAULT '00000000-0000-0000-0000-000000000000',
+    ip inet DEFAULT '10.0.0.1',
+    m money DEFAULT 12.5,
+    blob bytea DEFAULT '\\x00ff'::bytea,
+    span int4range DEFAULT '[1,5)',
+    pt point,
+    x xml,
+    one_char "char" DEFAULT 'a',
+    ts_now timestamptz DEFAULT now(),
+    created date DEFAULT CURRENT_DATE
+);
+"""
+
+
+def test_types_and_typed_defaults_round_trip(pg_url, pg_conn, tmp_path) -> None:
+    """Every type format_type prints and typed literal defaults: inspect plans empty, and the inspected spec
+    applied to an empty database plans empty too."""
+    pg_conn.execute(TYPED)
+    doc = inspect_doc(pg_url, tmp_path / "inspected.yaml")
+    columns = doc["tables"]["typed"]["columns"]
+    assert columns["bits"]["type"] == "bit varying(8)" and columns["grid"]["type"] == "integer[]"
+    assert columns["t_tz"]["type"] == "timetz" and columns["ts3"]["type"] == "timestamptz(3)"
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    pg_conn.execute("DROP TABLE typed")
+    apply_ok(tmp_path / "inspected.yaml", pg_url)
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    before = pg_conn.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                             "WHERE attrelid = 'typed'::regclass AND attnum > 0 ORDER BY attnum").fetchall()
+    assert ("ivl_fields", "interval day to second(3)") in before and ("one_char", '"char"') in before
+
+
+def test_spec_typed_defaults_apply_and_replan_empty(pg_url, tmp_path) -> None:
+    """Defaults written as typed literals in a spec (SQL spellings PostgreSQL prints otherwise) are no change
+    once applied."""
+    spec = write(tmp_path / "s.yaml", {"tables": {"typed": {"columns": {
+        "d": {"type": "date", "default": {"sql": "DATE '0001-01-01'"}},
+        "t": {"type": "time", "default": {"sql": "TIME '12:00'"}},
+        "ttz": {"type": "time with time zone", "default": {"sql": "'12:00+02'::timetz"}},
+        "big": {"type": "bigint", "default": {"sql": "'2'::bigint"}},
+        "tags": {"type": "text[]", "default": {"sql": "'{}'::text[]"}},
+        "grid": {"type": "integer[][]", "default": {"sql": "'{{1,2},{3,4}}'::integer[]"}},
+        "ivl": {"type": "interval", "default": {"sql": "INTERVAL '1 day'"}},
+        "ivl2": {"type": "interval", "default": "2 hours"},
+        "bits": {"type": "bit varying(8)", "default": {"sql": "B'101'"}},
+        "ts3": {"type": "timestamp(3) with time zone", "default": {"sql": "TIMESTAMPTZ '2020-01-01 00:00+00'"}},
+        "day": {"type": "date", "default": "2020-02-29"},
+    }}}})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
