@@ -273,3 +273,65 @@ def test_spec_typed_defaults_apply_and_replan_empty(pg_url, tmp_path) -> None:
     }}}})
     apply_ok(spec, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def validate_text(tmp_path: Path, text: str) -> tuple[int, str, Path]:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    code, out = invoke("validate", str(path))
+    return code, out, path
+
+
+def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
+    cases = [
+        ("      total: {type: numeric, generated: 'price * nope'}\n", "7:41",
+         "generation expression names column 'nope'"),
+        ("      total: {type: numeric, default: 1, generated: 'price * 2'}\n", "7:53",
+         "a generated column cannot also have a default"),
+        ("      total: {type: integer, identity: {generated: always, start: 0}}\n", "7:40",
+         "start (0) must be between min_value (1) and max_value (2147483647)"),
+        ("      total: {type: smallint, identity: {generated: always, max_value: 40000}}\n", "7:41",
+         "40000 is out of range for an identity column of type smallint"),
+    ]
+    head = "version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      price: {type: numeric}\n"
+    for column, position, message in cases:
+        code, out, path = validate_text(tmp_path, head.replace("      price: {type: numeric}\n",
+                                                                "      price: {type: numeric}\n" + column))
+        assert code == 1 and f"{path}:{position}: " in out and message in out, out
+    code, out, path = validate_text(tmp_path, head + "    exclusions:\n      x:\n        elements:\n"
+                                              "          - {column: price, operator: 'DROP TABLE'}\n")
+    assert code == 1 and f"{path}:10:39: tables.t.exclusions.x.elements[0].operator" in out, out
+    code, out, path = validate_text(tmp_path, head + "    indexes:\n      - {columns: [price], nulls_not_distinct: true}\n")
+    assert code == 1 and f"{path}:8:48" in out and "nulls_not_distinct needs unique: true" in out, out
+
+
+def test_sqlite_refuses_postgres_only_details(tmp_path) -> None:
+    spec = """version: 1
+dialect: sqlite
+tables:
+  t:
+    unlogged: true
+    columns:
+      id: {type: integer, primary_key: true}
+      total: {type: integer, generated: id * 2}
+    unique:
+      - {columns: [total], nulls_not_distinct: true}
+    indexes:
+      - {columns: [id], with: {fillfactor: 70}, comment: c}
+    checks:
+      pos: {expression: id > 0, no_inherit: true}
+    exclusions:
+      x: {elements: [{column: id, operator: '='}]}
+  empty: {}
+"""
+    code, out, path = validate_text(tmp_path, spec)
+    assert code == 1
+    for position, message in [("5:15", "unlogged tables are not supported by dialect sqlite"),
+                              ("8:41", "generated columns are not supported by dialect sqlite"),
+                              ("10:48", "nulls_not_distinct is not supported by dialect sqlite"),
+                              ("12:31", "storage parameters (with) are not supported by dialect sqlite"),
+                              ("12:58", "comments are not supported by dialect sqlite"),
+                              ("14:45", "no_inherit is not supported by dialect sqlite"),
+                              ("16:7", "exclusion constraints are not supported by dialect sqlite"),
+                              ("17:10", "a table needs at least one column on dialect sqlite")]:
+        assert f"{path}:{position}: " in out and message in out, (position, out)

@@ -79,8 +79,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
 
 
 # PostgreSQL-only keys of keys, indexes and constraints -> what SQLite lacks.
-_MEMBER_UNSUPPORTED = {"comment": "comments", "nulls_not_distinct": "nulls_not_distinct", "match": "match full",
-                       "no_inherit": "no_inherit", "with": "storage parameters (with)"}
+_MEMBER_UNSUPPORTED = {"comment": "comments are", "nulls_not_distinct": "nulls_not_distinct is",
+                       "match": "match full is", "no_inherit": "no_inherit is", "with": "storage parameters (with) are"}
 
 
 def _refuse(error: Any, path: Path_, spec: Any, keys: dict[str, str]) -> None:
@@ -89,7 +89,7 @@ def _refuse(error: Any, path: Path_, spec: Any, keys: dict[str, str]) -> None:
     for key, what in keys.items():
         value = spec.get(key)
         if value is not None and value is not False and not (key == "match" and value == "simple"):
-            error((*path, key), f"{what} {'are' if what.endswith('s') else 'is'} not supported by dialect sqlite")
+            error((*path, key), f"{what} not supported by dialect sqlite")
 
 
 def _index_errors(loaded: LoadedSpec, path: Path_, index: Any) -> list[SpecError]:
