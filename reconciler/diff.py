@@ -157,10 +157,13 @@ def _as_renamed(live: Table, live_key: str, table_names: dict[str, str],
     view.indexes = {n: replace(ix, include=cols(ix.include), elements=[
         replace(e, column=own.get(e.column, e.column)) if e.column else e for e in ix.elements])
         for n, ix in live.indexes.items()}
+    view.exclusions = {n: replace(x, elements=[replace(e, column=own.get(e.column, e.column)) if e.column else e
+                                               for e in x.elements])
+                       for n, x in live.exclusions.items()}
     foreign_keys = {}
     for name, fk in live.foreign_keys.items():
         target = qualified(fk.ref_schema, fk.ref_table)
-        foreign_keys[name] = replace(fk, columns=cols(fk.columns),
+        foreign_keys[name] = replace(fk, columns=cols(fk.columns), on_delete_columns=cols(fk.on_delete_columns),
                                      ref_table=table_names.get(target, fk.ref_table),
                                      ref_columns=cols(fk.ref_columns, column_names.get(target, {})))
     view.foreign_keys = foreign_keys
@@ -198,7 +201,8 @@ def diff_table(live: Table, table: Table) -> list[Change]:
         address = f"column {key}.{name}"
         if live_col is None:
             change = Change(Action.CREATE, COLUMN, address, after=column, table=key, extra={"table": table})
-            if not column.nullable and column.default is None and not column.identity and not column.serial:
+            if not column.nullable and column.default is None and not column.identity and not column.serial \
+                    and column.generated is None:
                 change.add_hazard(Hazard.MAY_FAIL_ON_DATA)  # explained by the backend
             changes.append(change)
             continue

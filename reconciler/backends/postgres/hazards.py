@@ -110,7 +110,7 @@ def _column_create(change: Change) -> None:
     if generated or volatile or column.generated is not None:
         change.add_hazard(Hazard.TABLE_REWRITE, f"adding {column.name} fills every existing row")
         change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"adding {column.name} locks the table while it is filled")
-    if not column.nullable and column.default is None and not generated:
+    if not column.nullable and column.default is None and not generated and column.generated is None:
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"NOT NULL column {column.name} without a default fails "
                                                    f"if the table has rows{_rows(change)}")
 
