@@ -62,6 +62,15 @@ def identity_options(type_: str, start: int | None = None, increment: int | None
     return None if options == IdentityOptions() else options
 
 
+#: Storage parameters of PostgreSQL's index methods (CREATE INDEX ... WITH): anything else is refused.
+INDEX_STORAGE_PARAMETERS = {
+    "btree": frozenset({"fillfactor", "deduplicate_items"}), "hash": frozenset({"fillfactor"}),
+    "gist": frozenset({"fillfactor", "buffering"}), "spgist": frozenset({"fillfactor"}),
+    "gin": frozenset({"fastupdate", "gin_pending_list_limit"}),
+    "brin": frozenset({"pages_per_range", "autosummarize"}),
+}
+
+
 def storage_value(value: Any) -> str:
     """A storage parameter's value as pg_class.reloptions keeps it (booleans as PostgreSQL spells them)."""
     if isinstance(value, bool):
@@ -649,6 +658,15 @@ class _Builder:
         if name in table.indexes:
             self.error(path, f"index {name!r} is defined twice")
         self.not_renamed_from_itself(path, spec, name, "index")
+        method = spec.get("method", "btree")
+        for parameter, value in (spec.get("with") or {}).items():
+            allowed = INDEX_STORAGE_PARAMETERS.get(method, frozenset())
+            if parameter not in allowed:
+                self.error((*path, "with", parameter), f"{method} indexes have no storage parameter {parameter!r}"
+                           f" (they have: {', '.join(sorted(allowed)) or 'none'})")
+            elif parameter == "fillfactor" and not (isinstance(value, int) and not isinstance(value, bool)
+                                                    and 10 <= value <= 100):
+                self.error((*path, "with", parameter), "fillfactor must be a whole number from 10 to 100")
         if spec.get("nulls_not_distinct") and not spec.get("unique"):
             self.error((*path, "nulls_not_distinct"), "nulls_not_distinct needs unique: true")
         table.indexes[name] = Index(

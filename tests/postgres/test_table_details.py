@@ -301,6 +301,10 @@ def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
     code, out, path = validate_text(tmp_path, head + "    exclusions:\n      x:\n        elements:\n"
                                               "          - {column: price, operator: 'DROP TABLE'}\n")
     assert code == 1 and f"{path}:10:39: tables.t.exclusions.x.elements[0].operator" in out, out
+    code, out, path = validate_text(tmp_path, head + "    indexes:\n      - {columns: [price], with: {fillfactor: 5}}\n"
+                                              "      - {columns: [price], with: {fastupdate: 'off'}}\n")
+    assert code == 1 and "fillfactor must be a whole number from 10 to 100" in out, out
+    assert "btree indexes have no storage parameter 'fastupdate'" in out, out
     code, out, path = validate_text(tmp_path, head + "    indexes:\n      - {columns: [price], nulls_not_distinct: true}\n")
     assert code == 1 and f"{path}:8:48" in out and "nulls_not_distinct needs unique: true" in out, out
 
@@ -335,3 +339,25 @@ tables:
                               ("16:7", "exclusion constraints are not supported by dialect sqlite"),
                               ("17:10", "a table needs at least one column on dialect sqlite")]:
         assert f"{path}:{position}: " in out and message in out, (position, out)
+
+
+def test_identity_added_with_options_then_removed(pg_url, pg_conn, tmp_path) -> None:
+    table = {"columns": {"id": {"type": "integer"}, "n": {"type": "smallint", "nullable": True}}}
+    spec = write(tmp_path / "s.yaml", {"tables": {"t": table}})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("INSERT INTO t (id, n) VALUES (1, 1)")
+    table["columns"]["id"]["identity"] = {"generated": "always", "start": 50, "cache": 20}
+    table["columns"]["n"] = {"type": "smallint", "identity": "by_default"}
+    write(spec, {"tables": {"t": table}})
+    plan = replan(spec, pg_url)
+    assert ('ALTER COLUMN "id" ADD GENERATED ALWAYS AS IDENTITY (INCREMENT BY 1 NO MINVALUE NO MAXVALUE '
+            'START WITH 50 CACHE 20 NO CYCLE)') in plan
+    apply_ok(spec, pg_url, "--allow-hazards", "access_exclusive_lock,full_scan_validation,may_fail_on_data")
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("INSERT INTO t (n) VALUES (2)")
+    assert one(pg_conn, "SELECT max(id) FROM t") == (50,)
+    table["columns"]["id"] = {"type": "integer"}
+    write(spec, {"tables": {"t": table}})
+    assert 'ALTER COLUMN "id" DROP IDENTITY IF EXISTS' in replan(spec, pg_url)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
