@@ -134,7 +134,8 @@ class ColumnAlter:
         """PostgreSQL 15 cannot change a generation expression (SET EXPRESSION is 16+): drop the column and
         add it again, computed anew. Its indexes and constraints are dropped and re-added around this."""
         after = self.after
-        self.r.add(f"ALTER TABLE {self.table_sql} DROP COLUMN {quote_ident(self.before.name)}, "
+        # Renames run before alters: the column already has its new name.
+        self.r.add(f"ALTER TABLE {self.table_sql} DROP COLUMN {quote_ident(after.name)}, "
                    f"ADD COLUMN {column_definition(after)}")
         if after.comment is not None:
             self.r.add(comment_sql("COLUMN", f"{self.table_sql}.{quote_ident(after.name)}", after.comment))
