@@ -235,7 +235,19 @@ CREATE TABLE typed (
     x xml,
     one_char "char" DEFAULT 'a',
     ts_now timestamptz DEFAULT now(),
-    created date DEFAULT CURRENT_DATE
+    created date DEFAULT CURRENT_DATE,
+    t0tz time(0) with time zone,
+    ivl_ms interval minute to second(0),
+    bit_grid bit varying(3)[][],
+    ts_list timestamp(3) with time zone[] DEFAULT '{}',
+    spans tstzmultirange,
+    path_q jsonpath DEFAULT '$.a',
+    rels regclass[],
+    padded bpchar DEFAULT 'ab'::bpchar,
+    lsn pg_lsn,
+    doc_tsv tsvector,
+    tx xid8,
+    fl float(10) DEFAULT '1.5'::real
 );
 """
 
