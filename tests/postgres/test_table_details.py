@@ -375,3 +375,17 @@ def test_identity_added_with_options_then_removed(pg_url, pg_conn, tmp_path) -> 
     assert 'ALTER COLUMN "id" DROP IDENTITY IF EXISTS' in replan(spec, pg_url)
     apply_ok(spec, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_identity_options_leave_out_the_defaults_of_the_type_and_direction() -> None:
+    from reconciler.model import IdentityOptions
+    from reconciler.spec.relational import identity_options
+
+    assert identity_options("integer", start=1, increment=1, min_value=1, max_value=2**31 - 1, cache=1) is None
+    assert identity_options("smallint", increment=-1, min_value=-(2**15), max_value=-1, start=-1) == \
+        IdentityOptions(increment=-1)
+    # The start defaults to the given minimum (ascending) or maximum (descending).
+    assert identity_options("bigint", start=10, min_value=10) == IdentityOptions(min_value=10)
+    assert identity_options("bigint", start=10, increment=-2, max_value=10) == IdentityOptions(increment=-2,
+                                                                                              max_value=10)
+    assert identity_options("integer", cycle=True, cache=20) == IdentityOptions(cache=20, cycle=True)

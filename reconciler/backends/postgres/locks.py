@@ -87,13 +87,14 @@ def _sequences(table: Table) -> int:
 
 
 def _indexes(table: Table) -> int:
-    return len(table.indexes) + len(table.uniques) + (1 if table.primary_key else 0)
+    # An exclusion constraint has an index of its own, like a unique constraint.
+    return len(table.indexes) + len(table.uniques) + len(table.exclusions) + (1 if table.primary_key else 0)
 
 
 def _created(table: Table | None, enums: set[str]) -> int:
     if table is None:
         return 6
-    keys = len(table.uniques) + (1 if table.primary_key else 0)
+    keys = len(table.uniques) + len(table.exclusions) + (1 if table.primary_key else 0)
     return 2 + (2 if _needs_toast(table, enums) else 0) + 2 * keys + _sequences(table)
 
 
@@ -106,7 +107,8 @@ def _rewritten(table: Table | None) -> int:
 def _dropped(table: Table | None) -> int:
     if table is None:
         return 12
-    constraints = len(table.uniques) + len(table.foreign_keys) + len(table.checks) + (1 if table.primary_key else 0)
+    constraints = (len(table.uniques) + len(table.foreign_keys) + len(table.checks) + len(table.exclusions)
+                   + (1 if table.primary_key else 0))
     return 1 + 2 + 2 + _indexes(table) + constraints + _sequences(table)
 
 
