@@ -506,9 +506,14 @@ class _Builder:
             elif col.get("on_delete") or col.get("on_update"):
                 self.error(cpath, "on_delete/on_update need references")
 
+        generated_keys = {rules.column_key(c.name): c.name for c in table.columns.values() if c.generated}
         for gpath, expression in generated:
-            # Once every column is known: a generation expression names the columns it is computed from.
+            # Once every column is known: a generation expression names the columns it is computed from,
+            # never a generated one (PostgreSQL refuses).
             self.check_columns(gpath, expression, "generation expression", table)
+            references = rules.column_references(expression) if rules.column_references else frozenset()
+            for key in sorted(references & generated_keys.keys()):
+                self.error(gpath, f"a generation expression cannot name generated column {generated_keys[key]!r}")
         pk_spec = spec.get("primary_key")
         if pk_spec is not None:
             if pk_columns:
@@ -729,6 +734,9 @@ class _Builder:
                     self.error(path, f"foreign key {fk.name!r} references missing table "
                                      f"{qualified(fk.ref_schema, fk.ref_table)!r}")
                     continue
+                if target.unlogged and not table.unlogged:
+                    self.error(path, f"foreign key {fk.name!r} of a logged table references unlogged table "
+                                     f"{target.key!r} (PostgreSQL refuses: make both unlogged, or neither)")
                 for c in fk.ref_columns:
                     if c not in target.columns:
                         self.error(path, f"foreign key {fk.name!r} references missing column "

@@ -306,6 +306,8 @@ def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
          "start (0) must be between min_value (1) and max_value (2147483647)"),
         ("      total: {type: smallint, identity: {generated: always, max_value: 40000}}\n", "7:41",
          "40000 is out of range for an identity column of type smallint"),
+        ("      total: {type: numeric, generated: price * 2}\n      twice: {type: numeric, generated: total * 2}\n",
+         "8:41", "a generation expression cannot name generated column 'total'"),
     ]
     head = "version: 1\ndialect: postgres\ntables:\n  t:\n    columns:\n      price: {type: numeric}\n"
     for column, position, message in cases:
@@ -319,6 +321,10 @@ def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
                                               "      - {columns: [price], with: {fastupdate: 'off'}}\n")
     assert code == 1 and "fillfactor must be a whole number from 10 to 100" in out, out
     assert "btree indexes have no storage parameter 'fastupdate'" in out, out
+    code, out, path = validate_text(tmp_path, head + "  u:\n    unlogged: true\n    columns:\n"
+                                              "      id: {type: integer, primary_key: true}\n"
+                                              "  v:\n    columns:\n      u_id: {type: integer, references: u(id)}\n")
+    assert code == 1 and "of a logged table references unlogged table 'public.u'" in out, out
     code, out, path = validate_text(tmp_path, head + "    indexes:\n      - {columns: [price], nulls_not_distinct: true}\n")
     assert code == 1 and f"{path}:8:48" in out and "nulls_not_distinct needs unique: true" in out, out
 
