@@ -46,7 +46,7 @@ def rename_columns(sql: str, renames: dict[str, str]) -> str:
 class Pending:
     """One desired expression the normaliser could not match to its live counterpart."""
 
-    kind: str  # "default" | "check" | "index"
+    kind: str  # "default" | "generated" | "check" | "index"
     name: str  # column, check or index name in the desired table
     desired: list[str | None]
     live: list[str | None]

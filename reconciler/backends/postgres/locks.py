@@ -21,6 +21,7 @@ from reconciler.changes import (
     COLUMN,
     DOMAIN,
     ENUM,
+    EXCLUSION,
     EXTENSION,
     FOREIGN_KEY,
     INDEX,
@@ -158,7 +159,7 @@ def estimate(changes: list[tuple[Change, bool]], current: Database, desired: Dat
             claim(table_key, _rewritten(live) if rewrite else 2)
         else:  # index, primary key, unique, foreign key, check
             claim(table_key, 1)
-            per_object = {INDEX: 1, PRIMARY_KEY: 2, UNIQUE: 2, FOREIGN_KEY: 1, CHECK: 1}.get(kind, 1)
+            per_object = {INDEX: 1, PRIMARY_KEY: 2, UNIQUE: 2, FOREIGN_KEY: 1, CHECK: 1, EXCLUSION: 2}.get(kind, 1)
             claim(change.address, per_object * (2 if action == Action.REPLACE else 1))
             if kind == FOREIGN_KEY:  # the referenced table too (a saved plan has no `after`: look it up)
                 name = change.address.split(" ", 1)[-1][len(key) + 1:]
