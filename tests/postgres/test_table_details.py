@@ -395,3 +395,24 @@ def test_identity_options_leave_out_the_defaults_of_the_type_and_direction() -> 
     assert identity_options("bigint", start=10, increment=-2, max_value=10) == IdentityOptions(increment=-2,
                                                                                               max_value=10)
     assert identity_options("integer", cycle=True, cache=20) == IdentityOptions(cache=20, cycle=True)
+
+
+def test_removing_an_enum_value_rebuilds_an_exclusion_that_mentions_it(pg_url, pg_conn, tmp_path) -> None:
+    posts = {"columns": {"id": {"type": "integer"}, "status": {"type": "status"}},
+             "exclusions": {"one_live": {"using": "btree", "elements": [{"column": "id", "operator": "="}],
+                                         "where": "status <> 'draft'"}}}
+    spec = write(tmp_path / "s.yaml", {"enums": {"status": ["draft", "published", "archived"]},
+                                       "tables": {"posts": posts}})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("INSERT INTO posts VALUES (1, 'published'), (1, 'draft')")
+    write(spec, {"enums": {"status": ["draft", "published"]}, "tables": {"posts": posts}})
+    code, out = invoke("plan", str(spec), "--url", pg_url, "--format", "sql")
+    sql = out.split("\n")
+    drop = sql.index('ALTER TABLE "public"."posts" DROP CONSTRAINT "one_live";')
+    rename = sql.index('ALTER TYPE "public"."status" RENAME TO "status__old";')
+    create = next(i for i, line in enumerate(sql) if 'ADD CONSTRAINT "one_live" EXCLUDE' in line)
+    assert drop < rename < create
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards",
+             "data_loss,table_rewrite,may_fail_on_data,access_exclusive_lock,blocks_writes,index_dropped,"
+             "full_scan_validation")
+    assert NO_CHANGES in replan(spec, pg_url)
