@@ -76,6 +76,7 @@ UNIQUE = "unique"
 INDEX = "index"
 FOREIGN_KEY = "foreign_key"
 CHECK = "check"
+EXCLUSION = "exclusion"
 
 
 @dataclass

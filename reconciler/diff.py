@@ -16,6 +16,7 @@ from typing import Any
 from reconciler.changes import (
     CHECK,
     COLUMN,
+    EXCLUSION,
     FOREIGN_KEY,
     INDEX,
     PRIMARY_KEY,
@@ -27,9 +28,10 @@ from reconciler.changes import (
     Hazard,
 )
 from reconciler.errors import PlanError
-from reconciler.model import Column, Database, Table, qualified
+from reconciler.model import Column, Database, Table, qualified, to_plain
 
-COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation")
+COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation", "generated",
+                     "identity_options")
 
 
 #: One kind's comparison: current x desired -> its changes (a backend's kinds: PostgreSQL's enums ...).
@@ -155,10 +157,13 @@ def _as_renamed(live: Table, live_key: str, table_names: dict[str, str],
     view.indexes = {n: replace(ix, include=cols(ix.include), elements=[
         replace(e, column=own.get(e.column, e.column)) if e.column else e for e in ix.elements])
         for n, ix in live.indexes.items()}
+    view.exclusions = {n: replace(x, elements=[replace(e, column=own.get(e.column, e.column)) if e.column else e
+                                               for e in x.elements])
+                       for n, x in live.exclusions.items()}
     foreign_keys = {}
     for name, fk in live.foreign_keys.items():
         target = qualified(fk.ref_schema, fk.ref_table)
-        foreign_keys[name] = replace(fk, columns=cols(fk.columns),
+        foreign_keys[name] = replace(fk, columns=cols(fk.columns), on_delete_columns=cols(fk.on_delete_columns),
                                      ref_table=table_names.get(target, fk.ref_table),
                                      ref_columns=cols(fk.ref_columns, column_names.get(target, {})))
     view.foreign_keys = foreign_keys
@@ -184,9 +189,10 @@ def diff_table(live: Table, table: Table) -> list[Change]:
     """Changes inside one table that exists on both sides (after any table rename)."""
     key = table.key
     changes: list[Change] = []
-    if live.comment != table.comment:
-        changes.append(Change(Action.ALTER, TABLE, f"table {key}", before=live, after=table,
-                              attributes=[AttributeChange("comment", live.comment, table.comment)]))
+    table_attrs = [AttributeChange(a, getattr(live, a), getattr(table, a)) for a in ("comment", "unlogged")
+                   if getattr(live, a) != getattr(table, a)]
+    if table_attrs:
+        changes.append(Change(Action.ALTER, TABLE, f"table {key}", before=live, after=table, attributes=table_attrs))
     renames = _resolve_column_renames(live, table)
     renamed_old = set(renames.values())
     for name, column in table.columns.items():
@@ -195,7 +201,8 @@ def diff_table(live: Table, table: Table) -> list[Change]:
         address = f"column {key}.{name}"
         if live_col is None:
             change = Change(Action.CREATE, COLUMN, address, after=column, table=key, extra={"table": table})
-            if not column.nullable and column.default is None and not column.identity and not column.serial:
+            if not column.nullable and column.default is None and not column.identity and not column.serial \
+                    and column.generated is None:
                 change.add_hazard(Hazard.MAY_FAIL_ON_DATA)  # explained by the backend
             changes.append(change)
             continue
@@ -215,12 +222,55 @@ def diff_table(live: Table, table: Table) -> list[Change]:
         changes.append(Change(Action.RENAME, PRIMARY_KEY, f"primary_key {key}", before=live_pk, after=pk, table=key,
                               attributes=[AttributeChange("name", live_pk.name, pk.name)]))
     elif live_pk != pk:
-        changes += _replace_or(PRIMARY_KEY, f"primary_key {key}", live_pk, pk, key)
+        changes += _alter_or_replace(PRIMARY_KEY, f"primary_key {key}", live_pk, pk, key)
     changes += _diff_members(UNIQUE, key, live.uniques, table.uniques)
     changes += _diff_indexes(key, live, table)
     changes += _diff_members(FOREIGN_KEY, key, live.foreign_keys, table.foreign_keys)
     changes += _diff_members(CHECK, key, live.checks, table.checks)
+    changes += _diff_members(EXCLUSION, key, live.exclusions, table.exclusions)
+    changes += _rebuild_around_replaced_columns(changes, live, table)
     return changes
+
+
+_MEMBERS = ((UNIQUE, "uniques"), (INDEX, "indexes"), (FOREIGN_KEY, "foreign_keys"), (CHECK, "checks"),
+            (EXCLUSION, "exclusions"))
+
+
+def _rebuild_around_replaced_columns(changes: list[Change], live: Table, table: Table) -> list[Change]:
+    """A column whose generation expression changes is dropped and added again (PostgreSQL 15 has no
+    SET EXPRESSION), which drops its indexes and constraints with it: drop them first, add them after."""
+    replaced = {c.after.name for c in changes if c.kind == COLUMN and c.action == Action.ALTER
+                and any(a.name == "generated" for a in c.attributes) and c.after.generated is not None}
+    if not replaced:
+        return []
+    key = table.key
+    touched = {(c.kind, c.address) for c in changes}
+    extra: list[Change] = []
+    primary = [(PRIMARY_KEY, f"primary_key {key}", live.primary_key, table.primary_key)]
+    members = [(kind, f"{kind} {key}.{name}", obj, getattr(table, attr).get(name))
+               for kind, attr in _MEMBERS for name, obj in getattr(live, attr).items()]
+    for kind, address, before, after in [*primary, *members]:
+        if before is None or after is None or (kind, address) in touched or not _mentions(before, replaced):
+            continue
+        drop = drop_change(kind, address, before, table=key)
+        drop.extra["rebuilt_around"] = sorted(replaced)
+        extra += [drop, Change(Action.CREATE, kind, address, after=after, table=key)]
+    return extra
+
+
+def _mentions(obj: Any, columns: set[str]) -> bool:
+    """Whether a key, index or constraint names one of the columns (in expressions: as a whole word)."""
+    import re
+
+    names = set(getattr(obj, "columns", []) or []) | set(getattr(obj, "include", []) or [])
+    texts = [getattr(obj, "expression", None), getattr(obj, "where", None)]
+    for element in getattr(obj, "elements", []) or []:
+        names.add(element.column)
+        texts.append(element.expression)
+    if names & columns:
+        return True
+    pattern = re.compile("|".join(rf'(?<![\w"]){re.escape(c)}(?![\w"])|"{re.escape(c)}"' for c in columns))
+    return any(t and pattern.search(t) for t in texts)
 
 
 def _renamed_members(kind: str, key: str, live: dict[str, Any], desired: dict[str, Any],
@@ -255,9 +305,18 @@ def column_differences(live: Column, column: Column) -> list[AttributeChange]:
         if attr == "default":
             old = old.expression if old else None
             new = new.expression if new else None
+        elif attr == "identity_options":
+            # Shown as the options set, not as the dataclass.
+            old, new = _set_options(old), _set_options(new)
         if old != new:
             attrs.append(AttributeChange(attr, old, new))
     return attrs
+
+
+def _set_options(options: Any) -> dict[str, Any] | None:
+    if options is None:
+        return None
+    return {k: v for k, v in to_plain(options).items() if v not in (None, False)}
 
 
 def _replace_or(kind: str, address: str, before: Any, after: Any, table: str) -> list[Change]:
@@ -282,8 +341,22 @@ def _diff_members(kind: str, key: str, live: dict[str, Any], desired: dict[str, 
     for name in _ordered_union(desired, live):
         before, after = live.get(name), desired.get(name)
         if before != after:
-            changes += _replace_or(kind, f"{kind} {key}.{name}", before, after, key)
+            changes += _alter_or_replace(kind, f"{kind} {key}.{name}", before, after, key)
     return changes
+
+
+#: What changes on a key, index or constraint without rebuilding it (COMMENT ON, ALTER INDEX SET).
+_IN_PLACE = ("comment", "with_")
+
+
+def _alter_or_replace(kind: str, address: str, before: Any, after: Any, table: str) -> list[Change]:
+    if before is not None and after is not None:
+        in_place = [a for a in _IN_PLACE if hasattr(before, a) and getattr(before, a) != getattr(after, a)]
+        if in_place and replace(before, **{a: getattr(after, a) for a in in_place}) == after:
+            return [Change(Action.ALTER, kind, address, before=before, after=after, table=table,
+                           attributes=[AttributeChange(a.rstrip("_"), getattr(before, a), getattr(after, a))
+                                       for a in in_place])]
+    return _replace_or(kind, address, before, after, table)
 
 
 def _accepting_validated(wanted: Any, live: Any) -> Any:
@@ -320,16 +393,17 @@ def _diff_indexes(key: str, live: Table, table: Table) -> list[Change]:
     changes += implicit
     for name in _ordered_union(wanted, remaining):
         before, after = remaining.get(name), wanted.get(name)
-        if before is not None and after is not None and _same_index(before, after):
+        if before is not None and after is not None and _same_index(before, after) and \
+                before.comment == after.comment:
             continue
         if before != after:
-            changes += _replace_or(INDEX, f"index {key}.{name}", before, after, key)
+            changes += _alter_or_replace(INDEX, f"index {key}.{name}", before, after, key)
     return changes
 
 
 def _same_index(a: Any, b: Any) -> bool:
-    return (a.elements, a.unique, a.method, a.where, a.include, a.valid) == \
-        (b.elements, b.unique, b.method, b.where, b.include, b.valid)
+    return (a.elements, a.unique, a.method, a.where, a.include, a.valid, a.nulls_not_distinct, a.with_) == \
+        (b.elements, b.unique, b.method, b.where, b.include, b.valid, b.nulls_not_distinct, b.with_)
 
 
 def _ordered_union(first: Iterable[str], second: Iterable[str]) -> list[str]:

@@ -25,6 +25,19 @@ class Default:
     literal: bool = field(default=False, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class IdentityOptions:
+    """An identity column's sequence options; None where the sequence has the default for the column's type
+    and direction (so a spec that says nothing and a live sequence left as created compare equal)."""
+
+    start: int | None = None
+    increment: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int | None = None
+    cycle: bool = False
+
+
 @dataclass(slots=True)
 class Column:
     name: str
@@ -43,6 +56,10 @@ class Column:
     using_auto: bool = field(default=False, compare=False)
     renamed_from: str | None = None
     prevent_destroy: bool = False
+    # GENERATED ALWAYS AS (expression) STORED: the expression, as the database prints it.
+    generated: str | None = None
+    # Options of an identity column's sequence (None: all defaults).
+    identity_options: IdentityOptions | None = None
 
 
 @dataclass(slots=True)
@@ -69,12 +86,18 @@ class Index:
     renamed_from: str | None = None
     # False for an index PostgreSQL left invalid (a failed concurrent build); the spec always wants True.
     valid: bool = True
+    # UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+): NULLs count as equal.
+    nulls_not_distinct: bool = False
+    # Storage parameters (reloptions): name -> value as the catalog keeps it ("70", "off").
+    with_: dict[str, str] = field(default_factory=dict)
+    comment: str | None = None
 
 
 @dataclass(slots=True)
 class PrimaryKey:
     name: str
     columns: list[str]
+    comment: str | None = None
 
 
 @dataclass(slots=True)
@@ -83,6 +106,22 @@ class UniqueConstraint:
     columns: list[str]
     deferrable: bool = False
     initially_deferred: bool = False
+    nulls_not_distinct: bool = False
+    comment: str | None = None
+
+
+@dataclass(slots=True)
+class ExclusionConstraint:
+    """EXCLUDE USING method (element WITH operator, ...) WHERE (predicate) (PostgreSQL)."""
+
+    name: str
+    elements: list[IndexElement]
+    operators: list[str]
+    method: str = "gist"
+    where: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+    comment: str | None = None
 
 
 @dataclass(slots=True)
@@ -99,6 +138,11 @@ class ForeignKey:
     # False while PostgreSQL has not validated the existing rows (NOT VALID, or a failed VALIDATE in
     # an --online apply); the spec always wants True, so the plan re-adds it.
     valid: bool = True
+    # "simple" | "full" (MATCH FULL: all key columns NULL or none)
+    match: str = "simple"
+    # ON DELETE SET NULL / SET DEFAULT (columns): only these columns are set (PostgreSQL 15+); empty: all.
+    on_delete_columns: list[str] = field(default_factory=list)
+    comment: str | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +151,9 @@ class CheckConstraint:
     expression: str
     # As for ForeignKey.valid.
     valid: bool = True
+    # NO INHERIT: not inherited by child tables (PostgreSQL).
+    no_inherit: bool = False
+    comment: str | None = None
 
 
 @dataclass(slots=True)
@@ -119,9 +166,12 @@ class Table:
     indexes: dict[str, Index] = field(default_factory=dict)
     foreign_keys: dict[str, ForeignKey] = field(default_factory=dict)
     checks: dict[str, CheckConstraint] = field(default_factory=dict)
+    exclusions: dict[str, ExclusionConstraint] = field(default_factory=dict)
     comment: str | None = None
     renamed_from: str | None = None
     prevent_destroy: bool = False
+    # UNLOGGED (PostgreSQL): not written to the WAL, emptied after a crash.
+    unlogged: bool = False
     # The live table's row count as the planner estimates it (PostgreSQL: pg_class.reltuples, -1 when the
     # table was never analyzed; None when not read, as for a model built from a spec). Said in hazard
     # notes; never compared, fingerprinted or written to a spec.

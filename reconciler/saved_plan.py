@@ -127,7 +127,7 @@ STALE_SHOWN = 20
 # Maps of named objects in the live state (`fingerprint_data`), and the kind of object each holds.
 _KINDS = {"extensions": "extension", "enums": "enum", "domains": "domain", "tables": "table", "columns": "column",
           "uniques": "unique", "indexes": "index", "foreign_keys": "foreign_key", "checks": "check",
-          "databases": "database"}
+          "exclusions": "exclusion", "databases": "database"}
 # What a database of a document backend holds: collections by name.
 _CHILDREN = {"database": "collection"}
 

@@ -23,8 +23,10 @@ from reconciler.model import (
     Default,
     Domain,
     Enum,
+    ExclusionConstraint,
     Extension,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     PrimaryKey,
@@ -36,6 +38,45 @@ from reconciler.spec.loader import LoadedSpec, Path_
 
 SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
                 "smallserial": "smallint", "serial2": "smallint"}
+
+
+_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def identity_options(type_: str, start: int | None = None, increment: int | None = None,
+                     min_value: int | None = None, max_value: int | None = None, cache: int | None = None,
+                     cycle: bool = False) -> IdentityOptions | None:
+    """An identity sequence's options with every value that is the default for the column's type and
+    direction left out (None when all are): what the spec says and what the catalog holds then compare equal."""
+    top = _INTEGER_MAX.get(type_, 2**63 - 1)
+    step = 1 if increment is None else increment
+    low_default, high_default = (1, top) if step > 0 else (-top - 1, -1)
+    low = low_default if min_value is None else min_value
+    high = high_default if max_value is None else max_value
+    options = IdentityOptions(
+        start=None if start is None or start == (low if step > 0 else high) else start,
+        increment=None if step == 1 else step,
+        min_value=None if low == low_default else low,
+        max_value=None if high == high_default else high,
+        cache=None if cache in (None, 1) else cache,
+        cycle=bool(cycle))
+    return None if options == IdentityOptions() else options
+
+
+#: Storage parameters of PostgreSQL's index methods (CREATE INDEX ... WITH): anything else is refused.
+INDEX_STORAGE_PARAMETERS = {
+    "btree": frozenset({"fillfactor", "deduplicate_items"}), "hash": frozenset({"fillfactor"}),
+    "gist": frozenset({"fillfactor", "buffering"}), "spgist": frozenset({"fillfactor"}),
+    "gin": frozenset({"fastupdate", "gin_pending_list_limit"}),
+    "brin": frozenset({"pages_per_range", "autosummarize"}),
+}
+
+
+def storage_value(value: Any) -> str:
+    """A storage parameter's value as pg_class.reloptions keeps it (booleans as PostgreSQL spells them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _as_written(name: str) -> str:
@@ -335,8 +376,9 @@ class _Builder:
                 self.error(chpath, f"invalid check expression: {exc}")
             else:
                 self.check_columns(chpath, expression, f"check {cname!r}" if table else "domain check", table)
-            valid = not (isinstance(entry, dict) and entry.get("not_valid"))
-            result[cname] = CheckConstraint(name=cname, expression=expression.strip(), valid=valid)
+            options = entry if isinstance(entry, dict) else {}
+            result[cname] = CheckConstraint(name=cname, expression=expression.strip(), valid=not options.get("not_valid"),
+                                            no_inherit=bool(options.get("no_inherit")), comment=options.get("comment"))
         return result
 
     def default(self, path: Path_, value: Any, type_: str) -> Default:
@@ -382,12 +424,14 @@ class _Builder:
         if schema is not None and schema not in schemas:
             self.error(path, f"schema {schema!r} is not listed in schemas")
         table = Table(name=name, schema=schema, comment=spec.get("comment"),
-                      renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")))
+                      renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")),
+                      unlogged=bool(spec.get("unlogged")))
         self._paths.setdefault((table.key, "table", name), path)
         self.not_renamed_from_itself(path, spec, name, "table")
         limit = rules.max_identifier
         pk_columns: list[str] = []
-        for col_name, col in spec["columns"].items():
+        generated: list[tuple[Path_, str]] = []
+        for col_name, col in (spec.get("columns") or {}).items():
             cpath = (*path, "columns", col_name)
             self.name_ok(cpath, col_name, "column")
             # Not stripped: a user type may be named with surrounding whitespace (normalize_type strips the rest).
@@ -415,6 +459,25 @@ class _Builder:
                 self.error(cpath, f"a {serial} column cannot also have a default or identity")
             if col.get("identity") and default:
                 self.error(cpath, "an identity column cannot also have a default")
+            identity_spec = col.get("identity")
+            identity = identity_spec.get("generated") if isinstance(identity_spec, dict) else identity_spec
+            options = None
+            if isinstance(identity_spec, dict):
+                options = identity_options(
+                    col_type, identity_spec.get("start"), identity_spec.get("increment"),
+                    identity_spec.get("min_value"), identity_spec.get("max_value"), identity_spec.get("cache"),
+                    bool(identity_spec.get("cycle")))
+                self.check_identity_range((*cpath, "identity"), col_type, options)
+            if col.get("generated") is not None:
+                if serial or identity or default:
+                    self.error((*cpath, "generated"), "a generated column cannot also have a default, identity "
+                                                      "or serial type")
+                try:
+                    rules.check_expression(col["generated"])
+                except ValueError as exc:
+                    self.error((*cpath, "generated"), f"invalid generation expression: {exc}")
+                else:
+                    generated.append(((*cpath, "generated"), col["generated"]))
             if col.get("using"):
                 try:
                     rules.check_expression(col["using"])
@@ -422,9 +485,10 @@ class _Builder:
                     self.error((*cpath, "using"), f"invalid expression: {exc}")
             column = Column(
                 name=col_name, type=col_type, nullable=bool(col.get("nullable", False)), default=default,
-                identity=col.get("identity", "").replace("_", " ") or None, serial=serial,
+                identity=(identity or "").replace("_", " ") or None, serial=serial,
                 comment=col.get("comment"), collation=collation_name(col.get("collation")), using=col.get("using"),
                 renamed_from=col.get("renamed_from"), prevent_destroy=bool(col.get("prevent_destroy")),
+                generated=col["generated"].strip() if col.get("generated") else None, identity_options=options,
             )
             if col.get("primary_key"):
                 pk_columns.append(col_name)
@@ -443,6 +507,14 @@ class _Builder:
             elif col.get("on_delete") or col.get("on_update"):
                 self.error(cpath, "on_delete/on_update need references")
 
+        generated_keys = {rules.column_key(c.name): c.name for c in table.columns.values() if c.generated}
+        for gpath, expression in generated:
+            # Once every column is known: a generation expression names the columns it is computed from,
+            # never a generated one (PostgreSQL refuses).
+            self.check_columns(gpath, expression, "generation expression", table)
+            references = rules.column_references(expression) if rules.column_references else frozenset()
+            for key in sorted(references & generated_keys.keys()):
+                self.error(gpath, f"a generation expression cannot name generated column {generated_keys[key]!r}")
         pk_spec = spec.get("primary_key")
         if pk_spec is not None:
             if pk_columns:
@@ -457,7 +529,7 @@ class _Builder:
             if (pk_spec or {}).get("name"):
                 self.name_ok((*path, "primary_key", "name"), pk_spec["name"], "primary key")
             pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
-            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns)
+            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns, comment=(pk_spec or {}).get("comment"))
             if pk_spec is not None:
                 self._paths[(table.key, "primary key", "")] = (*path, "primary_key")
 
@@ -472,7 +544,8 @@ class _Builder:
                 self.error(upath, f"unique constraint {uname!r} is defined twice")
             table.uniques[uname] = UniqueConstraint(
                 name=uname, columns=list(uq["columns"]), deferrable=bool(uq.get("deferrable")),
-                initially_deferred=bool(uq.get("initially_deferred")))
+                initially_deferred=bool(uq.get("initially_deferred")),
+                nulls_not_distinct=bool(uq.get("nulls_not_distinct")), comment=uq.get("comment"))
             self._paths[(table.key, "unique constraint", uname)] = upath
 
         for i, ix in enumerate(spec.get("indexes") or []):
@@ -482,7 +555,62 @@ class _Builder:
         table.checks = self.checks(path, spec, table)
         for cname in table.checks:
             self._paths[(table.key, "check constraint", cname)] = (*path, "checks", cname)
+        for xname, xspec in (spec.get("exclusions") or {}).items():
+            self.add_exclusion(table, (*path, "exclusions", xname), xname, xspec)
         return table
+
+    def check_identity_range(self, path: Path_, type_: str, options: IdentityOptions | None) -> None:
+        """What CREATE SEQUENCE would refuse, said at the spec's line."""
+        if options is None:
+            return
+        top = _INTEGER_MAX.get(type_)
+        if top is None:
+            self.error(path, f"an identity column must be smallint, integer or bigint, not {type_}")
+            return
+        step = options.increment or 1
+        low = options.min_value if options.min_value is not None else (1 if step > 0 else -top - 1)
+        high = options.max_value if options.max_value is not None else (top if step > 0 else -1)
+        start = options.start if options.start is not None else (low if step > 0 else high)
+        for value in (low, high, start):
+            if not -top - 1 <= value <= top:
+                self.error(path, f"{value} is out of range for an identity column of type {type_}")
+                return
+        if low >= high:
+            self.error(path, f"min_value ({low}) must be less than max_value ({high})")
+        elif not low <= start <= high:
+            self.error(path, f"start ({start}) must be between min_value ({low}) and max_value ({high})")
+
+    def add_exclusion(self, table: Table, path: Path_, name: str, spec: dict[str, Any]) -> None:
+        self.name_ok(path, name, "exclusion constraint")
+        elements, operators = [], []
+        for j, item in enumerate(spec["elements"]):
+            if "expression" in item:
+                try:
+                    self.rules.check_expression(item["expression"])
+                except ValueError as exc:
+                    self.error((*path, "elements", j, "expression"), f"invalid expression: {exc}")
+                else:
+                    self.check_columns((*path, "elements", j, "expression"), item["expression"],
+                                       "exclusion expression", table)
+            elif item["column"] not in table.columns:
+                self.error((*path, "elements", j), f"column {item['column']!r} does not exist in table {table.name!r}")
+            elements.append(IndexElement(
+                column=item.get("column"), expression=item.get("expression"), descending=item.get("order") == "desc",
+                nulls=item.get("nulls"), opclass=item.get("opclass")))
+            operators.append(item["operator"])
+        where = (spec.get("where") or "").strip() or None
+        if where:
+            try:
+                self.rules.check_expression(where)
+            except ValueError as exc:
+                self.error((*path, "where"), f"invalid predicate: {exc}")
+            else:
+                self.check_columns((*path, "where"), where, "exclusion predicate", table)
+        table.exclusions[name] = ExclusionConstraint(
+            name=name, elements=elements, operators=operators, method=spec.get("using", "gist"), where=where,
+            deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")),
+            comment=spec.get("comment"))
+        self._paths[(table.key, "exclusion constraint", name)] = path
 
     def require_columns(self, table: Table, path: Path_, columns: list[str]) -> bool:
         ok = True
@@ -536,10 +664,22 @@ class _Builder:
         if name in table.indexes:
             self.error(path, f"index {name!r} is defined twice")
         self.not_renamed_from_itself(path, spec, name, "index")
+        method = spec.get("method", "btree")
+        for parameter, value in (spec.get("with") or {}).items():
+            allowed = INDEX_STORAGE_PARAMETERS.get(method, frozenset())
+            if parameter not in allowed:
+                self.error((*path, "with", parameter), f"{method} indexes have no storage parameter {parameter!r}"
+                           f" (they have: {', '.join(sorted(allowed)) or 'none'})")
+            elif parameter == "fillfactor" and not (isinstance(value, int) and not isinstance(value, bool)
+                                                    and 10 <= value <= 100):
+                self.error((*path, "with", parameter), "fillfactor must be a whole number from 10 to 100")
+        if spec.get("nulls_not_distinct") and not spec.get("unique"):
+            self.error((*path, "nulls_not_distinct"), "nulls_not_distinct needs unique: true")
         table.indexes[name] = Index(
             name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
             where=spec.get("where", "").strip() or None, include=list(spec.get("include") or []),
-            renamed_from=spec.get("renamed_from"))
+            renamed_from=spec.get("renamed_from"), nulls_not_distinct=bool(spec.get("nulls_not_distinct")),
+            with_={k: storage_value(v) for k, v in (spec.get("with") or {}).items()}, comment=spec.get("comment"))
         self._paths[(table.key, "index", name)] = path
 
     def add_foreign_key(self, table: Table, path: Path_, spec: dict[str, Any], default_schema: str | None) -> None:
@@ -563,12 +703,19 @@ class _Builder:
         name = spec.get("name") or make_object_name(table.name, columns, "fkey", self.rules.max_identifier)
         if name in table.foreign_keys:
             self.error(path, f"foreign key {name!r} is defined twice")
+        on_delete, set_columns = spec.get("on_delete") or "no action", []
+        if isinstance(on_delete, dict):
+            on_delete, set_columns = on_delete["action"], list(on_delete["columns"])
+            for c in set_columns:
+                if c not in columns:
+                    self.error(path, f"on_delete {on_delete} column {c!r} is not a column of the foreign key")
         table.foreign_keys[name] = ForeignKey(
             name=name, columns=columns, ref_table=ref_table, ref_columns=ref_columns,
             ref_schema=ref_schema if self.rules.default_schema else None,
-            on_delete=spec.get("on_delete") or "no action", on_update=spec.get("on_update") or "no action",
+            on_delete=on_delete, on_update=spec.get("on_update") or "no action",
             deferrable=bool(spec.get("deferrable")), initially_deferred=bool(spec.get("initially_deferred")),
-            valid=not spec.get("not_valid"))
+            valid=not spec.get("not_valid"), match=spec.get("match") or "simple", on_delete_columns=set_columns,
+            comment=spec.get("comment"))
         self._paths[(table.key, "foreign key", name)] = path
 
     #: (table key, kind, name) -> where the spec defines it (the primary key's name is "").
@@ -588,6 +735,9 @@ class _Builder:
                     self.error(path, f"foreign key {fk.name!r} references missing table "
                                      f"{qualified(fk.ref_schema, fk.ref_table)!r}")
                     continue
+                if target.unlogged and not table.unlogged:
+                    self.error(path, f"foreign key {fk.name!r} of a logged table references unlogged table "
+                                     f"{target.key!r} (PostgreSQL refuses: make both unlogged, or neither)")
                 for c in fk.ref_columns:
                     if c not in target.columns:
                         self.error(path, f"foreign key {fk.name!r} references missing column "
@@ -616,6 +766,7 @@ class _Builder:
             pk = [("primary key", table.primary_key.name)] if table.primary_key else []
             reported: set[Path_] = set()
             for kind, n in [*pk, *(("unique constraint", u) for u in table.uniques),
+                            *(("exclusion constraint", x) for x in table.exclusions),
                             *(("index", i) for i in table.indexes)]:
                 path = self._paths.get((table.key, kind, "" if kind == "primary key" else n), table_path)
                 first_kind, first = relations.setdefault((table.schema, n), (kind, path))
@@ -629,7 +780,8 @@ class _Builder:
             constraints: dict[str, tuple[str, Path_]] = {}
             for kind, n in [*pk, *(("unique constraint", u) for u in table.uniques),
                             *(("foreign key", f) for f in table.foreign_keys),
-                            *(("check constraint", c) for c in table.checks)]:
+                            *(("check constraint", c) for c in table.checks),
+                            *(("exclusion constraint", x) for x in table.exclusions)]:
                 path = self._paths.get((table.key, kind, "" if kind == "primary key" else n), table_path)
                 first_kind, first = constraints.setdefault(n, (kind, path))
                 if first is not path and path not in reported:

@@ -14,7 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.model import Column, Database, Domain, ForeignKey, Index, IndexElement, Table
+from reconciler.model import (
+    CheckConstraint,
+    Column,
+    Database,
+    Domain,
+    ExclusionConstraint,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Table,
+)
 from reconciler.spec.relational import DialectRules, collation_name, index_column_name, make_object_name
 
 FK_DEFAULT = "no action"
@@ -75,6 +85,15 @@ class _Writer:
             spec["default"] = self.style.default_value(column)
         if column.identity:
             spec["identity"] = column.identity.replace(" ", "_")
+            if column.identity_options is not None:
+                options = column.identity_options
+                spec["identity"] = {"generated": spec["identity"], **{
+                    k: getattr(options, k) for k in ("start", "increment", "min_value", "max_value", "cache")
+                    if getattr(options, k) is not None}}
+                if options.cycle:
+                    spec["identity"]["cycle"] = True
+        if column.generated is not None:
+            spec["generated"] = column.generated
         if column.collation:
             spec["collation"] = collation_spelling(column.collation)
         if column.comment is not None:
@@ -101,6 +120,8 @@ class _Writer:
         spec: dict[str, Any] = {}
         if table.comment is not None:
             spec["comment"] = table.comment
+        if table.unlogged:
+            spec["unlogged"] = True
         columns = {name: self.column(c) for name, c in table.columns.items()}
         spec["columns"] = columns
         self.primary_key(table, columns, spec)
@@ -112,8 +133,9 @@ class _Writer:
             if entries:
                 spec[key] = entries
         if table.checks:
-            spec["checks"] = {c.name: c.expression if c.valid else {"expression": c.expression, "not_valid": True}
-                              for c in table.checks.values()}
+            spec["checks"] = {c.name: _check(c) for c in table.checks.values()}
+        if table.exclusions:
+            spec["exclusions"] = {x.name: _exclusion(x) for x in table.exclusions.values()}
         return spec
 
     def primary_key(self, table: Table, columns: dict[str, dict[str, Any]], spec: dict[str, Any]) -> None:
@@ -124,19 +146,22 @@ class _Writer:
             for name in pk.columns:
                 columns[name].pop("nullable", None)
         default = pk.name == self.default_name(table, [], "pkey")
-        if default and len(pk.columns) == 1:
+        if default and len(pk.columns) == 1 and pk.comment is None:
             columns[pk.columns[0]]["primary_key"] = True
-        elif default:
+        elif default and pk.comment is None:
             spec["primary_key"] = list(pk.columns)
         else:
-            spec["primary_key"] = {"name": pk.name, "columns": list(pk.columns)}
+            spec["primary_key"] = {"columns": list(pk.columns)} if default else \
+                {"name": pk.name, "columns": list(pk.columns)}
+            if pk.comment is not None:
+                spec["primary_key"]["comment"] = pk.comment
 
     def uniques(self, table: Table, columns: dict[str, dict[str, Any]], spec: dict[str, Any]) -> None:
         entries: list[Any] = []
         for uq in table.uniques.values():
             default = uq.name == self.default_name(table, uq.columns, "key")
             # The column and list shorthands cannot say `deferrable`.
-            short = default and not uq.deferrable
+            short = default and not uq.deferrable and not uq.nulls_not_distinct and uq.comment is None
             if short and len(uq.columns) == 1 and "unique" not in columns[uq.columns[0]]:
                 columns[uq.columns[0]]["unique"] = True
             elif short:
@@ -149,6 +174,10 @@ class _Writer:
                     entry["deferrable"] = True
                 if uq.initially_deferred:
                     entry["initially_deferred"] = True
+                if uq.nulls_not_distinct:
+                    entry["nulls_not_distinct"] = True
+                if uq.comment is not None:
+                    entry["comment"] = uq.comment
                 entries.append(entry)
         if entries:
             spec["unique"] = entries
@@ -169,7 +198,8 @@ class _Writer:
             column = columns.get(fk.columns[0]) if len(fk.columns) == 1 else None
             # `references: table(col)` on a column says nothing of deferral and cannot carry a name.
             if (column is not None and "references" not in column and default and len(fk.ref_columns) == 1
-                    and not fk.deferrable and not fk.initially_deferred and fk.valid):
+                    and not fk.deferrable and not fk.initially_deferred and fk.valid and fk.match == "simple"
+                    and fk.comment is None):
                 reference = self.reference(fk)
                 if isinstance(reference, str):
                     column["references"] = reference
@@ -187,13 +217,18 @@ class _Writer:
                 entry["initially_deferred"] = True
             if not fk.valid:
                 entry["not_valid"] = True
+            if fk.match != "simple":
+                entry["match"] = fk.match
+            if fk.comment is not None:
+                entry["comment"] = fk.comment
             entries.append(entry)
         return entries
 
     @staticmethod
     def actions(fk: ForeignKey, target: dict[str, Any]) -> None:
         if fk.on_delete != FK_DEFAULT:
-            target["on_delete"] = fk.on_delete
+            target["on_delete"] = fk.on_delete if not fk.on_delete_columns else \
+                {"action": fk.on_delete, "columns": list(fk.on_delete_columns)}
         if fk.on_update != FK_DEFAULT:
             target["on_update"] = fk.on_update
 
@@ -210,7 +245,46 @@ class _Writer:
             spec["where"] = index.where
         if index.include:
             spec["include"] = list(index.include)
+        if index.nulls_not_distinct:
+            spec["nulls_not_distinct"] = True
+        if index.with_:
+            spec["with"] = {k: int(v) if _INTEGER.match(v) else v for k, v in index.with_.items()}
+        if index.comment is not None:
+            spec["comment"] = index.comment
         return spec
+
+
+_INTEGER = re.compile(r"^-?\d+\Z")
+
+
+def _check(check: CheckConstraint) -> str | dict[str, Any]:
+    if check.valid and not check.no_inherit and check.comment is None:
+        return check.expression
+    spec: dict[str, Any] = {"expression": check.expression}
+    if not check.valid:
+        spec["not_valid"] = True
+    if check.no_inherit:
+        spec["no_inherit"] = True
+    if check.comment is not None:
+        spec["comment"] = check.comment
+    return spec
+
+
+def _exclusion(exclusion: ExclusionConstraint) -> dict[str, Any]:
+    spec: dict[str, Any] = {"using": exclusion.method, "elements": []}
+    for element, operator in zip(exclusion.elements, exclusion.operators, strict=True):
+        item = _element(element)
+        item = {"column": item, "operator": operator} if isinstance(item, str) else {**item, "operator": operator}
+        spec["elements"].append(item)
+    if exclusion.where:
+        spec["where"] = exclusion.where
+    if exclusion.deferrable:
+        spec["deferrable"] = True
+    if exclusion.initially_deferred:
+        spec["initially_deferred"] = True
+    if exclusion.comment is not None:
+        spec["comment"] = exclusion.comment
+    return spec
 
 
 def _element(element: IndexElement) -> str | dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from reconciler.model import Column, Database, Domain, Index, Table, qualified
+from reconciler.model import Column, Database, Domain, ExclusionConstraint, Index, Table, qualified
 
 from .types import DEFAULT_SCHEMA, EXTENSION_TYPES, qualified_name, quote_ident
 
@@ -46,7 +46,7 @@ def rename_columns(sql: str, renames: dict[str, str]) -> str:
 class Pending:
     """One desired expression the normaliser could not match to its live counterpart."""
 
-    kind: str  # "default" | "check" | "index"
+    kind: str  # "default" | "generated" | "check" | "index"
     name: str  # column, check or index name in the desired table
     desired: list[str | None]
     live: list[str | None]
@@ -77,7 +77,7 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
             extension.schema = live.schema
     work: list[TablePending] = []
     for table in result.tables.values():
-        for index in table.indexes.values():
+        for index in [*table.indexes.values(), *table.exclusions.values()]:
             _default_nulls(index)
         live_table = _live_table(table, current)
         if live_table is None:
@@ -89,6 +89,8 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
             _compare_checks(table, live_table, items, renames)
         if table.indexes != live_table.indexes:
             _compare_indexes(table, live_table, items, renames)
+        if table.exclusions != live_table.exclusions:
+            _compare_indexed(table.exclusions, live_table.exclusions, items, renames)
         if items:
             work.append(TablePending(table, live_table, items, renames))
     if work and conn is not None:
@@ -109,7 +111,7 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
     return result
 
 
-def _default_nulls(index: Index) -> None:
+def _default_nulls(index: Index | ExclusionConstraint) -> None:
     # NULLS LAST is the default for ASC and NULLS FIRST for DESC: the inspector reports those as None.
     for element in index.elements:
         if element.nulls is not None and element.nulls == ("first" if element.descending else "last"):
@@ -160,6 +162,9 @@ def _compare_columns(table: Table, live: Table, out: list[Pending]) -> dict[str,
             live_column = live_columns[column.renamed_from]
         if column.type != live_column.type:
             _adopt_extension_type(column, live_column)
+        if column.generated is not None and live_column.generated is not None and \
+                column.generated != live_column.generated:
+            _compare_generated(column, live_column, out)
         default, live_default = column.default, live_column.default
         if default is None or live_default is None or default.expression == live_default.expression:
             continue
@@ -171,6 +176,17 @@ def _compare_columns(table: Table, live: Table, out: list[Pending]) -> dict[str,
             out.append(Pending("default", column.name, [desired_text], [live_text],
                                _default_setter(column)))
     return renames
+
+
+def _compare_generated(column: Column, live: Column, out: list[Pending]) -> None:
+    """A generation expression spelled otherwise (`price*qty` vs `(price * qty)`) is no change."""
+    decided = _same(column.generated, live.generated)
+    if decided:
+        column.generated = live.generated
+    elif decided is None:
+        def apply(texts: list[str | None], column: Column = column) -> None:
+            column.generated = texts[0]
+        out.append(Pending("generated", column.name, [column.generated], [live.generated], apply))
 
 
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
@@ -240,15 +256,21 @@ def _compare_checks(table: Table | Domain, live: Table | Domain, out: list[Pendi
             out.append(Pending("check", check.name, [check.expression], [live_check.expression], apply))
 
 
-def _index_texts(index: Index) -> list[str | None]:
+def _index_texts(index: Index | ExclusionConstraint) -> list[str | None]:
     return [index.where, *(e.expression for e in index.elements)]
 
 
 def _compare_indexes(table: Table, live: Table, out: list[Pending], renames: dict[str, str]) -> None:
-    for index in table.indexes.values():
-        live_index = live.indexes.get(index.name)
-        if live_index is None and index.renamed_from:
-            live_index = live.indexes.get(index.renamed_from)
+    _compare_indexed(table.indexes, live.indexes, out, renames)
+
+
+def _compare_indexed(desired: dict[str, Any], live: dict[str, Any], out: list[Pending],
+                     renames: dict[str, str]) -> None:
+    """Indexes and exclusion constraints: key expressions and predicate, in the live spelling."""
+    for index in desired.values():
+        live_index = live.get(index.name)
+        if live_index is None and getattr(index, "renamed_from", None):
+            live_index = live.get(index.renamed_from)
         if live_index is None or len(live_index.elements) != len(index.elements):
             continue
         desired_texts, live_texts = _index_texts(index), _index_texts(live_index)
@@ -259,14 +281,14 @@ def _compare_indexes(table: Table, live: Table, out: list[Pending], renames: dic
                 _set_index_text(index, position, theirs)
             undecided = undecided or decided is None
         if undecided:
-            def apply(texts: list[str | None], index: Index = index) -> None:
+            def apply(texts: list[str | None], index: Index | ExclusionConstraint = index) -> None:
                 for position, text in enumerate(texts):
                     if text is not None:
                         _set_index_text(index, position, text)
             out.append(Pending("index", index.name, _index_texts(index), live_texts, apply))
 
 
-def _set_index_text(index: Index, position: int, text: str | None) -> None:
+def _set_index_text(index: Index | ExclusionConstraint, position: int, text: str | None) -> None:
     if position == 0:
         index.where = text
     else:

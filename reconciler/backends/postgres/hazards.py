@@ -95,6 +95,12 @@ def _column_alter(change: Change) -> None:
     if "nullable" in changed and not after.nullable:
         change.add_hazard(Hazard.FULL_SCAN_VALIDATION, f"SET NOT NULL scans the table to check {name}")
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if {name} has NULLs")
+    if "generated" in changed and after.generated is not None:
+        change.add_hazard(Hazard.TABLE_REWRITE, f"changing the generation of {name} drops the column and adds it "
+                                                "again, computing every row (indexes and constraints on it are rebuilt)")
+        change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"replacing {name} locks the table")
+    elif "generated" in changed:
+        change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"DROP EXPRESSION on {name} locks the table")
     if "identity" in changed and after.identity and not before.identity or \
             "serial" in changed and after.serial and not before.serial:
         change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"making {name} generated locks the table")
@@ -104,10 +110,10 @@ def _column_create(change: Change) -> None:
     column: Column = change.after
     generated = column.identity or column.serial
     volatile = column.default is not None and _VOLATILE.search(column.default.expression)
-    if generated or volatile:
+    if generated or volatile or column.generated is not None:
         change.add_hazard(Hazard.TABLE_REWRITE, f"adding {column.name} fills every existing row")
         change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"adding {column.name} locks the table while it is filled")
-    if not column.nullable and column.default is None and not generated:
+    if not column.nullable and column.default is None and not generated and column.generated is None:
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"NOT NULL column {column.name} without a default fails "
                                                    f"if the table has rows{_rows(change)}")
 
@@ -161,22 +167,24 @@ def _constraint_or_index(change: Change, options: RenderOptions) -> None:
     kind = change.kind
     # An invalid index (a failed concurrent build) serves no query: rebuilding it takes nothing away.
     rebuilds_invalid = kind == "index" and change.action == Action.REPLACE and not change.before.valid
-    if change.destroys and kind in ("index", "unique", "primary_key") and not rebuilds_invalid:
+    if change.destroys and kind in ("index", "unique", "primary_key", "exclusion") and not rebuilds_invalid:
         what = "" if kind == "index" else " with its index"
         change.add_hazard(Hazard.INDEX_DROPPED, f"{kind.replace('_', ' ')} {change.before.name} is dropped{what}; "
                                                 "queries using it slow down")
     if change.action not in (Action.CREATE, Action.REPLACE):
         return
     name = change.after.name
-    builds_index = kind in ("primary_key", "unique", "index")
+    builds_index = kind in ("primary_key", "unique", "index", "exclusion")
     if builds_index and not (options.online and kind in ("index", "unique")):
         change.add_hazard(Hazard.BLOCKS_WRITES, f"building index {name} blocks writes to the table")
     if kind in ("primary_key", "unique") or (kind == "index" and change.after.unique):
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if existing rows have duplicates for {name}")
     if kind in ("check", "foreign_key") and not change.after.valid:
         return  # added NOT VALID: existing rows are not scanned
-    if kind in ("primary_key", "check", "foreign_key", "unique"):
+    if kind in ("primary_key", "check", "foreign_key", "unique", "exclusion"):
         change.add_hazard(Hazard.FULL_SCAN_VALIDATION, f"adding {name} scans existing rows")
+    if kind == "exclusion":
+        change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if existing rows conflict under {name}")
     # A foreign key with a column this plan adds without a default checks no existing row: it is NULL in all.
     if kind == "check" or (kind == "foreign_key" and not change.extra.get("on_new_null_column")):
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if existing rows violate {name}")
@@ -203,6 +211,10 @@ def annotate_hazards(change: Change, options: RenderOptions) -> Change:
         _enum_alter(change)
     elif kind == "domain" and action == Action.ALTER:
         _domain_alter(change)
-    elif kind in ("primary_key", "unique", "index", "foreign_key", "check"):
+    elif kind == "table" and action == Action.ALTER and change.before.unlogged != change.after.unlogged:
+        persistence = "UNLOGGED" if change.after.unlogged else "LOGGED"
+        change.add_hazard(Hazard.TABLE_REWRITE, f"SET {persistence} rewrites table {change.after.name}")
+        change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"SET {persistence} locks table {change.after.name}")
+    elif kind in ("primary_key", "unique", "index", "foreign_key", "check", "exclusion"):
         _constraint_or_index(change, options)
     return change

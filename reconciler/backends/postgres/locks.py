@@ -21,6 +21,7 @@ from reconciler.changes import (
     COLUMN,
     DOMAIN,
     ENUM,
+    EXCLUSION,
     EXTENSION,
     FOREIGN_KEY,
     INDEX,
@@ -87,13 +88,14 @@ def _sequences(table: Table) -> int:
 
 
 def _indexes(table: Table) -> int:
-    return len(table.indexes) + len(table.uniques) + (1 if table.primary_key else 0)
+    # An exclusion constraint has an index of its own, like a unique constraint.
+    return len(table.indexes) + len(table.uniques) + len(table.exclusions) + (1 if table.primary_key else 0)
 
 
 def _created(table: Table | None, enums: set[str]) -> int:
     if table is None:
         return 6
-    keys = len(table.uniques) + (1 if table.primary_key else 0)
+    keys = len(table.uniques) + len(table.exclusions) + (1 if table.primary_key else 0)
     return 2 + (2 if _needs_toast(table, enums) else 0) + 2 * keys + _sequences(table)
 
 
@@ -106,7 +108,8 @@ def _rewritten(table: Table | None) -> int:
 def _dropped(table: Table | None) -> int:
     if table is None:
         return 12
-    constraints = len(table.uniques) + len(table.foreign_keys) + len(table.checks) + (1 if table.primary_key else 0)
+    constraints = (len(table.uniques) + len(table.foreign_keys) + len(table.checks) + len(table.exclusions)
+                   + (1 if table.primary_key else 0))
     return 1 + 2 + 2 + _indexes(table) + constraints + _sequences(table)
 
 
@@ -156,7 +159,7 @@ def estimate(changes: list[tuple[Change, bool]], current: Database, desired: Dat
             claim(table_key, _rewritten(live) if rewrite else 2)
         else:  # index, primary key, unique, foreign key, check
             claim(table_key, 1)
-            per_object = {INDEX: 1, PRIMARY_KEY: 2, UNIQUE: 2, FOREIGN_KEY: 1, CHECK: 1}.get(kind, 1)
+            per_object = {INDEX: 1, PRIMARY_KEY: 2, UNIQUE: 2, FOREIGN_KEY: 1, CHECK: 1, EXCLUSION: 2}.get(kind, 1)
             claim(change.address, per_object * (2 if action == Action.REPLACE else 1))
             if kind == FOREIGN_KEY:  # the referenced table too (a saved plan has no `after`: look it up)
                 name = change.address.split(" ", 1)[-1][len(key) + 1:]

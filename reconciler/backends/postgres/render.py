@@ -17,7 +17,9 @@ from reconciler.changes import Action, Change, Statement
 from reconciler.model import (
     CheckConstraint,
     Column,
+    ExclusionConstraint,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     PrimaryKey,
@@ -100,7 +102,30 @@ def column_definition(column: Column) -> str:
         parts.append(f"DEFAULT {column.default.expression}")
     if column.identity:
         parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+        if column.identity_options is not None:
+            parts.append(f"({' '.join(identity_sequence_options(column))})")
+    if column.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
     return " ".join(parts)
+
+
+_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def identity_sequence_options(column: Column) -> list[str]:
+    """Every option of an identity column's sequence, defaults spelled out (NO MINVALUE ...): the same
+    list creates it or, each prefixed with SET, brings a live one to it."""
+    options = column.identity_options or IdentityOptions()
+    step = 1 if options.increment is None else options.increment
+    top = _INTEGER_MAX.get(column.type, 2**63 - 1)
+    low = options.min_value if options.min_value is not None else (1 if step > 0 else -top - 1)
+    high = options.max_value if options.max_value is not None else (top if step > 0 else -1)
+    start = options.start if options.start is not None else (low if step > 0 else high)
+    return [f"INCREMENT BY {int(step)}",
+            "NO MINVALUE" if options.min_value is None else f"MINVALUE {int(options.min_value)}",
+            "NO MAXVALUE" if options.max_value is None else f"MAXVALUE {int(options.max_value)}",
+            f"START WITH {int(start)}", f"CACHE {int(options.cache or 1)}",
+            "CYCLE" if options.cycle else "NO CYCLE"]
 
 
 def comment_sql(what: str, target: str, comment: str | None) -> str:
@@ -138,19 +163,38 @@ def index_elements_sql(index: Index) -> str:
     return ", ".join(index_element_sql(e) for e in index.elements)
 
 
-def constraint_body(obj: PrimaryKey | UniqueConstraint | CheckConstraint) -> str:
+def constraint_body(obj: PrimaryKey | UniqueConstraint | CheckConstraint | ExclusionConstraint) -> str:
     if isinstance(obj, PrimaryKey):
         return f"PRIMARY KEY ({columns_sql(obj.columns)})"
     if isinstance(obj, UniqueConstraint):
-        return f"UNIQUE ({columns_sql(obj.columns)}){deferrable_sql(obj.deferrable, obj.initially_deferred)}"
-    return f"CHECK ({obj.expression})"
+        nulls = " NULLS NOT DISTINCT" if obj.nulls_not_distinct else ""
+        return f"UNIQUE{nulls} ({columns_sql(obj.columns)}){deferrable_sql(obj.deferrable, obj.initially_deferred)}"
+    if isinstance(obj, ExclusionConstraint):
+        elements = ", ".join(f"{index_element_sql(e)} WITH {operator_sql(op)}"
+                             for e, op in zip(obj.elements, obj.operators, strict=True))
+        sql = f"EXCLUDE USING {quote_ident(obj.method)} ({elements})"
+        if obj.where:
+            sql += f" WHERE ({obj.where})"
+        return sql + deferrable_sql(obj.deferrable, obj.initially_deferred)
+    return f"CHECK ({obj.expression}){' NO INHERIT' if obj.no_inherit else ''}"
+
+
+def operator_sql(operator: str) -> str:
+    """An operator as OPERATOR(schema.op) when qualified, else as written; the schema validates the
+    characters (only operator symbols), so nothing else can come through."""
+    schema, dot, symbol = operator.rpartition(".")
+    return f"OPERATOR({quote_ident(schema)}.{symbol})" if dot else operator
 
 
 def foreign_key_body(fk: ForeignKey) -> str:
     sql = (f"FOREIGN KEY ({columns_sql(fk.columns)}) REFERENCES {qualified_name(fk.ref_schema, fk.ref_table)}"
            f"({columns_sql(fk.ref_columns)})")
+    if fk.match == "full":
+        sql += " MATCH FULL"
     if fk.on_delete != "no action":
         sql += f" ON DELETE {fk.on_delete.upper()}"
+        if fk.on_delete_columns:
+            sql += f" ({columns_sql(fk.on_delete_columns)})"
     if fk.on_update != "no action":
         sql += f" ON UPDATE {fk.on_update.upper()}"
     return sql + deferrable_sql(fk.deferrable, fk.initially_deferred)

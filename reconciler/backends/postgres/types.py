@@ -61,6 +61,11 @@ _SIMPLE_TYPES: dict[str, str] = {
     "int4multirange": "int4multirange", "int8multirange": "int8multirange", "nummultirange": "nummultirange",
     "tsmultirange": "tsmultirange", "tstzmultirange": "tstzmultirange", "datemultirange": "datemultirange",
     "pg_lsn": "pg_lsn", "txid_snapshot": "txid_snapshot", "pg_snapshot": "pg_snapshot",
+    # The other built-in types a column can have, as format_type prints them.
+    **{name: name for name in (
+        "jsonpath", "refcursor", "aclitem", "cid", "tid", "xid", "xid8", "int2vector", "oidvector", "regproc",
+        "regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regnamespace", "regrole",
+        "regcollation")},
 }
 
 # Types provided by common extensions; format_type qualifies them with the
@@ -225,8 +230,10 @@ def _normalize_builtin(text: str) -> str | None:
         return "numeric"
     if text in ("varchar", "character varying", "char varying"):
         return "character varying"
-    if text in ("char", "character", "bpchar"):
+    if text in ("char", "character"):
         return "character(1)"
+    if text == "bpchar":
+        return "bpchar"  # without a length: blank-padded of any length, not character(1)
     if text == "bit":
         return "bit(1)"
     if text in ("varbit", "bit varying"):

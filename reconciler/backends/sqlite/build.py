@@ -44,15 +44,52 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
         path: Path_ = ("tables", key)
         if table.get("comment") is not None:
             error((*path, "comment"), "comments are not supported by dialect sqlite")
+        if table.get("unlogged"):
+            error((*path, "unlogged"), "unlogged tables are not supported by dialect sqlite")
+        if table.get("exclusions"):
+            error((*path, "exclusions"), "exclusion constraints are not supported by dialect sqlite")
+        if not table.get("columns"):
+            error(path, "a table needs at least one column on dialect sqlite")
         for name, column in (table.get("columns") or {}).items():
+            cpath = (*path, "columns", name)
             if isinstance(column, dict) and column.get("comment") is not None:
-                error((*path, "columns", name, "comment"), "comments are not supported by dialect sqlite")
+                error((*cpath, "comment"), "comments are not supported by dialect sqlite")
+            if isinstance(column, dict) and column.get("generated") is not None:
+                error((*cpath, "generated"), "generated columns are not supported by dialect sqlite")
+            if isinstance(column, dict) and isinstance(column.get("identity"), dict):
+                error((*cpath, "identity"), "identity options are not supported by dialect sqlite")
+            if isinstance(column, dict) and isinstance(column.get("on_delete"), dict):
+                error((*cpath, "on_delete"), "on_delete with columns is not supported by dialect sqlite")
+        primary_key = table.get("primary_key")
+        if isinstance(primary_key, dict) and primary_key.get("comment") is not None:
+            error((*path, "primary_key", "comment"), "comments are not supported by dialect sqlite")
         for i, unique in enumerate(table.get("unique") or []):
             if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
                 error((*path, "unique", i), "deferrable unique constraints are not supported by dialect sqlite")
+            _refuse(error, (*path, "unique", i), unique, _MEMBER_UNSUPPORTED)
         for i, index in enumerate(table.get("indexes") or []):
             errors.extend(_index_errors(loaded, (*path, "indexes", i), index))
+        for i, fk in enumerate(table.get("foreign_keys") or []):
+            _refuse(error, (*path, "foreign_keys", i), fk, _MEMBER_UNSUPPORTED)
+            if isinstance(fk, dict) and isinstance(fk.get("on_delete"), dict):
+                error((*path, "foreign_keys", i, "on_delete"), "on_delete with columns is not supported by dialect sqlite")
+        for name, check in (table.get("checks") or {}).items():
+            _refuse(error, (*path, "checks", name), check, _MEMBER_UNSUPPORTED)
     return errors
+
+
+# PostgreSQL-only keys of keys, indexes and constraints -> what SQLite lacks.
+_MEMBER_UNSUPPORTED = {"comment": "comments are", "nulls_not_distinct": "nulls_not_distinct is",
+                       "match": "match full is", "no_inherit": "no_inherit is", "with": "storage parameters (with) are"}
+
+
+def _refuse(error: Any, path: Path_, spec: Any, keys: dict[str, str]) -> None:
+    if not isinstance(spec, dict):
+        return
+    for key, what in keys.items():
+        value = spec.get(key)
+        if value is not None and value is not False and not (key == "match" and value == "simple"):
+            error((*path, key), f"{what} not supported by dialect sqlite")
 
 
 def _index_errors(loaded: LoadedSpec, path: Path_, index: Any) -> list[SpecError]:
@@ -63,6 +100,7 @@ def _index_errors(loaded: LoadedSpec, path: Path_, index: Any) -> list[SpecError
         errors.append(loaded.positions.error((*path, "method"), "SQLite indexes only support method btree"))
     if index.get("include"):
         errors.append(loaded.positions.error((*path, "include"), "include is not supported by dialect sqlite"))
+    _refuse(lambda p, m: errors.append(loaded.positions.error(p, m)), path, index, _MEMBER_UNSUPPORTED)
     for j, element in enumerate(index.get("columns") or []):
         if not isinstance(element, dict):
             continue

@@ -6,10 +6,17 @@ import re
 
 from reconciler.changes import Action, Change
 from reconciler.model import Column, Default
-from reconciler.spec.relational import make_object_name
+from reconciler.spec.relational import identity_options, make_object_name
 
 from ..catalog import Catalog, Rows
-from ..render import Renderer, collation_sql, column_definition, comment_sql, dollar_tag
+from ..render import (
+    Renderer,
+    collation_sql,
+    column_definition,
+    comment_sql,
+    dollar_tag,
+    identity_sequence_options,
+)
 from ..types import MAX_IDENTIFIER, qualified_name, quote_ident, sql_string
 
 QUERY = "column"
@@ -27,10 +34,14 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def _column(row: tuple) -> Column:
-    _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, _ = row
+    _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, _ = row[:11]
     if identity:
+        start, increment, low, high, cache, cycle = row[12:18]
+        options = identity_options(col_type, start, increment, low, high, cache, cycle) if increment else None
         return Column(name, col_type, not notnull, None, "always" if identity == "a" else "by default", None,
-                      comment, collation)
+                      comment, collation, identity_options=options)
+    if generated:
+        return Column(name, col_type, not notnull, None, None, None, comment, collation, generated=row[11])
     if default is not None and not generated:
         match = _NEXTVAL.match(default) if owned_seq else None
         if match and match.group(1).replace("''", "'") == owned_seq and col_type in SERIAL_BY_TYPE:
@@ -59,7 +70,8 @@ def _column_rename(r: Renderer) -> None:
           f"TO {quote_ident(r.change.after.name)}")
 
 
-_COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation")
+_COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation", "generated",
+                      "identity_options")
 
 
 def changed_attributes(change: Change) -> set[str]:
@@ -83,6 +95,12 @@ class ColumnAlter:
 
     def render(self) -> None:
         before, after, changed = self.before, self.after, self.changed
+        if "generated" in changed and after.generated is not None:
+            self.replace_generated()
+            return
+        if "generated" in changed:
+            # Back to a plain column: the computed values stay (PostgreSQL 13+).
+            self.r.add(f"{self.prefix} DROP EXPRESSION")
         retype = bool({"type", "collation"} & changed)
         if "serial" in changed and before.serial and not after.serial:
             self.drop_serial()
@@ -103,10 +121,23 @@ class ColumnAlter:
             if before.identity:
                 self.r.add(f"{self.prefix} SET GENERATED {after.identity.upper()}")
             else:
-                self.r.add(f"{self.prefix} ADD GENERATED {after.identity.upper()} AS IDENTITY")
+                options = f" ({' '.join(identity_sequence_options(after))})" if after.identity_options else ""
+                self.r.add(f"{self.prefix} ADD GENERATED {after.identity.upper()} AS IDENTITY{options}")
+        if "identity_options" in changed and after.identity and before.identity:
+            self.r.add(f"{self.prefix} " + " ".join(f"SET {o}" for o in identity_sequence_options(after)))
         if "serial" in changed and after.serial and not before.serial:
             self.add_serial()
         if "comment" in changed:
+            self.r.add(comment_sql("COLUMN", f"{self.table_sql}.{quote_ident(after.name)}", after.comment))
+
+    def replace_generated(self) -> None:
+        """PostgreSQL 15 cannot change a generation expression (SET EXPRESSION is 16+): drop the column and
+        add it again, computed anew. Its indexes and constraints are dropped and re-added around this."""
+        after = self.after
+        # Renames run before alters: the column already has its new name.
+        self.r.add(f"ALTER TABLE {self.table_sql} DROP COLUMN {quote_ident(after.name)}, "
+                   f"ADD COLUMN {column_definition(after)}")
+        if after.comment is not None:
             self.r.add(comment_sql("COLUMN", f"{self.table_sql}.{quote_ident(after.name)}", after.comment))
 
     def retype(self) -> None:

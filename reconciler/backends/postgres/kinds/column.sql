@@ -5,7 +5,10 @@ SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0, true) END,
        a.attidentity, a.attgenerated,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
-       d.description, owned.seqname, a.attnum
+       d.description, owned.seqname, a.attnum,
+       -- A generated column's expression names other columns: printed with the table as context.
+       CASE WHEN a.attgenerated = 's' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) END,
+       ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle
 FROM managed m
 JOIN pg_catalog.pg_attribute a ON a.attrelid = m.oid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -28,5 +31,11 @@ LEFT JOIN (
                                      WHEN 'pg_catalog.int4'::regtype THEN 2147483647
                                      ELSE 9223372036854775807 END
 ) owned ON owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum
+-- An identity column's own sequence (deptype 'i'), for its options.
+LEFT JOIN pg_catalog.pg_depend idd
+       ON a.attidentity <> '' AND idd.refobjid = a.attrelid AND idd.refobjsubid = a.attnum
+      AND idd.classid = 'pg_catalog.pg_class'::regclass AND idd.refclassid = 'pg_catalog.pg_class'::regclass
+      AND idd.deptype = 'i'
+LEFT JOIN pg_catalog.pg_sequence ids ON ids.seqrelid = idd.objid
 WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum

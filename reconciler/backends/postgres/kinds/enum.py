@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.changes import CHECK, ENUM, INDEX, Action, AttributeChange, Change, Hazard
+from reconciler.changes import CHECK, ENUM, EXCLUSION, INDEX, Action, AttributeChange, Change, Hazard
 from reconciler.diff import drop_change
 from reconciler.model import Database, Enum
 
@@ -64,7 +64,7 @@ def diff_enums(current: Database, desired: Database) -> list[Change]:
 
 
 def rebuild_enum_dependents(changes: list[Change], current: Database, desired: Database) -> list[Change]:
-    """Indexes and checks whose expressions name a recreated enum are dropped before it and created after.
+    """Indexes, exclusions and checks whose expressions name a recreated enum are dropped before it and created after.
 
     PostgreSQL re-parses them when the column changes type, and a literal still cast to the old type
     (`status <> 'draft'::status__old`) makes that fail. So they are split into a drop (ordered before
@@ -76,10 +76,11 @@ def rebuild_enum_dependents(changes: list[Change], current: Database, desired: D
     casts = tuple(f"::{spelling}" for enum in recreated for spelling in type_spellings(enum.key))
     dependent: dict[tuple[str, str, str], Any] = {}
     for table in current.tables.values():
-        for index in table.indexes.values():
-            texts = [index.where or ""] + [e.expression or "" for e in index.elements]
-            if any(cast in text for text in texts for cast in casts):
-                dependent[(INDEX, table.key, index.name)] = index
+        for kind, indexed in ((INDEX, table.indexes), (EXCLUSION, table.exclusions)):
+            for index in indexed.values():
+                texts = [index.where or ""] + [e.expression or "" for e in index.elements]
+                if any(cast in text for text in texts for cast in casts):
+                    dependent[(kind, table.key, index.name)] = index
         for check in table.checks.values():
             if any(cast in check.expression for cast in casts):
                 dependent[(CHECK, table.key, check.name)] = check
@@ -99,7 +100,8 @@ def rebuild_enum_dependents(changes: list[Change], current: Database, desired: D
         result.append(change)
     for (kind, table_key, name), live in dependent.items():
         wanted_table = desired.tables.get(table_key)
-        members = (wanted_table.indexes if kind == INDEX else wanted_table.checks) if wanted_table else {}
+        members = {INDEX: wanted_table.indexes, EXCLUSION: wanted_table.exclusions,
+                   CHECK: wanted_table.checks}[kind] if wanted_table else {}
         if (kind, table_key, name) in handled or name not in members:
             continue
         address = f"{kind} {table_key}.{name}"

@@ -3,6 +3,7 @@
 -- INCLUDE column), in order. Flat, so the catalog joins are hashed once for all indexes.
 SELECT i.indrelid, ic.relname, i.indisunique, am.amname,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts, i.indisvalid,
+       i.indnullsnotdistinct, ic.reloptions, d.description,
        att.attname, COALESCE(k.opt, 0),
        -- pg_get_indexdef is costly: only expression keys need it.
        CASE WHEN k.num = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) END,
@@ -24,6 +25,8 @@ CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indoption::int2[], i.indclass::oid
 LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = k.num AND k.num > 0
 LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opc
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.coll
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                    WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                      AND con.contype IN ('p', 'u', 'x'))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.changes import Action
-from reconciler.model import CheckConstraint, PrimaryKey, Table, UniqueConstraint
+from reconciler.model import CheckConstraint, ExclusionConstraint, PrimaryKey, Table, UniqueConstraint
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, column_definition, comment_sql, constraint_body
@@ -15,9 +15,9 @@ READ_ORDER = 60
 
 def load(rows: Rows, catalog: Catalog) -> None:
     tables, by_oid = catalog.db.tables, catalog.tables_by_oid
-    for oid, schema, name, comment, reltuples in rows:
+    for oid, schema, name, comment, reltuples, unlogged in rows:
         # reltuples is -1 for a table never vacuumed or analyzed (PostgreSQL 14+): no estimate.
-        table = Table(name=name, schema=schema, comment=comment,
+        table = Table(name=name, schema=schema, comment=comment, unlogged=bool(unlogged),
                       row_estimate=float(reltuples) if reltuples is not None else -1.0)
         by_oid[oid] = tables[table.key] = table
 
@@ -27,25 +27,37 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 def create_table_sql(table: Table) -> str:
     lines = [f"    {column_definition(c)}" for c in table.columns.values()]
-    constraints: list[PrimaryKey | UniqueConstraint | CheckConstraint] = []
+    constraints: list[PrimaryKey | UniqueConstraint | CheckConstraint | ExclusionConstraint] = []
     if table.primary_key:
         constraints.append(table.primary_key)
-    constraints += [*table.uniques.values(), *table.checks.values()]
+    # A check the spec wants NOT VALID is added after the table (`_table_create`), so that it stays so.
+    constraints += [*table.uniques.values(), *(c for c in table.checks.values() if c.valid),
+                    *table.exclusions.values()]
     body = ",\n".join(lines)
     if constraints:
-        body += ",\n\n" + ",\n".join(f"    CONSTRAINT {quote_ident(c.name)} {constraint_body(c)}" for c in constraints)
-    return f"CREATE TABLE {qualified_name(table.schema, table.name)} (\n{body}\n)"
+        body += ("" if not lines else ",\n\n") + ",\n".join(
+            f"    CONSTRAINT {quote_ident(c.name)} {constraint_body(c)}" for c in constraints)
+    unlogged = "UNLOGGED " if table.unlogged else ""
+    return f"CREATE {unlogged}TABLE {qualified_name(table.schema, table.name)} (\n{body}\n)" if body else \
+        f"CREATE {unlogged}TABLE {qualified_name(table.schema, table.name)} ()"
 
 
 def _table_create(r: Renderer) -> None:
     table: Table = r.change.after
     name = qualified_name(table.schema, table.name)
     r.add(create_table_sql(table))
+    for check in table.checks.values():
+        if not check.valid:
+            r.add(f"ALTER TABLE {name} ADD CONSTRAINT {quote_ident(check.name)} {constraint_body(check)} NOT VALID")
     if table.comment is not None:
         r.add(comment_sql("TABLE", name, table.comment))
     for column in table.columns.values():
         if column.comment is not None:
             r.add(comment_sql("COLUMN", f"{name}.{quote_ident(column.name)}", column.comment))
+    inline = [table.primary_key] if table.primary_key else []
+    for constraint in [*inline, *table.uniques.values(), *table.checks.values(), *table.exclusions.values()]:
+        if constraint.comment is not None:
+            r.add(comment_sql("CONSTRAINT", f"{quote_ident(constraint.name)} ON {name}", constraint.comment))
 
 
 def _table_drop(r: Renderer) -> None:
@@ -62,8 +74,11 @@ def _table_rename(r: Renderer) -> None:
 def _table_alter(r: Renderer) -> None:
     before: Table = r.change.before
     after: Table = r.change.after
+    name = qualified_name(after.schema, after.name)
+    if before.unlogged != after.unlogged:
+        r.add(f"ALTER TABLE {name} SET {'UNLOGGED' if after.unlogged else 'LOGGED'}")
     if before.comment != after.comment:
-        r.add(comment_sql("TABLE", qualified_name(after.schema, after.name), after.comment))
+        r.add(comment_sql("TABLE", name, after.comment))
 
 
 # (change kind, action) -> the renderer of that change (see render.render).
