@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler import __version__
-from reconciler.backends import Backend, RenderOptions
+from reconciler.backends import Backend, PlanScope, RenderOptions
 from reconciler.changes import (
     CHECK,
     COLUMN,
@@ -117,6 +117,8 @@ class Plan:
     online: bool = False
     #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
     warnings: list[str] = field(default_factory=list)
+    #: What the plan was limited to (`--tenants-only`, `--indexes-only` ...); every format says so.
+    scope: PlanScope = field(default_factory=PlanScope)
 
     @property
     def live_fingerprint(self) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.backends import Backend
+from reconciler.backends import Backend, PlanScope
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
 from reconciler.errors import PlanError, UsageError
 from reconciler.formats.json_format import plan_document
@@ -103,7 +103,8 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
     return Plan(dialect=document["dialect"], target=document["target"], changes=planned,
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
-                online=document.get("online", False), warnings=list(document.get("warnings", [])))
+                online=document.get("online", False), warnings=list(document.get("warnings", [])),
+                scope=PlanScope.from_dict(document.get("scope")))
 
 
 def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: str) -> None:

@@ -8,7 +8,7 @@ drops the statements, and says so, and where the whole plan is.
 from __future__ import annotations
 
 from reconciler.backends import script_style
-from reconciler.formats.common import group_changes, headline, summary_line
+from reconciler.formats.common import group_changes, headline, scope_line, summary_line
 from reconciler.formats.sql import format_sql
 from reconciler.plan import Plan
 
@@ -25,6 +25,8 @@ def _cell(text: str, limit: int | None = None) -> str:
 def format_markdown(plan: Plan) -> str:
     head = [f"### schemactl plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
     head += [item for w in plan.warnings for item in (f"> **{_cell(w)}**", "")]
+    scope = scope_line(plan)
+    head += [f"> {scope}", ""] if scope else []
     if plan.empty:
         return "\n".join(head)
     table = ["| | Change | Details | Hazards |", "|---|---|---|---|"]
@@ -43,10 +45,10 @@ def format_markdown(plan: Plan) -> str:
     whole = "\n".join([*head, *table, *rows, *statements])
     if len(whole) <= COMMENT_BUDGET:
         return whole
-    return _truncated(head + table, rows, len(whole))
+    return _truncated(head + table, rows, len(whole), script_style(plan.dialect).artifact)
 
 
-def _truncated(start: list[str], rows: list[str], whole: int) -> str:
+def _truncated(start: list[str], rows: list[str], whole: int, artifact: str) -> str:
     out = list(start)
     used = len("\n".join(out))
     reserve = 600  # the note below
@@ -59,6 +61,6 @@ def _truncated(start: list[str], rows: list[str], whole: int) -> str:
         shown += 1
     left = f"{len(rows) - shown} more changes and " if shown < len(rows) else ""
     out += ["", f"> **Truncated to fit a pull-request comment** (the whole plan is {whole:,} characters): {left}the "
-                "statements are not shown. See the whole plan with `--format sql` (the reviewable SQL artifact), "
+                f"statements are not shown. See the whole plan with `--format sql` (the reviewable {artifact}), "
                 "or `schemactl show PLANFILE` for a saved plan.", ""]
     return "\n".join(out)

@@ -6,7 +6,7 @@ import click
 
 from reconciler.backends import script_style
 from reconciler.changes import Action
-from reconciler.formats.common import describe_value, group_changes, headline, summary_line
+from reconciler.formats.common import describe_value, group_changes, headline, scope_line, summary_line
 from reconciler.plan import Plan
 
 _COLORS = {Action.CREATE: "green", Action.ALTER: "yellow", Action.RENAME: "yellow",
@@ -17,9 +17,10 @@ def format_text(plan: Plan, *, color: bool = False) -> str:
     def style(text: str, **kw: object) -> str:
         return click.style(text, **kw) if color else text  # type: ignore[arg-type]
 
+    scope = scope_line(plan)
     if plan.empty:
-        return summary_line(plan) + "\n"
-    lines = [f"Target: {plan.target}", ""]
+        return (f"{scope}\n" if scope else "") + summary_line(plan) + "\n"
+    lines = [f"Target: {plan.target}", *([scope] if scope else []), ""]
     lines += [style(w, fg="red", bold=True) for w in plan.warnings]
     lines += [""] if plan.warnings else []
     lines += ["schemactl will perform the following actions:", ""]

@@ -62,7 +62,7 @@ def canonicalize(desired: MongoDeployment, current: MongoDeployment | None) -> M
     if current is None or current.discovered is None:
         return desired
     out = MongoDeployment(history_database=desired.history_database,
-                          history_collection=desired.history_collection)
+                          history_collection=desired.history_collection, scope=desired.scope)
     for name, database in expand(desired, current.discovered).items():
         live = current.databases.get(name)
         collections = {cname: settle_collection(coll, _live_collection(live, coll))

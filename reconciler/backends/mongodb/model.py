@@ -91,6 +91,8 @@ class MongoDeployment:
     discovered: list[str] | None = None
     # Inspected models only: the server's version string, for notes in the plan.
     server_version: str | None = None
+    # Desired models only: what the plan is limited to (a `reconciler.backends.PlanScope`; see `scope.py`).
+    scope: Any = None
 
     def describe(self) -> str:
         """One line for `schemactl validate`."""
