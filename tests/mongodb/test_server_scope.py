@@ -288,3 +288,33 @@ def test_scope_flags_are_refused_for_relational_specs(tmp_path, sqlite_url):
             in result.output
     listed = cli("list", str(path), "--url", sqlite_url)
     assert listed.exit_code == 1 and "list is for MongoDB specs" in listed.output
+
+
+GITHUB_COMMENT_LIMIT = 65_536
+
+
+def test_markdown_plan_for_1000_tenants_fits_a_comment(server, real_server, write_spec):
+    conn, prefix = server
+    url = real_server.url
+    tenants = [f"{prefix}_t{i:04d}" for i in range(1000)]
+    for name in tenants:
+        conn.client[name]["messages"].insert_one({"body": "hi"})
+    path = spec(write_spec, prefix, V1)
+    plan = cli("plan", path, "--url", url, "--format", "markdown")
+    assert plan.exit_code == 0, plan.output
+    md = plan.output
+    assert len(md) < GITHUB_COMMENT_LIMIT - 1000, len(md)
+    assert "**Plan: 3002 to add, 1000 to change, 0 to destroy.**" in md
+    assert f"| `+` | 1000 databases ({', '.join(tenants[:3])}, ... 997 more): index by_conv on messages |" in md
+    # Whole: the statements are there, once per group, as loops over one list of the 1000 names.
+    assert "Truncated" not in md and md.count("const databases_") == 1 and md.count(f'"{tenants[999]}"') == 1
+    assert "for (const name of databases_1) {" in md
+
+    # 1000 changes that cannot be grouped (a different unlisted collection in each tenant): rows are cut,
+    # the statements left out, and the comment says where the whole mongosh script is.
+    for i, name in enumerate(tenants):
+        conn.client[name][f"extra_{i}"].insert_one({"x": 1})
+    md = cli("plan", path, "--url", url, "--format", "markdown").output
+    assert len(md) < GITHUB_COMMENT_LIMIT - 1000, len(md)
+    assert "Truncated to fit a pull-request comment" in md and "more changes" in md
+    assert "`--format sql` (the reviewable mongosh script)" in md and "runCommand" not in md
