@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
+import jsonschema
 from click.testing import CliRunner
 
 from reconciler.backends.mongodb.mongosh import parse
 from reconciler.cli import main
 from tests.mongodb.conftest import spec
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str):
@@ -121,6 +125,7 @@ def test_database_and_collection_scopes_leave_the_rest_alone(server, real_server
     assert document["scope"] == {"public_only": False, "tenants_only": False, "databases": [f"{prefix}_t*"],
                                  "collections": ["conf*"], "indexes_only": False}
     assert [c["address"] for c in document["changes"]] == [f"index {t2}.config.by_plan"]
+    jsonschema.Draft202012Validator(json.loads((ROOT / "schemas" / "plan.schema.json").read_text())).validate(document)
     applied = cli("apply", v2, "--url", url, "--auto-approve", "--quiet", "--database", f"{prefix}_t*",
                   "--collection", "conf*")
     assert applied.exit_code == 0, applied.output  # no --allow-destroy needed: legacy is out of scope
@@ -271,6 +276,10 @@ def test_tenant_script_groups_identical_changes_in_loops(server, real_server, wr
         return out
 
     assert per_database(unrolled) == per_database(planned)
+    # The text plan's statements are the same loops, not one copy per database.
+    text = cli("plan", path, "--url", url).output.split("Statements:")[1]
+    assert "  for (const name of databases_2) {\n    db.getSiblingDB(name).runCommand({createIndexes: \"messages\"" in text
+    assert text.count("createIndexes: \"messages\"") == 1
     applied = cli("apply", path, "--url", url, "--auto-approve", "--quiet", "--allow-hazards",
                   "full_scan_validation,may_fail_on_data")
     assert applied.exit_code == 0, applied.output
