@@ -567,6 +567,7 @@ def list_(spec: str | None, url: str | None, env: str | None, config: str | None
     spec, url, environment = _resolve(spec, url, env, config)
     loaded, desired = load_model(spec)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    # Before connecting: a backend without databases to list says so with None (MongoDB: [] without a target).
     if get_backend(loaded.dialect).list_databases(desired, None) is None:
         raise UsageError(f"list is for MongoDB specs (public databases and tenant templates); this spec is "
                          f"{loaded.dialect}: use `schemactl status` for its drift")
