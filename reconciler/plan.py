@@ -115,10 +115,10 @@ class Plan:
     tool_version: str = __version__
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     online: bool = False
-    #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
-    warnings: list[str] = field(default_factory=list)
     #: What the plan was limited to (`--tenants-only`, `--indexes-only` ...); every format says so.
     scope: PlanScope = field(default_factory=PlanScope)
+    #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def live_fingerprint(self) -> str:

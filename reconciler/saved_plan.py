@@ -81,6 +81,7 @@ def load_saved_plan(path: str) -> SavedPlan | None:
     spec = document["spec"]
     loaded = LoadedSpec(data=spec["data"], positions=Positions(), files=spec["files"], source=spec["source"])
     plan = _plan_from_document(document)
+    plan.scope = PlanScope.from_dict(document.get("scope"))
     if plan.plan_hash() != document.get("plan_hash"):
         raise PlanError(f"{path}: the saved plan's statements do not match its plan hash; refusing to apply it")
     return SavedPlan(path, document, plan, loaded)
@@ -103,8 +104,7 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
     return Plan(dialect=document["dialect"], target=document["target"], changes=planned,
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
-                online=document.get("online", False), warnings=list(document.get("warnings", [])),
-                scope=PlanScope.from_dict(document.get("scope")))
+                online=document.get("online", False), warnings=list(document.get("warnings", [])))
 
 
 def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: str) -> None:

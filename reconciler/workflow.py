@@ -12,13 +12,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.backends import Backend, ConnectOptions, PlanScope, RenderOptions, dialect_of_url, get_backend
+from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.errors import UsageError
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model
+
+if TYPE_CHECKING:
+    from reconciler.backends import PlanScope
 
 
 @dataclass
@@ -117,15 +120,15 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
     """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other.
     `scope`: compare only what it selects (the backend cuts both sides before its diff)."""
     backend = target.backend
-    scope = scope or PlanScope()
-    if not scope.empty:
+    if scope is not None and not scope.empty:
         check_scope(backend, scope)
         desired = backend.with_scope(desired, scope)
     current = backend.inspect(target.conn, desired)
     canonical = backend.canonicalize(target.conn, desired, current)
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
                      options=options)
-    plan.scope = scope
+    if scope is not None:
+        plan.scope = scope
     warn_if_empty_spec(plan, loaded.data)
     if not plan.empty:
         plan.warnings += [f"Warning: {text}" for text in backend.plan_warnings(target.conn, plan, current, canonical)]

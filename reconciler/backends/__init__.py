@@ -147,8 +147,6 @@ class ScriptStyle:
     commit: str | None = None
     #: and how to run it, for the script's header.
     run_hint: str | None = None
-    #: What the script is called where a summary points to it.
-    artifact: str = "SQL artifact"
 
 
 def script_style(dialect: str) -> ScriptStyle:
@@ -241,16 +239,6 @@ class Backend(ABC):
         """Add the backend's hazards (and their explanations) to a change; none by default."""
         return change
 
-    def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
-        """Statements a runnable script puts before and after `statement` to give it its own settings, the
-        way `execute` does (PostgreSQL's per-statement timeouts in online mode); none by default."""
-        return [], []
-
-    def plan_warnings(self, conn: Any, plan: Any, current: Any, desired: Any) -> list[str]:
-        """What the target's settings say about applying `plan` (a `reconciler.plan.Plan`), said before applying
-        (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
-        return []
-
     def with_scope(self, desired: Any, scope: PlanScope) -> Any:
         """`desired` limited to `scope` (only fields in `plan_scopes` are ever set): the backend's diff compares
         only what the scope selects, on both sides."""
@@ -265,6 +253,16 @@ class Backend(ABC):
         """`schemactl list`: the databases the spec manages on the target, each
         `{database, kind ("public" | "tenant"), template, exists, collections}`; None: not supported."""
         return None
+
+    def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
+        """Statements a runnable script puts before and after `statement` to give it its own settings, the
+        way `execute` does (PostgreSQL's per-statement timeouts in online mode); none by default."""
+        return [], []
+
+    def plan_warnings(self, conn: Any, plan: Any, current: Any, desired: Any) -> list[str]:
+        """What the target's settings say about applying `plan` (a `reconciler.plan.Plan`), said before applying
+        (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
+        return []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

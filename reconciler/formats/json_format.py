@@ -19,13 +19,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "target": plan.target,
         "created_at": plan.created_at,
         "online": plan.online,
+        "scope": None if plan.scope.empty else plan.scope.to_dict(),
         "spec_hash": plan.spec_hash,
         "live_fingerprint": plan.live_fingerprint,
         "plan_hash": plan.plan_hash(),
         "summary": {"add": add, "change": change, "destroy": destroy, "empty": plan.empty},
         "hazards": plan.hazards(),
         "warnings": list(plan.warnings),
-        "scope": None if plan.scope.empty else plan.scope.to_dict(),
         "changes": [
             {
                 "address": p.change.address,

@@ -45,10 +45,10 @@ def format_markdown(plan: Plan) -> str:
     whole = "\n".join([*head, *table, *rows, *statements])
     if len(whole) <= COMMENT_BUDGET:
         return whole
-    return _truncated(head + table, rows, len(whole), script_style(plan.dialect).artifact)
+    return _truncated(head + table, rows, len(whole))
 
 
-def _truncated(start: list[str], rows: list[str], whole: int, artifact: str) -> str:
+def _truncated(start: list[str], rows: list[str], whole: int) -> str:
     out = list(start)
     used = len("\n".join(out))
     reserve = 600  # the note below
@@ -61,6 +61,6 @@ def _truncated(start: list[str], rows: list[str], whole: int, artifact: str) -> 
         shown += 1
     left = f"{len(rows) - shown} more changes and " if shown < len(rows) else ""
     out += ["", f"> **Truncated to fit a pull-request comment** (the whole plan is {whole:,} characters): {left}the "
-                f"statements are not shown. See the whole plan with `--format sql` (the reviewable {artifact}), "
+                "statements are not shown. See the whole plan with `--format sql` (the reviewable SQL artifact), "
                 "or `schemactl show PLANFILE` for a saved plan.", ""]
     return "\n".join(out)

@@ -326,4 +326,4 @@ def test_markdown_plan_for_1000_tenants_fits_a_comment(server, real_server, writ
     md = cli("plan", path, "--url", url, "--format", "markdown").output
     assert len(md) < GITHUB_COMMENT_LIMIT - 1000, len(md)
     assert "Truncated to fit a pull-request comment" in md and "more changes" in md
-    assert "`--format sql` (the reviewable mongosh script)" in md and "runCommand" not in md
+    assert "See the whole plan with `--format sql`" in md and "runCommand" not in md

@@ -30,7 +30,7 @@ class MongoBackend(Backend):
     name = "mongodb"
     url_schemes = ("mongodb", "mongodb+srv")
     # The artifact is a mongosh script; nothing runs in a transaction.
-    script_style = ScriptStyle(comment="//", fence="js", transactional=False, artifact="mongosh script")
+    script_style = ScriptStyle(comment="//", fence="js", transactional=False)
     # `apply --parallel/--fail-fast`: tenant databases are applied concurrently.
     apply_options = frozenset({"parallel", "fail_fast"})
     # `plan/apply/status --public-only/--tenants-only/--database/--collection/--indexes-only` (scope.py).

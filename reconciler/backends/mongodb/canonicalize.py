@@ -62,7 +62,7 @@ def canonicalize(desired: MongoDeployment, current: MongoDeployment | None) -> M
     if current is None or current.discovered is None:
         return desired
     out = MongoDeployment(history_database=desired.history_database,
-                          history_collection=desired.history_collection, scope=desired.scope)
+                          history_collection=desired.history_collection)
     for name, database in expand(desired, current.discovered).items():
         live = current.databases.get(name)
         collections = {cname: settle_collection(coll, _live_collection(live, coll))
@@ -70,6 +70,7 @@ def canonicalize(desired: MongoDeployment, current: MongoDeployment | None) -> M
         out.databases[name] = MongoDatabase(name=name, collections=collections, template=database.template)
     # Templates are resolved now; keep the list of names so diff does not resolve them again.
     out.discovered = list(current.discovered)
+    out.scope = desired.scope
     return out
 
 
