@@ -133,6 +133,13 @@ def test_database_and_collection_scopes_leave_the_rest_alone(server, real_server
     assert index_names(conn, t2, "messages") == {"_id_", "by_conv"}
     assert conn.client[t2]["legacy"].count_documents({}) == 1
 
+    # A pattern that selects nothing is refused rather than planned as "No changes".
+    typo = cli("plan", v2, "--url", url, "--database", f"{prefix}_tenant_1")
+    assert typo.exit_code == 1
+    assert f"--database {prefix}_tenant_1 matches none of the 3 databases the spec manages" in typo.output
+    typo = cli("plan", v2, "--url", url, "--tenants-only", "--collection", "mesages")
+    assert typo.exit_code == 1 and "--collection mesages matches none of the 3 collections" in typo.output
+
     full = cli("plan", v2, "--url", url)
     assert f"- collection {t2}.legacy" in full.output
     assert f"+ index {t2}.messages.by_time" in full.output and f"~ collection {t2}.messages" in full.output

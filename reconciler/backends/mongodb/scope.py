@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 
 from reconciler.backends import PlanScope
 from reconciler.backends.mongodb.model import Collection, MongoDatabase
+from reconciler.errors import PlanError
 
 
 def _selected(name: str, patterns: tuple[str, ...]) -> bool:
@@ -30,13 +31,17 @@ def limit_to_scope(have: dict[str, MongoDatabase], want: dict[str, MongoDatabase
     """The live and wanted databases (concrete names) cut to `scope`; neither input is changed."""
     out_have: dict[str, MongoDatabase] = {}
     out_want: dict[str, MongoDatabase] = {}
-    for name in sorted(set(have) | set(want)):
+    names = sorted(set(have) | set(want))
+    _refuse_unmatched("--database", scope.databases, names, "databases the spec manages on the target")
+    seen_collections: set[str] = set()
+    for name in names:
         wanted, live = want.get(name), have.get(name)
         template = wanted.template if wanted is not None else live.template if live is not None else None
         if not database_in_scope(name, template, scope):
             continue
         live_colls = dict(live.collections) if live is not None else {}
         want_colls = dict(wanted.collections) if wanted is not None else {}
+        seen_collections |= set(live_colls) | set(want_colls)
         if scope.collections:
             want_colls = {n: c for n, c in want_colls.items() if _selected(n, scope.collections)}
             # A selected collection renamed from an unselected name still needs its old self to rename.
@@ -48,7 +53,17 @@ def limit_to_scope(have: dict[str, MongoDatabase], want: dict[str, MongoDatabase
             out_have[name] = dataclasses.replace(live, collections=live_colls)
         if wanted is not None:
             out_want[name] = dataclasses.replace(wanted, collections=want_colls)
+    _refuse_unmatched("--collection", scope.collections, sorted(seen_collections),
+                      "collections of the selected databases, in the spec or on the target")
     return out_have, out_want
+
+
+def _refuse_unmatched(flag: str, patterns: tuple[str, ...], names: list[str], what: str) -> None:
+    """A pattern that selects nothing is a typo far more often than a wish: a plan that silently says
+    "No changes" would hide it."""
+    for pattern in patterns:
+        if not any(fnmatchcase(name, pattern) for name in names):
+            raise PlanError(f"{flag} {pattern} matches none of the {len(names)} {what}")
 
 
 def _indexes_only(live: dict[str, Collection], wanted: dict[str, Collection]) -> dict[str, Collection]:
