@@ -82,7 +82,7 @@ demo: venv
 mongo-demo: venv secantus
 	$(BIN)/python examples/mongodb-tenants/demo.py
 
-bench: venv deps
+bench: venv deps secantus
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/mongo_tenants.py
 

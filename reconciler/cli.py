@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -23,7 +24,7 @@ from reconciler.apply import (
     check_prevented,
     execute_plan,
 )
-from reconciler.backends import ConnectOptions, RenderOptions, get_backend
+from reconciler.backends import ConnectOptions, PlanScope, RenderOptions, get_backend
 from reconciler.changes import Hazard
 from reconciler.durations import DurationError, parse_duration, postgres_duration
 from reconciler.errors import ApplyError, Interrupted, PlanError, SchemactlError, UsageError
@@ -36,7 +37,7 @@ from reconciler.redact import redact_urls
 from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
 from reconciler.spec import load_model
 from reconciler.spec.loader import escape_references
-from reconciler.workflow import Target, offline_plan, open_target, plan_for_target
+from reconciler.workflow import Target, check_scope, offline_plan, open_target, plan_for_target
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
 
@@ -219,6 +220,30 @@ def _render_options(online: bool, statement_lock_timeout: float | None = None, s
         statement_timeout=None if statement_timeout is None else postgres_duration(statement_timeout))
 
 
+def _scope_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """MongoDB: limit the plan to part of the spec (the flags of seed 002's migration tool)."""
+    f = click.option("--indexes-only", is_flag=True,
+                     help="MongoDB: only indexes; collections, validators and options are left alone.")(f)
+    f = click.option("--collection", "scope_collections", multiple=True, metavar="NAME",
+                     help="MongoDB: only this collection (repeatable; glob patterns like 'msg*').")(f)
+    f = click.option("--database", "scope_databases", multiple=True, metavar="NAME|PATTERN",
+                     help="MongoDB: only this database (repeatable; glob patterns like 'chat_tenant_a*').")(f)
+    f = click.option("--tenants-only", is_flag=True, help="MongoDB: only the databases of tenant templates.")(f)
+    return click.option("--public-only", is_flag=True,
+                        help="MongoDB: only the databases the spec names (not the tenant templates).")(f)
+
+
+def _scope(dialect: str, scope_args: dict[str, Any]) -> PlanScope:
+    """The scope the flags ask for, refused at once when the spec's backend cannot be scoped."""
+    scope = PlanScope(public_only=scope_args["public_only"], tenants_only=scope_args["tenants_only"],
+                      databases=tuple(scope_args["scope_databases"]),
+                      collections=tuple(scope_args["scope_collections"]),
+                      indexes_only=scope_args["indexes_only"])
+    if not scope.empty:
+        check_scope(get_backend(dialect), scope)
+    return scope
+
+
 def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
     _echo(render_plan(plan, fmt, color=_use_color(no_color)), nl=False)
     for warning in plan.warnings:
@@ -236,16 +261,19 @@ def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
 @_online_options
 @_timeout_options
+@_scope_options
 def plan(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str, no_color: bool,
          out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: float | None,
-         statement_timeout: float | None, connect_timeout: float | None, network_timeout: float | None) -> None:
+         statement_timeout: float | None, connect_timeout: float | None, network_timeout: float | None,
+         **scope_args: Any) -> None:
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
     loaded, desired = load_model(spec)
+    scope = _scope(loaded.dialect, scope_args)
     with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
-        run = plan_for_target(target, loaded, desired, options)
+        run = plan_for_target(target, loaded, desired, options, scope)
     _print_plan(run.plan, fmt, no_color)
     check_prevented(run.plan)
     if out:
@@ -271,11 +299,12 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
               help="MongoDB: databases applied at once [default: 4].")
 @click.option("--fail-fast", is_flag=True, help="MongoDB: stop at the first database that fails.")
 @_timeout_options
+@_scope_options
 def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: str | None, auto_approve: bool,
           allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: float | None,
           statement_timeout: float | None, lock_timeout: float | None, quiet: bool,
           no_color: bool, parallel: int | None, fail_fast: bool, connect_timeout: float | None,
-          network_timeout: float | None) -> None:
+          network_timeout: float | None, **scope_args: Any) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
     interval = None if quiet else _progress_interval()
@@ -294,15 +323,21 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
     saved = load_saved_plan(spec_or_plan)
     if saved is not None:
         loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
+        scope = _scope(loaded.dialect, scope_args)
+        if not scope.empty:
+            raise UsageError("a saved plan keeps the scope it was made with; apply it without "
+                             "--public-only/--tenants-only/--database/--collection/--indexes-only")
+        scope = saved.plan.scope
     else:
         loaded, desired = load_model(spec_or_plan)
+        scope = _scope(loaded.dialect, scope_args)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
     stage: list[Any] = ["before"]  # "before", "applying", then the ApplyResult: what an interrupt interrupted
     try:
         plan_ = _apply_to_target(url, loaded, desired, saved, timeouts, lock_timeout, stage, guards,
                                  _render_options(online, statement_lock_timeout, statement_timeout, environment),
                                  auto_approve=auto_approve, interval=interval, no_color=no_color,
-                                 parallel=parallel or 4, fail_fast=fail_fast)
+                                 parallel=parallel or 4, fail_fast=fail_fast, scope=scope)
     except KeyboardInterrupt as exc:
         if getattr(exc, "report", None):
             raise  # the backend said what it applied
@@ -314,7 +349,8 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
 
 def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: ConnectOptions, lock_timeout: float,
                      stage: list[Any], guards: Guards, options: RenderOptions, *, auto_approve: bool,
-                     interval: float | None, no_color: bool, parallel: int, fail_fast: bool) -> Plan | None:
+                     interval: float | None, no_color: bool, parallel: int, fail_fast: bool,
+                     scope: PlanScope | None = None) -> Plan | None:
     """Inspect, plan, confirm, execute, verify, under the target's apply lock; None when there is nothing to do.
     `stage[0]` follows along, for the report of an interrupt."""
     with open_target(url, loaded.dialect, read_only=False, options=timeouts) as target, \
@@ -325,7 +361,7 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
             plan_ = saved.plan
         else:
-            plan_ = plan_for_target(target, loaded, desired, options).plan
+            plan_ = plan_for_target(target, loaded, desired, options, scope).plan
         _print_plan(plan_, "text", no_color)
         if plan_.empty:
             return None
@@ -352,7 +388,7 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
         if result.error:
             raise ApplyError(f"apply failed on {target.display} ({result.applied} of {result.total} steps applied)"
                              f"{_at(result.failed_statement)}: {result.error}")
-        _verify_converged(target, loaded)
+        _verify_converged(target, loaded, scope)
     return plan_
 
 
@@ -411,9 +447,10 @@ def _confirm() -> None:
         raise click.exceptions.Exit(1)
 
 
-def _verify_converged(target: Target, loaded: Any) -> None:
+def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = None) -> None:
     # A fresh model: planning rewrote the first one to the spelling of the schema as it was before.
-    after = plan_for_target(target, loaded, target.backend.build_model(loaded), RenderOptions())
+    # Within the plan's scope only: what it left out may well still differ.
+    after = plan_for_target(target, loaded, target.backend.build_model(loaded), RenderOptions(), scope)
     if not after.plan.empty:
         remaining = ", ".join(p.change.address for p in after.plan.changes)
         raise PlanError(f"apply finished, but the database still differs from the spec: {remaining}")
@@ -506,15 +543,17 @@ def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, s
 @click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
 @_env_options
 @_timeout_options
+@_scope_options
 def status(spec: str | None, url: str | None, env: str | None, config: str | None, connect_timeout: float | None,
-           network_timeout: float | None) -> None:
+           network_timeout: float | None, **scope_args: Any) -> None:
     """Show the last apply recorded in the target and whether it drifted from the spec."""
     spec, url, environment = _resolve(spec, url, env, config)
     loaded, desired = load_model(spec)
+    scope = _scope(loaded.dialect, scope_args)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
     with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
         # Planning first: it resolves where the history lives (MongoDB's history_database).
-        run = plan_for_target(target, loaded, desired, RenderOptions())
+        run = plan_for_target(target, loaded, desired, RenderOptions(), scope)
         history = target.backend.read_history(target.conn, 1)
     if history:
         last = history[0]
@@ -527,12 +566,60 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
             _echo(f"  Failed statement: {_one_line(str(last['failed_statement']), 200)}")
     else:
         _echo("Last apply: none recorded.")
+    if not scope.empty:
+        _echo(f"Scope: {' '.join(scope.flags())}")
     if run.plan.empty:
         _echo("Drift: none. The database matches the spec.")
     else:
         _echo(f"Drift: {summary_line(run.plan)}")
         for planned in run.plan.changes:
             _echo(f"  {planned.change.action.symbol} {planned.change.address}")
+
+
+@main.command(name="list")
+@click.argument("spec", type=click.Path(), required=False)
+@click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
+@_env_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@_timeout_options
+def list_(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str,
+          connect_timeout: float | None, network_timeout: float | None) -> None:
+    """MongoDB: the databases the spec manages on the target (public ones, and those its templates match),
+    with their collection counts and drift. Read-only."""
+    spec, url, environment = _resolve(spec, url, env, config)
+    loaded, desired = load_model(spec)
+    timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    # Before connecting: a backend without databases to list says so with None (MongoDB: [] without a target).
+    if get_backend(loaded.dialect).list_databases(desired, None) is None:
+        raise UsageError(f"list is for MongoDB specs (public databases and tenant templates); this spec is "
+                         f"{loaded.dialect}: use `schemactl status` for its drift")
+    with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
+        run = plan_for_target(target, loaded, desired, RenderOptions())
+        rows = target.backend.list_databases(run.desired, run.current) or []
+    changes: dict[str, int] = {}
+    for planned in run.plan.changes:
+        database = planned.change.extra.get("database")
+        changes[database] = changes.get(database, 0) + 1
+    for row in rows:
+        count = changes.get(row["database"], 0)
+        row["changes"] = count
+        row["status"] = "missing" if not row["exists"] else "drifted" if count else "in sync"
+    if fmt == "json":
+        _echo(json.dumps({"target": target.display, "databases": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        _echo("No databases: the spec names none and its templates match none on the target.")
+        return
+    width = max(len(row["database"]) for row in rows)
+    for row in rows:
+        kind = "public" if row["template"] is None else f"tenant ({row['template']})"
+        state = f"drifted ({row['changes']} changes)" if row["status"] == "drifted" else row["status"]
+        collections = f"{row['collections']} collections" if row["exists"] else "-"
+        _echo(f"{row['database']:<{width}}  {kind:<20}  {collections:>16}  {state}")
+    drifted = sum(1 for row in rows if row["status"] == "drifted")
+    missing = sum(1 for row in rows if row["status"] == "missing")
+    _echo(f"{len(rows)} databases: {len(rows) - drifted - missing} in sync, {drifted} drifted, {missing} missing.")
 
 
 def _one_line(text: str, limit: int) -> str:

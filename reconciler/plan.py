@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler import __version__
-from reconciler.backends import Backend, RenderOptions
+from reconciler.backends import Backend, PlanScope, RenderOptions
 from reconciler.changes import (
     CHECK,
     COLUMN,
@@ -127,6 +127,8 @@ class Plan:
     tool_version: str = __version__
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     online: bool = False
+    #: What the plan was limited to (`--tenants-only`, `--indexes-only` ...); every format says so.
+    scope: PlanScope = field(default_factory=PlanScope)
     #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
     warnings: list[str] = field(default_factory=list)
     #: Mermaid `erDiagram` of the tables (collections) the plan touches and their neighbours, coloured by

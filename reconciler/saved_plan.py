@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.backends import Backend
+from reconciler.backends import Backend, PlanScope
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
 from reconciler.errors import PlanError, UsageError
 from reconciler.formats.json_format import plan_document
@@ -81,6 +81,7 @@ def load_saved_plan(path: str) -> SavedPlan | None:
     spec = document["spec"]
     loaded = LoadedSpec(data=spec["data"], positions=Positions(), files=spec["files"], source=spec["source"])
     plan = _plan_from_document(document)
+    plan.scope = PlanScope.from_dict(document.get("scope"))
     if plan.plan_hash() != document.get("plan_hash"):
         raise PlanError(f"{path}: the saved plan's statements do not match its plan hash; refusing to apply it")
     return SavedPlan(path, document, plan, loaded)

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.diagram import plan_diagram
@@ -20,6 +20,9 @@ from reconciler.errors import UsageError
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model
+
+if TYPE_CHECKING:
+    from reconciler.backends import PlanScope
 
 
 @dataclass
@@ -101,13 +104,32 @@ class PlannedRun:
     desired: Any = None
 
 
-def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: RenderOptions) -> PlannedRun:
-    """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other."""
+def check_scope(backend: Backend, scope: PlanScope) -> None:
+    """Refuse scope flags the spec's backend has no use for, naming the first one."""
+    for field_name, value in scope.to_dict().items():
+        if value and field_name not in backend.plan_scopes:
+            flag = {"databases": "--database", "collections": "--collection"}.get(
+                field_name, "--" + field_name.replace("_", "-"))
+            raise UsageError(f"{flag} is for MongoDB specs (databases, tenant templates, collections); "
+                             f"this spec is {backend.name}")
+    if scope.public_only and scope.tenants_only:
+        raise UsageError("--public-only and --tenants-only exclude each other: pass one (or neither for both)")
+
+
+def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: RenderOptions,
+                    scope: PlanScope | None = None) -> PlannedRun:
+    """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other.
+    `scope`: compare only what it selects (the backend cuts both sides before its diff)."""
     backend = target.backend
+    if scope is not None and not scope.empty:
+        check_scope(backend, scope)
+        desired = backend.with_scope(desired, scope)
     current = backend.inspect(target.conn, desired)
     canonical = backend.canonicalize(target.conn, desired, current)
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
                      options=options)
+    if scope is not None:
+        plan.scope = scope
     warn_if_empty_spec(plan, loaded.data)
     draw_plan(backend, current, canonical, plan)
     if not plan.empty:

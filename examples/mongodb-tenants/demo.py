@@ -2,7 +2,7 @@
 
 Starts a throwaway SecantusDB (the MongoDB wire-protocol server `make test` uses; installed into its own
 virtualenv by `make secantus`), creates three tenant databases the way the seed's tool finds them
-(`chat_tenant_*`), then: validate, plan, apply, plan again (no changes), status; and stops the server.
+(`chat_tenant_*`), then: validate, plan, apply, plan again (no changes), status, list; and stops the server.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> int:
               "--allow-hazards", "may_fail_on_data"]),
             ("Plan again: nothing left to do", ["plan", str(SPEC), "--url", url, "--detailed-exitcode"]),
             ("Status: the last apply and drift", ["status", str(SPEC), "--url", url]),
+            ("List: the databases the spec manages, and whether each is in sync", ["list", str(SPEC), "--url", url]),
         ]
         for title, argv in steps:
             print(f"\n==> {title}: schemactl {' '.join(argv)}\n", flush=True)

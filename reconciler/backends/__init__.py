@@ -44,6 +44,44 @@ class ConnectOptions:
     network_timeout: float = 30.0
 
 
+@dataclass(frozen=True)
+class PlanScope:
+    """What a plan is limited to (MongoDB: `--public-only`, `--tenants-only`, `--database`, `--collection`,
+    `--indexes-only`). Objects outside it are neither changed nor dropped; empty means everything."""
+
+    public_only: bool = False
+    tenants_only: bool = False
+    #: Database names or glob patterns (`chat_tenant_a*`).
+    databases: tuple[str, ...] = ()
+    #: Collection names or glob patterns.
+    collections: tuple[str, ...] = ()
+    #: Only indexes: collections, validators and collection options are left as they are.
+    indexes_only: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self == PlanScope()
+
+    def flags(self) -> list[str]:
+        """The scope as the command-line flags that make it, which is how plans state it."""
+        out = ["--public-only"] * self.public_only + ["--tenants-only"] * self.tenants_only
+        out += [f"--database {name}" for name in self.databases]
+        out += [f"--collection {name}" for name in self.collections]
+        return out + ["--indexes-only"] * self.indexes_only
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"public_only": self.public_only, "tenants_only": self.tenants_only,
+                "databases": list(self.databases), "collections": list(self.collections),
+                "indexes_only": self.indexes_only}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> PlanScope:
+        data = data or {}
+        return cls(public_only=bool(data.get("public_only")), tenants_only=bool(data.get("tenants_only")),
+                   databases=tuple(data.get("databases") or ()), collections=tuple(data.get("collections") or ()),
+                   indexes_only=bool(data.get("indexes_only")))
+
+
 @dataclass
 class ApplyResult:
     applied: int
@@ -127,6 +165,8 @@ class Backend(ABC):
     script_style: ScriptStyle = ScriptStyle()
     #: Extra keyword arguments its `execute` takes (MongoDB's tenant databases: `parallel`, `fail_fast`).
     apply_options: frozenset[str] = frozenset()
+    #: The `PlanScope` fields its plans can be limited by (MongoDB: all of them); others refuse a scope.
+    plan_scopes: frozenset[str] = frozenset()
 
     @abstractmethod
     def build_model(self, spec: Any) -> Any:
@@ -198,6 +238,21 @@ class Backend(ABC):
     def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
         """Add the backend's hazards (and their explanations) to a change; none by default."""
         return change
+
+    def with_scope(self, desired: Any, scope: PlanScope) -> Any:
+        """`desired` limited to `scope` (only fields in `plan_scopes` are ever set): the backend's diff compares
+        only what the scope selects, on both sides."""
+        raise NotImplementedError(f"{self.name} plans cannot be scoped")
+
+    def script_body(self, plan: Any) -> list[str] | None:
+        """The statements part of `--format sql` when the backend writes it its own way (MongoDB: one loop
+        over the tenant databases per group of identical changes); None: one block per change."""
+        return None
+
+    def list_databases(self, desired: Any, current: Any) -> list[dict[str, Any]] | None:
+        """`schemactl list`: the databases the spec manages on the target, each
+        `{database, kind ("public" | "tenant"), template, exists, collections}`; None: not supported."""
+        return None
 
     def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
         """Statements a runnable script puts before and after `statement` to give it its own settings, the

@@ -17,6 +17,14 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
 
 
+def scope_line(plan: Plan) -> str | None:
+    """How a limited plan says so (None for a whole one)."""
+    if plan.scope.empty:
+        return None
+    return (f"Scope: {' '.join(plan.scope.flags())}: only what it selects was compared; "
+            "nothing outside it is changed or dropped.")
+
+
 def describe_value(value: Any) -> str:
     if value is None:
         return "(none)"

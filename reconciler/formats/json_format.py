@@ -19,6 +19,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "target": plan.target,
         "created_at": plan.created_at,
         "online": plan.online,
+        "scope": None if plan.scope.empty else plan.scope.to_dict(),
         "spec_hash": plan.spec_hash,
         "live_fingerprint": plan.live_fingerprint,
         "plan_hash": plan.plan_hash(),

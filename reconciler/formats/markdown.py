@@ -11,7 +11,7 @@ comes after the table of changes when it is at most `DIAGRAM_LIMIT` characters.
 from __future__ import annotations
 
 from reconciler.backends import script_style
-from reconciler.formats.common import group_changes, headline, summary_line
+from reconciler.formats.common import group_changes, headline, scope_line, summary_line
 from reconciler.formats.sql import format_sql
 from reconciler.plan import Plan
 
@@ -29,6 +29,8 @@ def _cell(text: str, limit: int | None = None) -> str:
 def format_markdown(plan: Plan) -> str:
     head = [f"### schemactl plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
     head += [item for w in plan.warnings for item in (f"> **{_cell(w)}**", "")]
+    scope = scope_line(plan)
+    head += [f"> {scope}", ""] if scope else []
     if plan.empty:
         return "\n".join(head)
     table = ["| | Change | Details | Hazards |", "|---|---|---|---|"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from reconciler.backends import Backend, get_backend
 from reconciler.changes import Statement
-from reconciler.formats.common import summary_line
+from reconciler.formats.common import scope_line, summary_line
 from reconciler.plan import Plan, PlannedChange
 
 # Execution order of the groups, and how each is announced in the artifact.
@@ -35,11 +35,16 @@ def format_sql(plan: Plan) -> str:
     comment = style.comment
     out = [f"{comment} schemactl {plan.tool_version} plan for {plan.target}", f"{comment} {summary_line(plan)}"]
     out += [f"{comment} {w}" for w in plan.warnings]
+    scope = scope_line(plan)
+    out += [f"{comment} {scope}"] if scope else []
     if plan.empty:
         return "\n".join(out) + "\n"
     if style.run_hint:
         out.append(f"{comment} Runs as it is: {style.run_hint} (as apply does, without its lock and history record)")
     out += ["", *style.preamble, ""] if style.preamble else [""]
+    body = backend.script_body(plan)
+    if body is not None:
+        return "\n".join([*out, *body, *style.epilogue]).rstrip() + "\n"
     grouped = {name: [(p, [s for s in p.statements if statement_group(s) == name]) for p in plan.changes]
                for name, _ in _GROUPS}
     used = [name for name, _ in _GROUPS if any(stmts for _, stmts in grouped[name])]

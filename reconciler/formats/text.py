@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from reconciler.backends import script_style
+from reconciler.backends import get_backend, script_style
 from reconciler.changes import Action
-from reconciler.formats.common import describe_value, group_changes, headline, summary_line
+from reconciler.formats.common import describe_value, group_changes, headline, scope_line, summary_line
 from reconciler.plan import Plan
 
 _COLORS = {Action.CREATE: "green", Action.ALTER: "yellow", Action.RENAME: "yellow",
@@ -17,9 +17,10 @@ def format_text(plan: Plan, *, color: bool = False) -> str:
     def style(text: str, **kw: object) -> str:
         return click.style(text, **kw) if color else text  # type: ignore[arg-type]
 
+    scope = scope_line(plan)
     if plan.empty:
-        return summary_line(plan) + "\n"
-    lines = [f"Target: {plan.target}", ""]
+        return (f"{scope}\n" if scope else "") + summary_line(plan) + "\n"
+    lines = [f"Target: {plan.target}", *([scope] if scope else []), ""]
     lines += [style(w, fg="red", bold=True) for w in plan.warnings]
     lines += [""] if plan.warnings else []
     lines += ["schemactl will perform the following actions:", ""]
@@ -44,7 +45,12 @@ def format_text(plan: Plan, *, color: bool = False) -> str:
             lines.append(f"        ({note})")
     lines += ["", "Statements:"]
     transactional = script_style(plan.dialect).transactional
-    for planned in plan.changes:
+    # Tenant plans: the script's loops (one per group of identical changes), not 1,000 copies of each statement.
+    body = get_backend(plan.dialect).script_body(plan)
+    while body and not body[-1]:
+        body.pop()
+    lines += [f"  {line}" if line else "" for line in body or []]
+    for planned in plan.changes if body is None else []:
         for statement in planned.statements:
             marker = ("  -- committed before the transaction" if statement.commit_first
                       else "" if statement.transactional or not transactional

@@ -17,3 +17,4 @@ def test_mongo_demo_runs_end_to_end() -> None:
     assert "chat_tenant_acme: 27 of 27 steps applied" in out and "chat_tenant_initech" in out
     assert "No changes. The database matches the spec." in out
     assert "Drift: none." in out and "The server is stopped." in out
+    assert "4 databases: 4 in sync, 0 drifted, 0 missing." in out

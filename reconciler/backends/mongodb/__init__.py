@@ -17,6 +17,7 @@ from reconciler.backends import (
     ApplyResult,
     Backend,
     ConnectOptions,
+    PlanScope,
     Progress,
     ProgressCallback,
     RenderOptions,
@@ -32,6 +33,8 @@ class MongoBackend(Backend):
     script_style = ScriptStyle(comment="//", fence="js", transactional=False)
     # `apply --parallel/--fail-fast`: tenant databases are applied concurrently.
     apply_options = frozenset({"parallel", "fail_fast"})
+    # `plan/apply/status --public-only/--tenants-only/--database/--collection/--indexes-only` (scope.py).
+    plan_scopes = frozenset({"public_only", "tenants_only", "databases", "collections", "indexes_only"})
 
     def build_model(self, spec: Any) -> Any:
         from .build import build
@@ -93,6 +96,20 @@ class MongoBackend(Backend):
 
         return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record,
                        parallel=parallel, fail_fast=fail_fast)
+
+    def with_scope(self, desired: Any, scope: PlanScope) -> Any:
+        desired.scope = None if scope.empty else scope
+        return desired
+
+    def script_body(self, plan: Any) -> list[str] | None:
+        from .script import tenant_script
+
+        return tenant_script(plan)
+
+    def list_databases(self, desired: Any, current: Any) -> list[dict[str, Any]] | None:
+        from .listing import list_databases
+
+        return list_databases(desired, current)
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .lock import hold_apply_lock

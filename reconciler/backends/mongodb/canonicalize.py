@@ -70,6 +70,7 @@ def canonicalize(desired: MongoDeployment, current: MongoDeployment | None) -> M
         out.databases[name] = MongoDatabase(name=name, collections=collections, template=database.template)
     # Templates are resolved now; keep the list of names so diff does not resolve them again.
     out.discovered = list(current.discovered)
+    out.scope = desired.scope
     return out
 
 

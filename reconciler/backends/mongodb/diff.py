@@ -23,6 +23,7 @@ from reconciler.backends.mongodb.model import (
     MongoDeployment,
     MongoIndex,
 )
+from reconciler.backends.mongodb.scope import limit_to_scope
 from reconciler.changes import Action, AttributeChange, Change, Hazard
 from reconciler.errors import PlanError
 
@@ -48,6 +49,8 @@ def diff(current: MongoDeployment, desired: MongoDeployment) -> list[Change]:
     # An inspected model is already concrete; a spec used as "current" (offline diff) is not.
     have = dict(current.databases) if discovered is not None else expand(current, None)
     want = expand(desired, discovered)
+    if desired.scope is not None:
+        have, want = limit_to_scope(have, want, desired.scope)
     changes: list[Change] = []
     for db_name in sorted(set(have) | set(want)):
         changes += diff_database(db_name, have.get(db_name), want.get(db_name))

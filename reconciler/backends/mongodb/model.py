@@ -86,6 +86,8 @@ class MongoDeployment:
     databases: dict[str, MongoDatabase] = field(default_factory=dict)
     history_database: str | None = None
     history_collection: str = "schemactl_history"
+    # Desired models only: what the plan is limited to (a `reconciler.backends.PlanScope`; see `scope.py`).
+    scope: Any = None
     # Inspected models only: every database name listDatabases returned. Templates with
     # `match` resolve against it; None means "not inspected" (offline diff of two specs).
     discovered: list[str] | None = None
