@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,14 @@ from reconciler.changes import (
     Change,
     Hazard,
     Statement,
+)
+from reconciler.ignore import (
+    IgnoreRules,
+    bookkeeping_hint,
+    filter_changes,
+    partial_plan_note,
+    refuse_lost_ignored,
+    select_targets,
 )
 from reconciler.objects import ObjectKind
 
@@ -117,6 +125,8 @@ class Plan:
     online: bool = False
     #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
     warnings: list[str] = field(default_factory=list)
+    #: `-target` addresses of a partial plan (empty: the whole plan).
+    targets: list[str] = field(default_factory=list)
 
     @property
     def live_fingerprint(self) -> str:
@@ -187,6 +197,19 @@ def fingerprint(backend: Backend, model: Any) -> str:
     return sha256_json(backend.fingerprint_data(model))
 
 
+def empty_model(backend: Backend) -> Any:
+    """The model of a spec that declares nothing."""
+    from reconciler.spec.loader import LoadedSpec, Positions
+
+    return backend.build_model(LoadedSpec({"version": 1, "dialect": backend.name}, Positions(), [], ""))
+
+
+def object_addresses(backend: Backend, *models: Any) -> set[str]:
+    """The address of every object in the models, as a plan creating them prints it."""
+    empty = empty_model(backend)
+    return {c.address for model in models for c in backend.diff(empty, model)}
+
+
 def make_plan(
     backend: Backend,
     current: Any,
@@ -195,10 +218,23 @@ def make_plan(
     target: str,
     spec_hash: str,
     options: RenderOptions | None = None,
+    ignore: IgnoreRules | None = None,
+    pruned: dict[str, list[str]] | None = None,
+    targets: Sequence[str] = (),
 ) -> Plan:
+    """`ignore`: changes of ignored objects are left out (the models should already be pruned of them, see
+    `Backend.prune_ignored`, which reports in `pruned` what it took out of kept tables); `targets`: only the
+    changes of these addresses and what they need (a partial plan, which says so)."""
     options = options or RenderOptions()
     changes = backend.diff(current, desired)
+    if ignore:
+        # MongoDB templates expand to databases only the diff sees: the changes are filtered too.
+        changes = filter_changes(changes, ignore)
+    refuse_lost_ignored(changes, pruned or {})
+    if targets:
+        changes = select_targets(changes, targets, known=lambda: object_addresses(backend, current, desired))
     for change in changes:
+        bookkeeping_hint(change)
         backend.annotate_hazards(change, options)
         # Objects created together with their table touch no existing rows: nothing to warn about.
         if change.extra.get("new_table"):
@@ -208,5 +244,9 @@ def make_plan(
         if Hazard.DATA_LOSS in change.hazards and getattr(change.after, "prevent_destroy", False):
             change.prevented = True
     planned = [PlannedChange(change, backend.render(change, options)) for change in backend.order(changes)]
-    return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
-                fingerprint_source=lambda: fingerprint(backend, current), online=options.online)
+    plan = Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
+                fingerprint_source=lambda: fingerprint(backend, current), online=options.online,
+                targets=list(targets))
+    if targets:
+        plan.warnings.append(partial_plan_note(targets))
+    return plan

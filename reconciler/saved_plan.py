@@ -17,6 +17,7 @@ from reconciler.backends import Backend
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
 from reconciler.errors import PlanError, UsageError
 from reconciler.formats.json_format import plan_document
+from reconciler.ignore import rules_from_spec
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedChange, fingerprint, sha256_json
 from reconciler.spec.loader import LoadedSpec, Positions
 
@@ -29,6 +30,8 @@ def save_plan(path: str, plan: Plan, loaded: LoadedSpec, current: Any, backend: 
         "kind": SAVED_KIND,
         "spec": {"data": loaded.data, "files": loaded.files, "source": loaded.source},
         "live_state": backend.fingerprint_data(current),
+        # A partial plan (`-target`): apply checks that these converged, not the whole spec.
+        "targets": list(plan.targets),
     })
     document["file_hash"] = sha256_json(document)
     Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -103,7 +106,8 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
     return Plan(dialect=document["dialect"], target=document["target"], changes=planned,
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
-                online=document.get("online", False), warnings=list(document.get("warnings", [])))
+                online=document.get("online", False), warnings=list(document.get("warnings", [])),
+                targets=list(document.get("targets", [])))
 
 
 def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: str) -> None:
@@ -111,6 +115,10 @@ def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: 
     if saved.plan.target != target:
         raise PlanError(f"{saved.path}: the saved plan was made for {saved.plan.target}, not {target}; "
                         "make a plan for this target")
+    # The plan was made against the live schema without the spec's ignored objects.
+    rules = rules_from_spec(saved.loaded.data)
+    if rules:
+        backend.prune_ignored(current, rules)
     if fingerprint(backend, current) == saved.plan.live_fingerprint:
         return
     changes = describe_changes(saved.document.get("live_state"), backend.fingerprint_data(current))

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.errors import UsageError
+from reconciler.ignore import rules_from_spec
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model
@@ -100,13 +101,18 @@ class PlannedRun:
     desired: Any = None
 
 
-def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: RenderOptions) -> PlannedRun:
-    """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other."""
+def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: RenderOptions,
+                    targets: Sequence[str] = ()) -> PlannedRun:
+    """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other.
+    The spec's ignored objects are taken out of the live model before anything compares it; `targets`:
+    a partial plan (`-target`)."""
     backend = target.backend
+    rules = rules_from_spec(loaded.data, loaded.positions)
     current = backend.inspect(target.conn, desired)
+    pruned = backend.prune_ignored(current, rules) if rules else {}
     canonical = backend.canonicalize(target.conn, desired, current)
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
-                     options=options)
+                     options=options, ignore=rules, pruned=pruned, targets=targets)
     warn_if_empty_spec(plan, loaded.data)
     if not plan.empty:
         plan.warnings += [f"Warning: {text}" for text in backend.plan_warnings(target.conn, plan, current, canonical)]
@@ -124,6 +130,7 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
     backend = get_backend(new_loaded.dialect)
     canonical = backend.canonicalize(None, new, old)
     plan = make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
-                     spec_hash=new_loaded.source_hash, options=options)
+                     spec_hash=new_loaded.source_hash, options=options,
+                     ignore=rules_from_spec(new_loaded.data, new_loaded.positions))
     warn_if_empty_spec(plan, new_loaded.data)
     return plan

@@ -209,6 +209,14 @@ class Backend(ABC):
         (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
         return []
 
+    def prune_ignored(self, model: Any, rules: Any) -> dict[str, list[str]]:
+        """Take the objects `rules` (`reconciler.ignore.IgnoreRules`) ignore out of a model, in place; returns,
+        per kept table or collection, what was taken out of it. Default: the relational model's pruning."""
+        from reconciler.ignore import prune_relational
+        from reconciler.model import Database
+
+        return prune_relational(model, rules) if isinstance(model, Database) else {}
+
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""
         return nullcontext()

@@ -94,6 +94,11 @@ class MongoBackend(Backend):
         return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record,
                        parallel=parallel, fail_fast=fail_fast)
 
+    def prune_ignored(self, model: Any, rules: Any) -> dict[str, list[str]]:
+        from .model import prune_ignored
+
+        return prune_ignored(model, rules)
+
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .lock import hold_apply_lock
 
