@@ -304,10 +304,16 @@ def _needs(change: Change, other: Change) -> bool:
     other_key = change_key(other)
     if change.table and other.kind == "table" and other_key == change.table and other.action == Action.CREATE:
         return True  # a member's table is created in this plan
-    ref_table = getattr(obj, "ref_table", None)
-    if isinstance(ref_table, str) and other.kind == "table":
-        ref_schema = getattr(obj, "ref_schema", None)
-        return other_key in (ref_table, f"{ref_schema}.{ref_table}" if ref_schema else ref_table)
+    # A foreign key's referenced table; a created table's inline keys too (SQLite writes them in CREATE TABLE).
+    if other.kind == "table" and other.action == Action.CREATE:
+        keys = [obj, *(getattr(obj, "foreign_keys", None) or {}).values()]
+        for key in keys:
+            ref_table = getattr(key, "ref_table", None)
+            if isinstance(ref_table, str):
+                ref_schema = getattr(key, "ref_schema", None) or getattr(obj, "schema", None)
+                if other_key == (f"{ref_schema}.{ref_table}" if ref_schema else ref_table) or \
+                        (not ref_schema and other_key.split(".", 1)[-1] == ref_table):
+                    return True
     if other.kind in ("enum", "domain", "sequence", "schema", "extension"):
         return _mentions(change, other_key, other.kind)
     return False
