@@ -385,12 +385,34 @@ def prune_relational(db: Any, rules: IgnoreRules) -> dict[str, list[str]]:
         if pk is not None and object_ignored(rules, "primary_key", f"{key}.{pk.name}", owner=key) is not None:
             table.primary_key = None
             pruned.setdefault(key, []).append(f"primary_key {pk.name}")
+        ignored_columns = {m.split(" ", 1)[1] for m in pruned.get(key, []) if m.startswith("column ")}
+        if ignored_columns:
+            _prune_users_of_columns(table, ignored_columns, pruned.setdefault(key, []))
     for kind, objects in db.objects.items():
         for key in [k for k, obj in objects.items()
                     if object_ignored(rules, kind, k, owner=_owner_key(obj),
                                       schema=getattr(obj, "schema", None)) is not None]:
             del objects[key]
     return pruned
+
+
+def _prune_users_of_columns(table: Any, ignored: set[str], pruned: list[str]) -> None:
+    """Indexes and keys on an ignored column are ignored with it: the spec cannot declare them (their column is
+    not in it), so they would otherwise always be dropped."""
+    for attr, kind in (("indexes", "index"), ("uniques", "unique"), ("foreign_keys", "foreign_key")):
+        members = getattr(table, attr)
+        for name in [n for n, obj in members.items() if ignored & _columns_of(obj)]:
+            del members[name]
+            pruned.append(f"{kind} {name}")
+    if table.primary_key is not None and ignored & set(table.primary_key.columns):
+        pruned.append(f"primary_key {table.primary_key.name}")
+        table.primary_key = None
+
+
+def _columns_of(obj: Any) -> set[str]:
+    columns = set(getattr(obj, "columns", None) or [])
+    columns |= {e.column for e in getattr(obj, "elements", None) or [] if getattr(e, "column", None)}
+    return columns | set(getattr(obj, "include", None) or [])
 
 
 def _owner_key(obj: Any) -> str | None:

@@ -38,6 +38,8 @@ def test_ignored_tables_and_columns_survive_apply_allow_destroy(pg_url, pg_conn,
     pg_conn.execute("CREATE TABLE scratch (id int)")
     pg_conn.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, legacy_name text, legacy_flag bool)")
     pg_conn.execute("CREATE INDEX users_legacy_idx ON users (legacy_name)")
+    # Not matched by the index pattern, but on an ignored column: ignored with it.
+    pg_conn.execute("CREATE INDEX users_flag ON users (legacy_flag, email)")
     spec = write(tmp_path / "s.yaml", {
         "ignore": {"tables": ["alembic_version", "audit_*"], "columns": ["users.legacy_*"],
                    "indexes": ["/users_legacy_.*/"]},
@@ -50,7 +52,8 @@ def test_ignored_tables_and_columns_survive_apply_allow_destroy(pg_url, pg_conn,
     apply_ok(spec, pg_url, "--allow-destroy")
     assert tables(pg_conn) == {"alembic_version", "audit_2024", "users"}
     assert columns(pg_conn, "users") == ["id", "email", "legacy_name", "legacy_flag"]
-    assert pg_conn.execute("SELECT to_regclass('public.users_legacy_idx')").fetchone() == ("users_legacy_idx",)
+    assert pg_conn.execute("SELECT to_regclass('public.users_legacy_idx'), to_regclass('public.users_flag')"
+                           ).fetchone() == ("users_legacy_idx", "users_flag")
     assert NO_CHANGES in replan(spec, pg_url)
 
 
