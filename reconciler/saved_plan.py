@@ -30,8 +30,6 @@ def save_plan(path: str, plan: Plan, loaded: LoadedSpec, current: Any, backend: 
         "kind": SAVED_KIND,
         "spec": {"data": loaded.data, "files": loaded.files, "source": loaded.source},
         "live_state": backend.fingerprint_data(current),
-        # A partial plan (`-target`): apply checks that these converged, not the whole spec.
-        "targets": list(plan.targets),
     })
     document["file_hash"] = sha256_json(document)
     Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -107,6 +105,7 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
                 online=document.get("online", False), warnings=list(document.get("warnings", [])),
+                # A partial plan (`-target`): apply checks that these converged, not the whole spec.
                 targets=list(document.get("targets", [])))
 
 

@@ -25,6 +25,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "summary": {"add": add, "change": change, "destroy": destroy, "empty": plan.empty},
         "hazards": plan.hazards(),
         "warnings": list(plan.warnings),
+        "targets": list(plan.targets),
         "changes": [
             {
                 "address": p.change.address,

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import yaml
 
 from tests.cli.helpers import apply_ok, invoke, replan
 
+ROOT = Path(__file__).resolve().parents[2]
 NO_CHANGES = "No changes. The database matches the spec."
 
 USERS = {"users": {"columns": {"id": {"type": "bigint", "primary_key": True}, "email": {"type": "text"}}}}
@@ -144,6 +146,10 @@ def test_target_plans_only_its_objects_and_what_they_need(pg_url, pg_conn, tmp_p
                         ("sql", "-- Partial plan: only -target")):
         code, text = invoke("plan", str(spec), "--url", pg_url, "--target", "public.users", "--format", fmt)
         assert code == 0 and marker in text, text
+        if fmt == "json":
+            document = json.loads(text)
+            assert document["targets"] == ["public.users"]
+            jsonschema.validate(document, json.loads((ROOT / "schemas" / "plan.schema.json").read_text()))
 
     out = apply_ok(spec, pg_url, "-target", "public.users")
     assert "Partial plan" in out
