@@ -192,3 +192,23 @@ def test_saved_partial_plan_applies_and_ignores_survive(pg_url, pg_conn, tmp_pat
     assert code == 0, out
     assert tables(pg_conn) == {"notes", "schema_migrations"}
     assert "+ table public.users" in replan(spec, pg_url)
+
+
+def test_foreign_key_to_an_ignored_table(pg_url, pg_conn, tmp_path) -> None:
+    """A table owned elsewhere may be referenced: validate does not want it declared, the database checks it."""
+    pg_conn.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, secret text)")
+    spec = write(tmp_path / "s.yaml", {"ignore": {"tables": ["accounts"]}, "tables": {"users": {"columns": {
+        "id": {"type": "bigint", "primary_key": True},
+        "account_id": {"type": "bigint", "references": "accounts(id)"}}}}})
+    code, out = invoke("validate", str(spec))
+    assert code == 0, out
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'").fetchone() == \
+        ("accounts",)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # Without the ignore pattern the reference is to a table the spec does not have.
+    spec = write(tmp_path / "s.yaml", {"tables": {"users": {"columns": {
+        "id": {"type": "bigint", "primary_key": True},
+        "account_id": {"type": "bigint", "references": "accounts(id)"}}}}})
+    code, out = invoke("validate", str(spec))
+    assert code == 1 and "references missing table 'public.accounts'" in out
