@@ -30,6 +30,7 @@ from reconciler.durations import DurationError, parse_duration, postgres_duratio
 from reconciler.errors import ApplyError, Interrupted, PlanError, SchemactlError, UsageError
 from reconciler.formats import render_plan
 from reconciler.formats.common import summary_line
+from reconciler.ignore import rules_from_flags
 from reconciler.model import Database
 from reconciler.plan import Plan
 from reconciler.project import Environment, load_environment
@@ -242,6 +243,10 @@ def _scope(dialect: str, scope_args: dict[str, Any]) -> PlanScope:
     if not scope.empty:
         check_scope(get_backend(dialect), scope)
     return scope
+def _target_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-target", "--target", "targets", multiple=True, metavar="ADDRESS",
+                        help="Plan only this object (an address as the plan prints it, e.g. 'table public.users', "
+                             "or 'public.users') and what it needs; repeatable. The plan says it is partial.")(f)
 
 
 def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
@@ -259,13 +264,14 @@ def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
 @click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
 @click.option("-out", "--out", "out", type=click.Path(), help="Save the plan to a file for `apply PLANFILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
+@_target_option
 @_online_options
 @_timeout_options
 @_scope_options
 def plan(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str, no_color: bool,
-         out: str | None, detailed_exitcode: bool, online: bool, statement_lock_timeout: float | None,
-         statement_timeout: float | None, connect_timeout: float | None, network_timeout: float | None,
-         **scope_args: Any) -> None:
+         out: str | None, detailed_exitcode: bool, targets: tuple[str, ...], online: bool,
+         statement_lock_timeout: float | None, statement_timeout: float | None, connect_timeout: float | None,
+         network_timeout: float | None, **scope_args: Any) -> None:
     """Show what apply would change in the target database."""
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
@@ -273,7 +279,7 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
     loaded, desired = load_model(spec)
     scope = _scope(loaded.dialect, scope_args)
     with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
-        run = plan_for_target(target, loaded, desired, options, scope)
+        run = plan_for_target(target, loaded, desired, options, scope, targets)
     _print_plan(run.plan, fmt, no_color)
     check_prevented(run.plan)
     if out:
@@ -298,13 +304,14 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
 @click.option("--parallel", type=click.IntRange(1, 64), default=None,
               help="MongoDB: databases applied at once [default: 4].")
 @click.option("--fail-fast", is_flag=True, help="MongoDB: stop at the first database that fails.")
+@_target_option
 @_timeout_options
 @_scope_options
 def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: str | None, auto_approve: bool,
           allow_destroy: bool, allow_hazards: str, online: bool, statement_lock_timeout: float | None,
           statement_timeout: float | None, lock_timeout: float | None, quiet: bool,
-          no_color: bool, parallel: int | None, fail_fast: bool, connect_timeout: float | None,
-          network_timeout: float | None, **scope_args: Any) -> None:
+          no_color: bool, parallel: int | None, fail_fast: bool, targets: tuple[str, ...],
+          connect_timeout: float | None, network_timeout: float | None, **scope_args: Any) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
     interval = None if quiet else _progress_interval()
@@ -322,6 +329,8 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
     lock_timeout = 30.0 if lock_timeout is None else lock_timeout
     saved = load_saved_plan(spec_or_plan)
     if saved is not None:
+        if targets:
+            raise UsageError("-target: a saved plan applies what it was planned for (plan it with -target instead)")
         loaded, desired = saved.loaded, saved.desired(get_backend(saved.plan.dialect))
         scope = _scope(loaded.dialect, scope_args)
         if not scope.empty:
@@ -337,7 +346,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
         plan_ = _apply_to_target(url, loaded, desired, saved, timeouts, lock_timeout, stage, guards,
                                  _render_options(online, statement_lock_timeout, statement_timeout, environment),
                                  auto_approve=auto_approve, interval=interval, no_color=no_color,
-                                 parallel=parallel or 4, fail_fast=fail_fast, scope=scope)
+                                 parallel=parallel or 4, fail_fast=fail_fast, scope=scope, targets=targets)
     except KeyboardInterrupt as exc:
         if getattr(exc, "report", None):
             raise  # the backend said what it applied
@@ -350,7 +359,7 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
 def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: ConnectOptions, lock_timeout: float,
                      stage: list[Any], guards: Guards, options: RenderOptions, *, auto_approve: bool,
                      interval: float | None, no_color: bool, parallel: int, fail_fast: bool,
-                     scope: PlanScope | None = None) -> Plan | None:
+                     scope: PlanScope | None = None, targets: tuple[str, ...] = ()) -> Plan | None:
     """Inspect, plan, confirm, execute, verify, under the target's apply lock; None when there is nothing to do.
     `stage[0]` follows along, for the report of an interrupt."""
     with open_target(url, loaded.dialect, read_only=False, options=timeouts) as target, \
@@ -361,7 +370,7 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
             verify_saved_plan(saved, target.backend.inspect(target.conn, desired), target.backend, target.display)
             plan_ = saved.plan
         else:
-            plan_ = plan_for_target(target, loaded, desired, options, scope).plan
+            plan_ = plan_for_target(target, loaded, desired, options, scope, targets).plan
         _print_plan(plan_, "text", no_color)
         if plan_.empty:
             return None
@@ -388,7 +397,7 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
         if result.error:
             raise ApplyError(f"apply failed on {target.display} ({result.applied} of {result.total} steps applied)"
                              f"{_at(result.failed_statement)}: {result.error}")
-        _verify_converged(target, loaded, scope)
+        _verify_converged(target, loaded, scope, plan_.targets)
     return plan_
 
 
@@ -447,10 +456,13 @@ def _confirm() -> None:
         raise click.exceptions.Exit(1)
 
 
-def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = None) -> None:
+def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = None,
+                      targets: list[str] | None = None) -> None:
     # A fresh model: planning rewrote the first one to the spelling of the schema as it was before.
-    # Within the plan's scope only: what it left out may well still differ.
-    after = plan_for_target(target, loaded, target.backend.build_model(loaded), RenderOptions(), scope)
+    # Within the plan's scope only, and a partial plan (-target) on its targets only: what they left out
+    # may well still differ.
+    after = plan_for_target(target, loaded, target.backend.build_model(loaded), RenderOptions(), scope,
+                            targets or ())
     if not after.plan.empty:
         remaining = ", ".join(p.change.address for p in after.plan.changes)
         raise PlanError(f"apply finished, but the database still differs from the spec: {remaining}")
@@ -460,15 +472,24 @@ def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = Non
 @click.option("--url", help="Database URL (or SCHEMACTL_URL).")
 @click.option("--schema", "schemas", multiple=True, help="PostgreSQL schema to read (repeatable; default public).")
 @click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
+@click.option("--ignore", "ignore", multiple=True, metavar="KIND:PATTERN",
+              help="Leave these objects out of the spec, e.g. tables:alembic_* or columns:users.legacy_* "
+                   "(glob, or /regex/; repeatable).")
 @_timeout_options
-def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, connect_timeout: float | None,
-            network_timeout: float | None) -> None:
+def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, ignore: tuple[str, ...],
+            connect_timeout: float | None, network_timeout: float | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
+    rules = rules_from_flags(ignore)
     with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
         scope = _scope_model(target, schemas)
         current = target.backend.inspect(target.conn, scope)
+        if rules:
+            target.backend.prune_ignored(current, rules)
         document = escape_references(target.backend.to_spec(current))
+    if rules:
+        # So that the written spec leaves them alone too, rather than plan to drop them.
+        document["ignore"] = {kind: [p.text for p in patterns] for kind, patterns in rules.patterns.items()}
     # libyaml's emitter where PyYAML has it: the pure-Python one takes seconds on a large schema.
     text = yaml.dump(document, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
                      allow_unicode=True, width=120)

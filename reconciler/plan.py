@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +35,14 @@ from reconciler.changes import (
     Statement,
 )
 from reconciler.hooks import attach_hooks
+from reconciler.ignore import (
+    IgnoreRules,
+    bookkeeping_hint,
+    filter_changes,
+    partial_plan_note,
+    refuse_lost_ignored,
+    select_targets,
+)
 from reconciler.objects import ObjectKind
 
 FORMAT_VERSION = 1
@@ -134,6 +142,8 @@ class Plan:
     #: Mermaid `erDiagram` of the tables (collections) the plan touches and their neighbours, coloured by
     #: change (`reconciler.diagram.plan_diagram`); shown by `--format markdown`, never hashed.
     diagram: str | None = None
+    #: `-target` addresses of a partial plan (empty: the whole plan).
+    targets: list[str] = field(default_factory=list)
 
     @property
     def live_fingerprint(self) -> str:
@@ -204,6 +214,19 @@ def fingerprint(backend: Backend, model: Any) -> str:
     return sha256_json(backend.fingerprint_data(model))
 
 
+def empty_model(backend: Backend) -> Any:
+    """The model of a spec that declares nothing."""
+    from reconciler.spec.loader import LoadedSpec, Positions
+
+    return backend.build_model(LoadedSpec({"version": 1, "dialect": backend.name}, Positions(), [], ""))
+
+
+def object_addresses(backend: Backend, *models: Any) -> set[str]:
+    """The address of every object in the models, as a plan creating them prints it."""
+    empty = empty_model(backend)
+    return {c.address for model in models for c in backend.diff(empty, model)}
+
+
 def make_plan(
     backend: Backend,
     current: Any,
@@ -212,10 +235,23 @@ def make_plan(
     target: str,
     spec_hash: str,
     options: RenderOptions | None = None,
+    ignore: IgnoreRules | None = None,
+    pruned: dict[str, list[str]] | None = None,
+    targets: Sequence[str] = (),
 ) -> Plan:
+    """`ignore`: changes of ignored objects are left out (the models should already be pruned of them, see
+    `Backend.prune_ignored`, which reports in `pruned` what it took out of kept tables); `targets`: only the
+    changes of these addresses and what they need (a partial plan, which says so)."""
     options = options or RenderOptions()
     changes = backend.diff(current, desired)
+    if ignore:
+        # MongoDB templates expand to databases only the diff sees: the changes are filtered too.
+        changes = filter_changes(changes, ignore)
+    refuse_lost_ignored(changes, pruned or {})
+    if targets:
+        changes = select_targets(changes, targets, known=lambda: object_addresses(backend, current, desired))
     for change in changes:
+        bookkeeping_hint(change)
         backend.annotate_hazards(change, options)
         # Objects created together with their table touch no existing rows: nothing to warn about.
         if change.extra.get("new_table"):
@@ -226,6 +262,9 @@ def make_plan(
             change.prevented = True
     planned = [PlannedChange(change, backend.render(change, options)) for change in backend.order(changes)]
     unmatched_hooks = attach_hooks(planned, desired.hooks, backend.render_hook) if planned else []
-    return Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
+    plan = Plan(dialect=backend.name, target=target, changes=planned, spec_hash=spec_hash,
                 fingerprint_source=lambda: fingerprint(backend, current), online=options.online,
-                warnings=unmatched_hooks)
+                warnings=unmatched_hooks, targets=list(targets))
+    if targets:
+        plan.warnings.append(partial_plan_note(targets))
+    return plan

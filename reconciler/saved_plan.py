@@ -17,6 +17,7 @@ from reconciler.backends import Backend, PlanScope
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
 from reconciler.errors import PlanError, UsageError
 from reconciler.formats.json_format import plan_document
+from reconciler.ignore import rules_from_spec
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedChange, fingerprint, sha256_json
 from reconciler.spec.loader import LoadedSpec, Positions
 
@@ -105,7 +106,9 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
                 online=document.get("online", False), warnings=list(document.get("warnings", [])),
-                diagram=document.get("diagram"))
+                diagram=document.get("diagram"),
+                # A partial plan (`-target`): apply checks that these converged, not the whole spec.
+                targets=list(document.get("targets", [])))
 
 
 def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: str) -> None:
@@ -113,6 +116,10 @@ def verify_saved_plan(saved: SavedPlan, current: Any, backend: Backend, target: 
     if saved.plan.target != target:
         raise PlanError(f"{saved.path}: the saved plan was made for {saved.plan.target}, not {target}; "
                         "make a plan for this target")
+    # The plan was made against the live schema without the spec's ignored objects.
+    rules = rules_from_spec(saved.loaded.data)
+    if rules:
+        backend.prune_ignored(current, rules)
     if fingerprint(backend, current) == saved.plan.live_fingerprint:
         return
     changes = describe_changes(saved.document.get("live_state"), backend.fingerprint_data(current))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.diagram import plan_diagram
 from reconciler.errors import UsageError
+from reconciler.ignore import rules_from_spec
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model
@@ -117,17 +118,20 @@ def check_scope(backend: Backend, scope: PlanScope) -> None:
 
 
 def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: RenderOptions,
-                    scope: PlanScope | None = None) -> PlannedRun:
+                    scope: PlanScope | None = None, targets: Sequence[str] = ()) -> PlannedRun:
     """The pipeline after the spec: inspect -> canonicalize -> diff -> plan, one stage after the other.
-    `scope`: compare only what it selects (the backend cuts both sides before its diff)."""
+    `scope`: compare only what it selects (the backend cuts both sides before its diff). The spec's ignored
+    objects are taken out of the live model before anything compares it; `targets`: a partial plan (`-target`)."""
     backend = target.backend
     if scope is not None and not scope.empty:
         check_scope(backend, scope)
         desired = backend.with_scope(desired, scope)
+    rules = rules_from_spec(loaded.data, loaded.positions)
     current = backend.inspect(target.conn, desired)
+    pruned = backend.prune_ignored(current, rules) if rules else {}
     canonical = backend.canonicalize(target.conn, desired, current)
     plan = make_plan(backend, current, canonical, target=target.display, spec_hash=loaded.source_hash,
-                     options=options)
+                     options=options, ignore=rules, pruned=pruned, targets=targets)
     if scope is not None:
         plan.scope = scope
     warn_if_empty_spec(plan, loaded.data)
@@ -148,7 +152,8 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
     backend = get_backend(new_loaded.dialect)
     canonical = backend.canonicalize(None, new, old)
     plan = make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
-                     spec_hash=new_loaded.source_hash, options=options)
+                     spec_hash=new_loaded.source_hash, options=options,
+                     ignore=rules_from_spec(new_loaded.data, new_loaded.positions))
     warn_if_empty_spec(plan, new_loaded.data)
     draw_plan(backend, old, canonical, plan)
     return plan

@@ -273,6 +273,13 @@ class Backend(ABC):
         """The model as a `reconciler.diagram.ERModel` (entities, key attributes, relations) for `schemactl
         diagram` and the plan's markdown picture; None for a backend that draws none."""
         return None
+    def prune_ignored(self, model: Any, rules: Any) -> dict[str, list[str]]:
+        """Take the objects `rules` (`reconciler.ignore.IgnoreRules`) ignore out of a model, in place; returns,
+        per kept table or collection, what was taken out of it. Default: the relational model's pruning."""
+        from reconciler.ignore import prune_relational
+        from reconciler.model import Database
+
+        return prune_relational(model, rules) if isinstance(model, Database) else {}
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

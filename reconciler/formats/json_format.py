@@ -27,6 +27,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "hazards": plan.hazards(),
         "warnings": list(plan.warnings),
         "diagram": plan.diagram,
+        "targets": list(plan.targets),
         "changes": [
             {
                 "address": p.change.address,

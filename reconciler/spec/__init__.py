@@ -24,7 +24,29 @@ def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec
         validate_document(loaded)  # names a missing or unknown dialect before get_backend does
     except (SpecError, SpecErrors) as exc:
         raise_spec_errors(spec_error_list(exc) + _build_errors(loaded, spec_error_list(exc)))
-    return loaded, get_backend(loaded.dialect).build_model(loaded)
+    backend = get_backend(loaded.dialect)
+    model = backend.build_model(loaded)
+    if loaded.data.get("ignore"):
+        refuse_declared_and_ignored(backend, loaded, model)
+    return loaded, model
+
+
+def refuse_declared_and_ignored(backend: Any, loaded: LoadedSpec, model: Any) -> None:
+    """Bad patterns, and patterns that ignore an object the spec itself declares, as positioned errors (at the
+    pattern). The objects are those a plan from an empty database would create, so every kind is covered."""
+    from reconciler.ignore import declared_and_ignored, rules_from_spec
+    from reconciler.plan import empty_model
+
+    rules = rules_from_spec(loaded.data, loaded.positions)
+    try:
+        created = backend.diff(empty_model(backend), model)
+    except SchemactlError:
+        return  # (a rename from nothing); the plan leaves ignored objects out all the same
+    errors = [loaded.positions.error(rules.where[section][i],
+                                     f"pattern {rules.patterns[section][i].text!r} ignores {address}, "
+                                     "which this spec declares; remove the pattern or the object")
+              for (section, i), address in declared_and_ignored(rules, created)]
+    raise_spec_errors(errors)
 
 
 def _build_errors(loaded: LoadedSpec, reported: list[SpecError]) -> list[SpecError]:

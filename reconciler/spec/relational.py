@@ -731,6 +731,8 @@ class _Builder:
             for fk in table.foreign_keys.values():
                 path = self._paths.get((table.key, "foreign key", fk.name), ("tables",))
                 target = db.tables.get(qualified(fk.ref_schema, fk.ref_table))
+                if target is None and self._ignored_table(qualified(fk.ref_schema, fk.ref_table)):
+                    continue  # owned elsewhere (`ignore:`): the database checks the reference when it is added
                 if target is None:
                     self.error(path, f"foreign key {fk.name!r} references missing table "
                                      f"{qualified(fk.ref_schema, fk.ref_table)!r}")
@@ -750,6 +752,16 @@ class _Builder:
                         not any(sorted(k) == sorted(fk.ref_columns) for k in keys):
                     self.error(path, f"foreign key {fk.name!r} references {target.key}({', '.join(fk.ref_columns)}),"
                                      " which is neither a primary key nor unique")
+
+    def _ignored_table(self, key: str) -> bool:
+        from reconciler.errors import SpecError
+        from reconciler.ignore import object_ignored, rules_from_spec
+
+        try:
+            rules = rules_from_spec(self.data)
+        except SpecError:
+            return False  # reported with its position once the model is built
+        return bool(rules) and object_ignored(rules, "table", key) is not None
 
     def check_unique_names(self, db: Database) -> None:
         """Names that must differ although the spec keeps them apart (the database would refuse, or keep one).

@@ -30,7 +30,9 @@ def spec_schema() -> dict[str, Any]:
     schema = fragment("reconciler.spec", "spec.schema.json")
     schema.pop("$comment", None)
     schema["properties"]["dialect"]["enum"] = sorted(registry())
-    schema["allOf"], schema["$defs"] = [], {}
+    # The core's own definitions (`ignore`, which every backend's root refers to) come first.
+    core_defs = schema.pop("$defs", {})
+    schema["allOf"], schema["$defs"] = [], core_defs
     for name, backend in sorted(registry().items()):
         part = backend.spec_schema()
         for key, definition in part["$defs"].items():

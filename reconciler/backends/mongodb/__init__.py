@@ -110,6 +110,10 @@ class MongoBackend(Backend):
         from .listing import list_databases
 
         return list_databases(desired, current)
+    def prune_ignored(self, model: Any, rules: Any) -> dict[str, list[str]]:
+        from .model import prune_ignored
+
+        return prune_ignored(model, rules)
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .lock import hold_apply_lock

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.backends.mongodb.canonicalize import settle_collection
 from reconciler.backends.mongodb.expand import expand
 from reconciler.backends.mongodb.model import (
@@ -285,6 +283,8 @@ def document_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     Lists are compared as whole values: `required: [a, b] -> [a, b, c]` reads better
     than a per-position report.
     """
+    from deepdiff import DeepDiff  # loaded here: `validate` of a spec with `ignore:` compares without it
+
     tree = DeepDiff(old, new, view="tree", ignore_order=False)
     paths: set[tuple[Any, ...]] = set()
     for levels in tree.values():

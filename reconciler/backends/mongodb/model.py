@@ -113,3 +113,33 @@ RESERVED_DATABASES = frozenset({"admin", "local", "config"})
 def default_index_name(keys: KeyList) -> str:
     """MongoDB's own naming for an unnamed index: `user_id_1_created_at_-1`."""
     return "_".join(f"{field_}_{direction}" for field_, direction in keys)
+
+
+def prune_ignored(model: MongoDeployment, rules: Any) -> dict[str, list[str]]:
+    """Take ignored databases, collections and indexes out of a model (`reconciler.ignore`), in place.
+    Template entries are left alone: their expansions are filtered as changes."""
+    from reconciler.ignore import object_ignored
+
+    pruned: dict[str, list[str]] = {}
+    if not rules:
+        return pruned
+    for db_name in list(model.databases):
+        database = model.databases[db_name]
+        if database.is_template:
+            continue
+        if object_ignored(rules, "database", db_name) is not None:
+            del model.databases[db_name]
+            continue
+        for coll_name in list(database.collections):
+            key = f"{db_name}.{coll_name}"
+            if object_ignored(rules, "collection", key, database=db_name) is not None:
+                del database.collections[coll_name]
+                continue
+            indexes = database.collections[coll_name].indexes
+            for index in [i for i in indexes
+                          if object_ignored(rules, "mongo_index", f"{key}.{i}", owner=key) is not None]:
+                del indexes[index]
+                pruned.setdefault(key, []).append(f"index {index}")
+    if model.discovered is not None:
+        model.discovered = [d for d in model.discovered if object_ignored(rules, "database", d) is None]
+    return pruned
