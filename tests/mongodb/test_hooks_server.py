@@ -3,6 +3,8 @@ index it makes possible, once."""
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 
 from reconciler.cli import main
@@ -45,12 +47,16 @@ def test_hook_runs_before_its_index_in_every_tenant_and_only_once(server, real_s
         conn.client[name]["messages"].insert_many([{"text": "a"}, {"text": "b"}])
     assert cli("apply", spec(write_spec, prefix, V1), "--url", url, "--auto-approve").exit_code == 0
     path = spec(write_spec, prefix, V2)
-    plan = cli("plan", path, "--url", url)
+    plan = cli("plan", path, "--url", url, "--format", "json")
     assert plan.exit_code == 0, plan.output
+    statements = [s["sql"] for c in json.loads(plan.output)["changes"] for s in c["statements"]]
     for name in tenants:
-        update = plan.output.index(f'db.getSiblingDB("{name}").runCommand({{update: "messages"')
-        assert update < plan.output.index(f'db.getSiblingDB("{name}").runCommand({{createIndexes'), plan.output
-    assert "hook give_every_message_a_chat runs before this change" in plan.output
+        update = statements.index(f'db.getSiblingDB("{name}").runCommand({{update: "messages", updates: [{{q: '
+                                  '{chatId: {$exists: false}}, u: [{$set: {chatId: {$concat: ["chat_", "$text"]}}}], '
+                                  'multi: true}]});')
+        assert update < next(i for i, s in enumerate(statements) if s.startswith(
+            f'db.getSiblingDB("{name}").runCommand({{createIndexes')), statements
+    assert "hook give_every_message_a_chat runs before this change" in cli("plan", path, "--url", url).output
     applied = cli("apply", path, "--url", url, "--auto-approve", "--allow-hazards", "may_fail_on_data")
     assert applied.exit_code == 0, applied.output
     for name in tenants:
