@@ -24,6 +24,8 @@ members'; PostgreSQL's kind modules (`backends/postgres/kinds/`) emit schema, ex
 | table       | drop    | Table / None                   |                                              |
 | table       | rename  | Table (old name) / Table       |                                              |
 | table       | alter   | Table / Table                  | attributes: comment only                     |
+| table       | replace | Table / Table                  | PostgreSQL: partitioning changed (key, partition or not): drop + create |
+| partition   | alter, create | Table / Table (the partition) | PostgreSQL: DETACH from the old parent / ATTACH with the new bound |
 | column      | create, drop | Column                    | extra["table"]: the Table the column belongs to (desired for create, live for drop) |
 | column      | alter   | Column / Column                | attributes: type, nullable, default, identity, serial, comment, collation |
 | column      | rename  | Column (old) / Column          |                                              |
@@ -75,6 +77,8 @@ UNIQUE = "unique"
 INDEX = "index"
 FOREIGN_KEY = "foreign_key"
 CHECK = "check"
+# PostgreSQL: a partition detached from (alter) or attached to (create) its parent, rows kept.
+PARTITION = "partition"
 
 
 @dataclass

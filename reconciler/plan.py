@@ -24,6 +24,7 @@ from reconciler.changes import (
     EXTENSION,
     FOREIGN_KEY,
     INDEX,
+    PARTITION,
     PRIMARY_KEY,
     SCHEMA,
     TABLE,
@@ -51,6 +52,8 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (CHECK, (Action.DROP, Action.REPLACE)),
     (UNIQUE, (Action.DROP, Action.REPLACE)),
     (PRIMARY_KEY, (Action.DROP, Action.REPLACE)),
+    # A partition whose bound or parent changes is detached early and attached again at the end.
+    (PARTITION, (Action.ALTER,)),
     # After the drops: a recreated enum needs the indexes and checks that mention it gone first.
     # (New values are added by statements that run and commit before everything else anyway.)
     (ENUM, (Action.ALTER,)),
@@ -61,7 +64,8 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (UNIQUE, (Action.RENAME,)),
     (FOREIGN_KEY, (Action.RENAME,)),
     (CHECK, (Action.RENAME,)),
-    (TABLE, (Action.CREATE, Action.ALTER)),
+    # A replaced table (PostgreSQL partitioning changed) is dropped and created again here.
+    (TABLE, (Action.REPLACE, Action.CREATE, Action.ALTER)),
     (COLUMN, (Action.CREATE, Action.ALTER)),
     (PRIMARY_KEY, (Action.CREATE,)),
     (UNIQUE, (Action.CREATE,)),
@@ -70,6 +74,7 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (FOREIGN_KEY, (Action.CREATE,)),
     (COLUMN, (Action.DROP,)),
     (TABLE, (Action.DROP,)),
+    (PARTITION, (Action.CREATE,)),
     (DOMAIN, (Action.DROP,)),
     (ENUM, (Action.DROP,)),
     (EXTENSION, (Action.DROP, Action.REPLACE)),

@@ -386,7 +386,8 @@ class _Builder:
         self.not_renamed_from_itself(path, spec, name, "table")
         limit = rules.max_identifier
         pk_columns: list[str] = []
-        for col_name, col in spec["columns"].items():
+        # A partition (PostgreSQL) has no columns of its own: its parent's.
+        for col_name, col in (spec.get("columns") or {}).items():
             cpath = (*path, "columns", col_name)
             self.name_ok(cpath, col_name, "column")
             # Not stripped: a user type may be named with surrounding whitespace (normalize_type strips the rest).

@@ -538,7 +538,9 @@ RULES = DialectRules(
 
 def build_model(loaded: LoadedSpec) -> Any:
     from .kinds import build_objects
+    from .kinds.partition import build_partitions
 
     db = build_database(loaded, RULES)
+    build_partitions(loaded, db)
     build_objects(loaded, db)
     return db

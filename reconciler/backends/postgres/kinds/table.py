@@ -26,6 +26,10 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def create_table_sql(table: Table) -> str:
+    from .partition import partition_by_sql, partition_of_sql
+
+    if table.partition_of is not None:
+        return partition_of_sql(table)
     lines = [f"    {column_definition(c)}" for c in table.columns.values()]
     constraints: list[PrimaryKey | UniqueConstraint | CheckConstraint] = []
     if table.primary_key:
@@ -34,7 +38,7 @@ def create_table_sql(table: Table) -> str:
     body = ",\n".join(lines)
     if constraints:
         body += ",\n\n" + ",\n".join(f"    CONSTRAINT {quote_ident(c.name)} {constraint_body(c)}" for c in constraints)
-    return f"CREATE TABLE {qualified_name(table.schema, table.name)} (\n{body}\n)"
+    return f"CREATE TABLE {qualified_name(table.schema, table.name)} (\n{body}\n){partition_by_sql(table)}"
 
 
 def _table_create(r: Renderer) -> None:
@@ -50,7 +54,9 @@ def _table_create(r: Renderer) -> None:
 
 def _table_drop(r: Renderer) -> None:
     table: Table = r.change.before
-    r.add(f"DROP TABLE {qualified_name(table.schema, table.name)}")
+    # A partition of a table replaced in the same plan went with it (kinds/partition.py).
+    if_exists = "IF EXISTS " if r.change.extra.get("dropped_with_parent") else ""
+    r.add(f"DROP TABLE {if_exists}{qualified_name(table.schema, table.name)}")
 
 
 def _table_rename(r: Renderer) -> None:
