@@ -70,6 +70,9 @@ class DialectRules:
     #: Why an index method cannot take a plain column of the (canonical) type without an operator class,
     #: given the spec's extensions; None if it can.
     index_column_error: Callable[[str, str, frozenset[str]], str | None] | None = None
+    #: More user-defined types the spec defines, for column types: (spec data, default schema) ->
+    #: {spelling: canonical} (PostgreSQL's composite `types:`).
+    spec_user_types: Callable[[dict[str, Any], str | None], dict[str, str]] | None = None
 
 
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
@@ -256,6 +259,10 @@ class _Builder:
             user_types[domain.name if domain.schema == default_schema else domain.key] = canonical
             user_types[domain.key] = canonical
             user_types[canonical] = canonical
+
+        if rules.spec_user_types is not None:
+            for spelling, canonical in rules.spec_user_types(self.data, default_schema).items():
+                user_types.setdefault(spelling, canonical)
 
         tables = self.data.get("tables") or {}
         for key, spec in tables.items():
