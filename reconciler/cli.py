@@ -421,7 +421,8 @@ def _verify_converged(target: Target, loaded: Any) -> None:
 
 @main.command()
 @click.option("--url", help="Database URL (or SCHEMACTL_URL).")
-@click.option("--schema", "schemas", multiple=True, help="PostgreSQL schema to read (repeatable; default public).")
+@click.option("--schema", "schemas", multiple=True,
+              help="PostgreSQL schema to read (repeatable; default: every schema but the system's and extensions').")
 @click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
 @_timeout_options
 def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, connect_timeout: float | None,
@@ -429,9 +430,12 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, conne
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
     with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
-        scope = _scope_model(target, schemas)
+        scope = target.backend.inspect_scope(target.conn, schemas)
         current = target.backend.inspect(target.conn, scope)
         document = escape_references(target.backend.to_spec(current))
+        # Never silently: what the spec cannot hold is named on stderr.
+        for warning in target.backend.inspect_warnings(target.conn, scope):
+            _echo(f"Warning: {warning}", err=True)
     # libyaml's emitter where PyYAML has it: the pure-Python one takes seconds on a large schema.
     text = yaml.dump(document, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
                      allow_unicode=True, width=120)
@@ -441,12 +445,6 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, conne
         _echo(f"Wrote {output}.", err=True)
     else:
         _echo(text, nl=False)
-
-
-def _scope_model(target: Target, schemas: tuple[str, ...]) -> Any:
-    if target.backend.name == "postgres":
-        return Database(dialect="postgres", schemas=list(schemas) or ["public"])
-    return None
 
 
 @main.command()

@@ -209,6 +209,16 @@ class Backend(ABC):
         (PostgreSQL: whether its transaction's locks fit in the server's lock table); none by default."""
         return []
 
+    def inspect_scope(self, conn: Any, schemas: Sequence[str]) -> Any | None:
+        """What `schemactl inspect` reads (the `desired` of `inspect`): the named schemas, or all of them when
+        none is named; a UsageError for a schema that does not exist. None (the default): everything."""
+        return None
+
+    def inspect_warnings(self, conn: Any, scope: Any | None) -> list[str]:
+        """What `inspect` read but cannot write as a spec (objects of kinds not supported), one line each;
+        none by default."""
+        return []
+
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""
         return nullcontext()
