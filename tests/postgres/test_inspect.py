@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.backends.postgres.kinds.composite_type import CompositeType
 from reconciler.model import (
     CheckConstraint,
     Column,
@@ -117,6 +118,8 @@ def expected_model() -> Database:
                 "positive_int_check": CheckConstraint(name="positive_int_check", expression="VALUE > 0")}),
         },
         tables={t.key: t for t in (events, loose, user, order)},
+        objects={"composite_type": {"public.composite_thing": CompositeType(
+            name="composite_thing", schema="public", attributes=[("a", "integer"), ("b", "text")])}},
     )
 
 
@@ -235,8 +238,8 @@ def test_inspect_sends_a_fixed_number_of_queries(pg_conn) -> None:
         assert len(model.tables) == total
         counts.append(counting.statements)
         pg_conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    # Nine catalog queries plus three to open one repeatable-read snapshot, whatever the size.
-    assert counts[0] == counts[1] <= 12
+    # Eleven catalog queries plus three to open one repeatable-read snapshot, whatever the size.
+    assert counts[0] == counts[1] <= 14
 
 
 def test_inspect_reads_many_tables(pg_conn) -> None:

@@ -9,10 +9,10 @@ before their columns, columns before the constraints that name them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler.model import Database, Table
