@@ -189,3 +189,47 @@ def test_bad_partition_specs_are_refused(tmp_path) -> None:
         code, out = invoke("validate", str(spec))
         assert code == 1 and message in out, (tables, out)
         assert "bad.yaml:" in out
+
+
+def test_sub_partitions_schemas_and_a_new_partition_beside_a_default_one(pg_url, pg_conn, tmp_path) -> None:
+    tables = {
+        "sales.orders": {"columns": {"id": {"type": "int"}, "region": {"type": "text"}, "at": {"type": "date"}},
+                         "indexes": [{"columns": ["at"]}],
+                         "partition_by": {"strategy": "list", "key": "region"}},
+        "archive.orders_eu": {"partition_of": "sales.orders", "bounds": "FOR VALUES IN ('de', 'fr')",
+                              "partition_by": {"strategy": "range", "key": "at"}},
+        "archive.orders_eu_old": {"partition_of": "archive.orders_eu", "bounds": "FOR VALUES FROM (MINVALUE) TO "
+                                                                                 "('2024-01-01')"},
+        "archive.orders_eu_new": {"partition_of": "archive.orders_eu", "default": True},
+        "sales.orders_rest": {"partition_of": "sales.orders", "default": True},
+    }
+    spec = write(tmp_path / "s.yaml", {"schemas": ["sales", "archive"], "tables": tables})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("INSERT INTO sales.orders VALUES (1, 'de', '2020-01-01'), (2, 'fr', '2025-01-01'), "
+                    "(3, 'us', '2025-01-01')")
+    assert pg_conn.execute("SELECT id, tableoid::regclass::text FROM sales.orders ORDER BY id").fetchall() == [
+        (1, "archive.orders_eu_old"), (2, "archive.orders_eu_new"), (3, "sales.orders_rest")]
+
+    code, out = invoke("inspect", "--url", pg_url)
+    assert code == 0, out
+    doc = yaml.safe_load(out)
+    assert doc["tables"]["archive.orders_eu"] == {
+        "partition_of": "sales.orders", "bounds": "FOR VALUES IN ('de', 'fr')",
+        "partition_by": {"strategy": "range", "key": "at"}}
+    inspected = tmp_path / "inspected.yaml"
+    inspected.write_text(out)
+    assert NO_CHANGES in replan(inspected, pg_url)
+
+    # A new partition beside the default one: PostgreSQL checks the default partition's rows.
+    tables["sales.orders_us"] = {"partition_of": "sales.orders", "bounds": "FOR VALUES IN ('us')"}
+    write(spec, {"schemas": ["sales", "archive"], "tables": tables})
+    plan = replan(spec, pg_url)
+    assert "fails if public.orders_rest" not in plan
+    assert "fails if sales.orders_rest holds rows for FOR VALUES IN ('us')" in plan
+    code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve", "--allow-hazards",
+                       "full_scan_validation,may_fail_on_data")
+    assert code == 1 and "would be violated by some row" in out  # the 'us' row sits in the default partition
+    pg_conn.execute("DELETE FROM sales.orders WHERE region = 'us'")
+    apply_ok(spec, pg_url, "--allow-hazards", "full_scan_validation,may_fail_on_data")
+    assert NO_CHANGES in replan(spec, pg_url)

@@ -298,6 +298,7 @@ def after_diff(changes: list[Change], current: Database, desired: Database) -> l
             change.extra["dropped_with_parent"] = True
             change.notes.append(f"already dropped with {gone_with[change.before.key]}, which is replaced")
     changes += _moved_partitions(current, desired, rebuilt)
+    _note_default_partition_scans(changes, current, rebuilt)
     _note_dropped_partitions(changes, current, desired)
     _mark_partitioned(changes, current, desired)
     return _parents_first(changes, current, desired)
@@ -360,6 +361,22 @@ def _moved_partitions(current: Database, desired: Database, rebuilt: set[str]) -
         attach.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"detach locks {live.parent_key} against reads and writes")
         changes += [detach, attach]
     return changes
+
+
+def _note_default_partition_scans(changes: list[Change], current: Database, rebuilt: set[str]) -> None:
+    """A new partition of a table with a live default partition: PostgreSQL scans the default partition for
+    rows that belong to the new one, and refuses if it finds any."""
+    defaults = {t.parent_key: t.key for t in current.tables.values()
+                if t.partition_bound == DEFAULT_BOUND and t.key not in rebuilt}
+    for change in changes:
+        if change.kind not in (TABLE, PARTITION) or change.action != Action.CREATE:
+            continue
+        table = change.after
+        default = defaults.get(table.parent_key)
+        if table.partition_bound == DEFAULT_BOUND or default is None or default == table.key:
+            continue
+        change.add_hazard(Hazard.FULL_SCAN_VALIDATION, f"adding {table.key} scans the default partition {default}")
+        change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if {default} holds rows for {table.partition_bound}")
 
 
 def _note_dropped_partitions(changes: list[Change], current: Database, desired: Database) -> None:
