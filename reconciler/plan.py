@@ -25,6 +25,7 @@ from reconciler.changes import (
     FOREIGN_KEY,
     INDEX,
     PARTITION,
+    PARTITION_DETACH,
     PRIMARY_KEY,
     SCHEMA,
     TABLE,
@@ -53,7 +54,7 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (UNIQUE, (Action.DROP, Action.REPLACE)),
     (PRIMARY_KEY, (Action.DROP, Action.REPLACE)),
     # A partition whose bound or parent changes is detached early and attached again at the end.
-    (PARTITION, (Action.ALTER,)),
+    (PARTITION_DETACH, (Action.ALTER,)),
     # After the drops: a recreated enum needs the indexes and checks that mention it gone first.
     # (New values are added by statements that run and commit before everything else anyway.)
     (ENUM, (Action.ALTER,)),
@@ -74,7 +75,7 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (FOREIGN_KEY, (Action.CREATE,)),
     (COLUMN, (Action.DROP,)),
     (TABLE, (Action.DROP,)),
-    (PARTITION, (Action.CREATE,)),
+    (PARTITION, (Action.ALTER,)),
     (DOMAIN, (Action.DROP,)),
     (ENUM, (Action.DROP,)),
     (EXTENSION, (Action.DROP, Action.REPLACE)),

@@ -9,8 +9,8 @@ Changes:
 - a partition key that changes, or a table that becomes (or stops being) partitioned or a partition:
   the table is replaced (`table` `replace`: DROP + CREATE, its rows are lost); the partitions of a
   replaced table go with it and are created again;
-- a partition's bound or parent that changes: DETACH early in the plan (`partition` `alter`), ATTACH with
-  the new bound at its end (`partition` `create`); its rows are kept (ATTACH checks that they fit);
+- a partition's bound or parent that changes: DETACH early in the plan (`partition_detach`), ATTACH with
+  the new bound at its end (`partition`, both `alter`); its rows are kept (ATTACH checks that they fit);
 - a dropped partitioned table drops its partitions: they are listed, and dropped first.
 Online mode builds no index CONCURRENTLY on a partitioned table (PostgreSQL refuses it): the changes of
 a partitioned table render as without --online, and the plan says so (`offline_for_partitioned`).
@@ -24,7 +24,17 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.backends import RenderOptions
-from reconciler.changes import FOREIGN_KEY, INDEX, PARTITION, TABLE, Action, AttributeChange, Change, Hazard
+from reconciler.changes import (
+    FOREIGN_KEY,
+    INDEX,
+    PARTITION,
+    PARTITION_DETACH,
+    TABLE,
+    Action,
+    AttributeChange,
+    Change,
+    Hazard,
+)
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database, PartitionKey, Table
 from reconciler.spec.relational import split_qualified
@@ -309,7 +319,7 @@ def _about(change: Change, keys: set[str]) -> bool:
     if change.table in keys:
         return True
     table = change.after if change.after is not None else change.before
-    return change.kind in (TABLE, PARTITION) and isinstance(table, Table) and table.key in keys
+    return change.kind in (TABLE, PARTITION, PARTITION_DETACH) and isinstance(table, Table) and table.key in keys
 
 
 def _replace_table(live: Table, wanted: Table, current: Database) -> list[Change]:
@@ -348,10 +358,10 @@ def _moved_partitions(current: Database, desired: Database, rebuilt: set[str]) -
             continue
         if (live.partition_of, live.partition_bound) == (wanted.partition_of, wanted.partition_bound):
             continue
-        detach = Change(Action.ALTER, PARTITION, f"partition {key}", before=live, after=wanted)
+        detach = Change(Action.ALTER, PARTITION_DETACH, f"partition {key}", before=live, after=wanted)
         detach.notes.append(f"detached from {live.parent_key} ({live.partition_bound}), attached again at the end "
                             "of the plan: its rows are kept")
-        attach = Change(Action.CREATE, PARTITION, f"partition {key}", before=live, after=wanted,
+        attach = Change(Action.ALTER, PARTITION, f"partition {key}", before=live, after=wanted,
                         attributes=[AttributeChange("partition_bound", live.partition_bound, wanted.partition_bound)]
                         + ([AttributeChange("partition_of", live.parent_key, wanted.parent_key)]
                            if live.partition_of != wanted.partition_of else []))
@@ -369,7 +379,7 @@ def _note_default_partition_scans(changes: list[Change], current: Database, rebu
     defaults = {t.parent_key: t.key for t in current.tables.values()
                 if t.partition_bound == DEFAULT_BOUND and t.key not in rebuilt}
     for change in changes:
-        if change.kind not in (TABLE, PARTITION) or change.action != Action.CREATE:
+        if not ((change.kind == TABLE and change.action == Action.CREATE) or change.kind == PARTITION):
             continue
         table = change.after
         default = defaults.get(table.parent_key)
@@ -454,7 +464,8 @@ def _attach(r: Renderer) -> None:
           f"{qualified_name(wanted.schema, wanted.name)} {bound_sql(wanted)}")
 
 
-RENDER = {("table", Action.REPLACE): _replace, (PARTITION, Action.ALTER): _detach, (PARTITION, Action.CREATE): _attach}
+RENDER = {("table", Action.REPLACE): _replace, (PARTITION_DETACH, Action.ALTER): _detach,
+          (PARTITION, Action.ALTER): _attach}
 
 
 def offline_for_partitioned(change: Change, options: RenderOptions) -> RenderOptions:
