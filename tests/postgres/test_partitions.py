@@ -233,3 +233,33 @@ def test_sub_partitions_schemas_and_a_new_partition_beside_a_default_one(pg_url,
     pg_conn.execute("DELETE FROM sales.orders WHERE region = 'us'")
     apply_ok(spec, pg_url, "--allow-hazards", "full_scan_validation,may_fail_on_data")
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_bounds_are_compared_in_the_key_types_spelling(pg_url, pg_conn, tmp_path) -> None:
+    # PostgreSQL prints a timestamptz bound in full ('2024-01-01 00:00:00+00'): the spec's short spelling of
+    # the same instant plans no change, and a different instant still does.
+    tables = {
+        "readings": {"columns": {"at": {"type": "timestamptz"}, "sensor": {"type": "text"}, "v": {"type": "int"}},
+                     "partition_by": {"strategy": "range", "key": "at, sensor"}},
+        "readings_2024": {"partition_of": "readings",
+                          "bounds": "FOR VALUES FROM ('2024-01-01', MINVALUE) TO ('2025-01-01', MAXVALUE)"},
+        "flags": {"columns": {"v": {"type": "numeric(5,2)"}}, "partition_by": {"strategy": "list", "key": "v"}},
+        "flags_low": {"partition_of": "flags", "bounds": "FOR VALUES IN (1, '2.5')"},
+        "ints": {"columns": {"i": {"type": "int"}, "b": {"type": "bigint"}, "ok": {"type": "boolean"},
+                             "t": {"type": "text"}},
+                 "partition_by": {"strategy": "range", "key": "i, b"}},
+        "ints_low": {"partition_of": "ints", "bounds": "FOR VALUES FROM (-5, 0) TO ('10', '20')"},
+        "bools": {"columns": {"ok": {"type": "boolean"}}, "partition_by": {"strategy": "list", "key": "ok"}},
+        "bools_yes": {"partition_of": "bools", "bounds": "FOR VALUES IN ('t', NULL)"},
+        "names": {"columns": {"t": {"type": "text"}}, "partition_by": {"strategy": "list", "key": "t"}},
+        "names_a": {"partition_of": "names", "bounds": "FOR VALUES IN ('it''s', 'back\\slash')"},
+    }
+    spec = write(tmp_path / "s.yaml", {"tables": tables})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    bound = pg_conn.execute("SELECT pg_get_expr(relpartbound, oid, true) FROM pg_class "
+                            "WHERE relname = 'readings_2024'").fetchone()[0]
+    assert "00:00:00" in bound  # the server's spelling really differs from the spec's
+    tables["readings_2024"]["bounds"] = "FOR VALUES FROM ('2024-01-02', MINVALUE) TO ('2025-01-01', MAXVALUE)"
+    write(spec, {"tables": tables})
+    assert "ATTACH PARTITION" in replan(spec, pg_url)

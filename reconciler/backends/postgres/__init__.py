@@ -112,10 +112,12 @@ class PostgresBackend(Backend):
 
         if conn is None:
             return canonicalize(conn, desired, current)
+        from .kinds.partition import canonicalize_bounds
         from .session import lost_is_target_error
 
         with lost_is_target_error(conn, "comparing expressions on the server"):
             canonical = canonicalize(conn, desired, current)
+            canonicalize_bounds(conn, canonical, current)
             check_type_changes(conn, canonical, current)
         return canonical
 

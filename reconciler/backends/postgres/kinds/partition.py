@@ -215,15 +215,110 @@ def _bound_values(group: str) -> str:
             check_expression(value)
         except ValueError as exc:
             raise ValueError(f"bounds: invalid value {value!r}: {exc}") from None
-        # PostgreSQL prints a number bound as a string ('10'), NULL and booleans in lower/upper case as below.
-        if _NUMBER.match(value):
-            value = f"'{value}'"
-        elif value.lower() in ("true", "false"):
+        # How PostgreSQL prints them; the other values are spelled the server's way in canonicalize_bounds.
+        if value.lower() in ("true", "false"):
             value = value.lower()
         elif value.lower() == "null":
             value = "NULL"
         spelled.append(value)
     return ", ".join(spelled)
+
+
+# -- the live spelling of bounds ------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"^'((?:[^']|'')*)'\Z")
+
+
+def _key_column_types(db: Database, table: Table) -> list[str | None]:
+    """The types of the partition key's columns of `table`'s parent (None for an expression key)."""
+    parent = db.tables.get(table.parent_key or "")
+    if parent is None or parent.partition_by is None:
+        return []
+    root, seen = parent, set()
+    while root.partition_of is not None and root.key not in seen:  # a sub-partition has its root's columns
+        seen.add(root.key)
+        root = db.tables.get(root.parent_key or "", root)
+    types = []
+    for part in split_top_level(parent.partition_by.key):
+        name = part[1:-1].replace('""', '"') if len(part) > 1 and part[0] == part[-1] == '"' else part
+        column = root.columns.get(name)
+        types.append(column.type if column is not None else None)
+    return types
+
+
+def canonicalize_bounds(conn: Any, desired: Database, current: Database) -> None:
+    """The spec's bound values as PostgreSQL prints them for the key column's type (`'2024-01-01'` on a
+    timestamptz key is `'2024-01-01 00:00:00+00'`, `1` on a bigint key `'1'`), asked of the server read-only:
+    each value is a bound parameter cast to the column's type and back to text. A value the type refuses, or
+    an expression, is left as written (apply reports it)."""
+    import psycopg
+
+    work: list[tuple[Table, list[list[str]], list[tuple[int, int, str]]]] = []
+    for table in desired.tables.values():
+        if table.partition_of is None or table.partition_bound in (None, DEFAULT_BOUND):
+            continue
+        live = current.tables.get(table.key)
+        if live is not None and live.partition_bound == table.partition_bound:
+            continue
+        match = _BOUND.match(table.partition_bound or "")
+        types = _key_column_types(desired, table)
+        if match is None or not types or match.group(0).upper().startswith("FOR VALUES WITH"):
+            continue
+        low, high, values = match.groups()
+        lists = [split_top_level(g[1:-1]) for g in ((low, high) if low is not None else (values,))]
+        casts = []
+        for i, items in enumerate(lists):
+            for j, value in enumerate(items):
+                type_ = (types[j] if j < len(types) else None) if low is not None else types[0]
+                if type_ is not None and _literal_text(value) is not None:
+                    casts.append((i, j, type_))
+        if casts:
+            work.append((table, lists, casts))
+    if not work:
+        return
+    selects, params = [], []
+    for _, lists, casts in work:
+        for i, j, type_ in casts:
+            selects.append(f"%s::text::{type_}::text")
+            params.append(_literal_text(lists[i][j]))
+    try:
+        with conn.transaction():
+            row = conn.execute("SELECT " + ", ".join(selects), params).fetchone()
+    except psycopg.Error:
+        return
+    printed = iter(row)
+    for table, lists, casts in work:
+        for i, j, type_ in casts:
+            value = next(printed)
+            if value is not None:
+                lists[i][j] = _as_printed(type_, value)
+        if len(lists) == 2:
+            table.partition_bound = f"FOR VALUES FROM ({', '.join(lists[0])}) TO ({', '.join(lists[1])})"
+        else:
+            table.partition_bound = f"FOR VALUES IN ({', '.join(lists[0])})"
+
+
+def _literal_text(value: str) -> str | None:
+    """The text of a constant bound value (quoted string, number, boolean); None for anything else."""
+    quoted = _QUOTED.match(value)
+    if quoted:
+        return quoted.group(1).replace("''", "'")
+    if _NUMBER.match(value) or value in ("true", "false"):
+        return value
+    return None
+
+
+def _as_printed(type_: str, text: str) -> str:
+    """A constant as pg_get_expr prints a bound (ruleutils.c, get_const_expr): int4 and numerals of numeric
+    with a point or an exponent bare, booleans bare, everything else quoted."""
+    base = type_.split("(")[0]
+    if base == "integer" and not text.startswith("-"):
+        return text
+    if base == "numeric" and text[:1].isdigit() and any(c in text for c in ".eE"):
+        return text
+    if base == "boolean":
+        return text
+    return "'" + text.replace("'", "''") + "'"
 
 
 def extend_spec_schema(schema: dict[str, Any]) -> None:
