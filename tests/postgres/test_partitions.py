@@ -90,6 +90,9 @@ def test_inspected_spec_applies_to_an_empty_database(pg_url, pg_conn, tmp_path) 
         CREATE TABLE h (id int NOT NULL PRIMARY KEY) PARTITION BY HASH (id);
         CREATE TABLE h0 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
         CREATE TABLE h1 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+        CREATE TABLE e (k text NOT NULL, n int NOT NULL) PARTITION BY RANGE (lower(k), (n + 1));
+        CREATE TABLE e1 PARTITION OF e FOR VALUES FROM ('a', 0) TO ('m', 100);
+        COMMENT ON TABLE e1 IS 'first half';
     """)
     code, out = invoke("inspect", "--url", pg_url)
     assert code == 0, out
@@ -99,8 +102,11 @@ def test_inspected_spec_applies_to_an_empty_database(pg_url, pg_conn, tmp_path) 
     doc = yaml.safe_load(out)
     assert doc["tables"]["m_eu"] == {"partition_of": "m", "bounds": "FOR VALUES IN ('de', 'fr')"}
     assert doc["tables"]["h1"]["bounds"] == "FOR VALUES WITH (modulus 2, remainder 1)"
+    assert doc["tables"]["e"]["partition_by"] == {"strategy": "range", "key": "lower(k), ((n + 1))"}
+    assert doc["tables"]["e1"] == {"comment": "first half", "partition_of": "e",
+                                   "bounds": "FOR VALUES FROM ('a', 0) TO ('m', 100)"}
 
-    pg_conn.execute("DROP TABLE m, h")
+    pg_conn.execute("DROP TABLE m, h, e")
     apply_ok(spec, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
     pg_conn.execute("INSERT INTO m VALUES (1, 'fr', 1), (2, 'us', 2), (3, 'jp', 3); INSERT INTO h VALUES (1), (2)")
