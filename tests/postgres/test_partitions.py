@@ -269,3 +269,20 @@ def test_bounds_are_compared_in_the_key_types_spelling(pg_url, pg_conn, tmp_path
     tables["readings_2024"]["bounds"] = "FOR VALUES FROM ('2024-01-02', MINVALUE) TO ('2025-01-01', MAXVALUE)"
     write(spec, {"tables": tables})
     assert "ATTACH PARTITION" in replan(spec, pg_url)
+
+
+def test_renaming_a_partitioned_table_keeps_its_partitions(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": EVENTS})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("INSERT INTO events VALUES (1, '2024-06-01', 'a')")
+    doc = copy.deepcopy(EVENTS)
+    doc["log"] = {**doc.pop("events"), "renamed_from": "events"}
+    for partition in ("events_2024", "events_2025", "events_other"):
+        doc[partition]["partition_of"] = "log"
+    write(spec, {"tables": doc})
+    plan = replan(spec, pg_url)
+    assert 'ALTER TABLE "public"."events" RENAME TO "log"' in plan
+    assert "DETACH" not in plan and "ATTACH" not in plan
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT tableoid::regclass::text FROM log").fetchall() == [("events_2024",)]
+    assert NO_CHANGES in replan(spec, pg_url)

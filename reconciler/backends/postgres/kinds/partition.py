@@ -447,11 +447,16 @@ def _shown(value: Any) -> Any:
 def _moved_partitions(current: Database, desired: Database, rebuilt: set[str]) -> list[Change]:
     """Partitions whose bound or parent changed: detached, then attached again (rows kept)."""
     changes = []
+    # A parent renamed by this plan keeps its partitions: compare them under its new name.
+    renamed = {(t.schema, t.renamed_from): (t.schema, t.name) for t in desired.tables.values()
+               if t.renamed_from and qualified(t.schema, t.renamed_from) in current.tables
+               and t.key not in current.tables}
     for key, wanted in desired.tables.items():
         live = current.tables.get(key)
         if live is None or key in rebuilt or wanted.partition_of is None or live.partition_of is None:
             continue
-        if (live.partition_of, live.partition_bound) == (wanted.partition_of, wanted.partition_bound):
+        live_parent = renamed.get(live.partition_of, live.partition_of)
+        if (live_parent, live.partition_bound) == (wanted.partition_of, wanted.partition_bound):
             continue
         detach = Change(Action.ALTER, PARTITION_DETACH, f"partition {key}", before=live, after=wanted)
         detach.notes.append(f"detached from {live.parent_key} ({live.partition_bound}), attached again at the end "
