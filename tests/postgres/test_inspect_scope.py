@@ -113,3 +113,23 @@ def test_date_and_time_like_strings_load_back_as_strings(pg_url, pg_conn, tmp_pa
         "values": ["2024-01-01", "yes", "off", "1.5", "null", "12:30:00", "~", "0x1F", ".inf"],
         "comment": "2001-12-14 21:59:43.10 -5"}
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_a_partition_whose_parent_is_not_read_is_left_out_with_a_warning(pg_url, pg_conn, tmp_path) -> None:
+    pg_conn.execute("""
+        CREATE SCHEMA hot; CREATE SCHEMA cold;
+        CREATE TABLE hot.m (id int NOT NULL) PARTITION BY RANGE (id);
+        CREATE TABLE cold.m_old PARTITION OF hot.m FOR VALUES FROM (0) TO (10);
+        CREATE TABLE cold.other (id int);
+    """)
+    code, out, err = inspect("--url", pg_url, "--schema", "cold")
+    assert code == 0, err
+    assert "Warning: not written to the spec: partition of a table outside the schemas read cold.m_old" in err
+    doc = yaml.safe_load(out)
+    assert set(doc["tables"]) == {"cold.other"}
+    spec = tmp_path / "cold.yaml"
+    spec.write_text(out)
+    assert NO_CHANGES in replan(spec, pg_url)  # the partition of hot.m is not the cold spec's to drop
+    code, out, err = inspect("--url", pg_url)
+    assert code == 0 and "outside the schemas read" not in err
+    assert yaml.safe_load(out)["tables"]["cold.m_old"]["partition_of"] == "hot.m"

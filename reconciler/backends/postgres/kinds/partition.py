@@ -36,7 +36,7 @@ from reconciler.changes import (
     Hazard,
 )
 from reconciler.errors import SpecError, SpecErrors
-from reconciler.model import Database, PartitionKey, Table
+from reconciler.model import Database, PartitionKey, Table, qualified
 from reconciler.spec.relational import split_qualified
 
 from ..catalog import Catalog, Rows
@@ -65,6 +65,8 @@ def load(rows: Rows, catalog: Catalog) -> None:
     tables = catalog.db.tables
     for oid, schema, name, partitioned, keydef, parent_schema, parent, bound, comment, reltuples in rows:
         table = catalog.tables_by_oid.get(oid)
+        if parent is not None and parent_schema not in catalog.schemas:
+            continue  # its parent is not read: a spec could not say what it is a partition of (inspect warns)
         if table is None and parent is not None:
             table = Table(name=name, schema=schema, comment=comment, partition_of=(parent_schema, parent),
                           partition_bound=normalize_sql(bound),
@@ -158,10 +160,6 @@ def build_partitions(loaded: Any, db: Database) -> None:
             errors.append(loaded.positions.error(("tables", key, "partition_of"), message))
     if errors:
         raise SpecErrors(errors) if len(errors) > 1 else errors[0]
-
-
-def qualified(schema: str | None, name: str) -> str:
-    return f"{schema}.{name}" if schema else name
 
 
 def _partition_key(spec: dict[str, Any]) -> PartitionKey:
