@@ -163,15 +163,23 @@ def test_online_index_on_a_partitioned_table_is_built_without_concurrently(pg_ur
     apply_ok(spec, pg_url)
     doc = copy.deepcopy(EVENTS)
     doc["events"]["indexes"].append({"columns": ["created_at", "kind"]})
+    doc["events"]["checks"] = {"kind_short": "length(kind) < 10"}
+    doc["kinds"] = {"columns": {"name": {"type": "text", "primary_key": True}}}
+    doc["events"]["columns"]["kind"]["references"] = "kinds(name)"
     write(spec, {"tables": doc})
     code, plan = invoke("plan", str(spec), "--url", pg_url, "--online")
     assert code == 0, plan
     assert 'CREATE INDEX "events_created_at_kind_idx" ON "public"."events"' in plan
     assert "CREATE INDEX CONCURRENTLY" not in plan
     assert "--online does not apply: public.events is partitioned" in plan
+    # The foreign key is added validated (NOT VALID is refused on a partitioned table); the check keeps
+    # --online's NOT VALID + VALIDATE, which PostgreSQL allows.
+    assert 'ADD CONSTRAINT "events_kind_fkey" FOREIGN KEY ("kind") REFERENCES "public"."kinds"("name");' in plan
+    assert 'ADD CONSTRAINT "kind_short" CHECK (length(kind) < 10) NOT VALID;' in plan
+    assert 'VALIDATE CONSTRAINT "kind_short"' in plan
     code, out = invoke("apply", str(spec), "--url", pg_url, "--online", "--auto-approve")
-    assert code == 1 and "--allow-hazards blocks_writes" in out
-    apply_ok(spec, pg_url, "--online", "--allow-hazards", "blocks_writes")
+    assert code == 1 and "blocks_writes" in out
+    apply_ok(spec, pg_url, "--online", "--allow-hazards", "blocks_writes,full_scan_validation,may_fail_on_data")
     assert NO_CHANGES in replan(spec, pg_url)
     assert pg_conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'events_2025'").fetchone()[0] == 3
 

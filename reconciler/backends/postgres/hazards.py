@@ -185,8 +185,8 @@ def _offline_for_partitioned(change: Change, options: RenderOptions) -> RenderOp
     offline = offline_for_partitioned(change, options)
     if offline is not options:
         change.add_hazard(Hazard.BLOCKS_WRITES, f"--online does not apply: {change.table} is partitioned, and "
-                          "PostgreSQL builds no index CONCURRENTLY (nor adds a key NOT VALID) on a partitioned "
-                          "table; this runs as without --online")
+                          "PostgreSQL builds no index CONCURRENTLY (nor adds a foreign key NOT VALID) on a "
+                          "partitioned table; this runs as without --online")
     return offline
 
 

@@ -12,8 +12,9 @@ Changes:
 - a partition's bound or parent that changes: DETACH early in the plan (`partition_detach`), ATTACH with
   the new bound at its end (`partition`, both `alter`); its rows are kept (ATTACH checks that they fit);
 - a dropped partitioned table drops its partitions: they are listed, and dropped first.
-Online mode builds no index CONCURRENTLY on a partitioned table (PostgreSQL refuses it): the changes of
-a partitioned table render as without --online, and the plan says so (`offline_for_partitioned`).
+Online mode builds no index CONCURRENTLY and adds no foreign key NOT VALID on a partitioned table
+(PostgreSQL refuses both): those changes render as without --online, and the plan says so
+(`offline_for_partitioned`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from reconciler.changes import (
     PARTITION,
     PARTITION_DETACH,
     TABLE,
+    UNIQUE,
     Action,
     AttributeChange,
     Change,
@@ -503,7 +505,9 @@ def _partitioned_keys(current: Database, desired: Database) -> set[str]:
 def _mark_partitioned(changes: list[Change], current: Database, desired: Database) -> None:
     partitioned = _partitioned_keys(current, desired)
     for change in changes:
-        if change.table in partitioned and change.kind != TABLE:
+        # What --online would do CONCURRENTLY or NOT VALID that PostgreSQL refuses on a partitioned table
+        # (checks NOT VALID + VALIDATE it allows).
+        if change.table in partitioned and change.kind in (INDEX, UNIQUE, FOREIGN_KEY):
             change.extra["partitioned_table"] = True
 
 
@@ -567,8 +571,8 @@ RENDER = {("table", Action.REPLACE): _replace, (PARTITION_DETACH, Action.ALTER):
 
 
 def offline_for_partitioned(change: Change, options: RenderOptions) -> RenderOptions:
-    """PostgreSQL builds no index CONCURRENTLY, and adds no foreign key NOT VALID, on a partitioned table:
-    its changes render as without --online (the statements keep --online's timeouts)."""
+    """PostgreSQL builds (or drops) no index CONCURRENTLY, and adds no foreign key NOT VALID, on a partitioned
+    table: those changes render as without --online (the statements keep --online's timeouts)."""
     if options.online and change.extra.get("partitioned_table"):
         return replace(options, online=False)
     return options
