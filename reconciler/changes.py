@@ -24,6 +24,8 @@ members'; PostgreSQL's kind modules (`backends/postgres/kinds/`) emit schema, ex
 | table       | drop    | Table / None                   |                                              |
 | table       | rename  | Table (old name) / Table       |                                              |
 | table       | alter   | Table / Table                  | attributes: comment only                     |
+| table       | replace | Table / Table                  | PostgreSQL: partitioning changed (key, partition or not): drop + create |
+| partition_detach, partition | alter | Table / Table (the partition) | PostgreSQL: DETACH from the old parent; ATTACH with the new bound |
 | column      | create, drop | Column                    | extra["table"]: the Table the column belongs to (desired for create, live for drop) |
 | column      | alter   | Column / Column                | attributes: type, nullable, default, identity, serial, comment, collation |
 | column      | rename  | Column (old) / Column          |                                              |
@@ -77,6 +79,10 @@ INDEX = "index"
 FOREIGN_KEY = "foreign_key"
 CHECK = "check"
 EXCLUSION = "exclusion"
+# PostgreSQL: a partition detached from its old parent early in a plan, attached with its new bound at the end
+# (both `alter`: its rows are kept).
+PARTITION_DETACH = "partition_detach"
+PARTITION = "partition"
 
 
 @dataclass

@@ -470,7 +470,8 @@ def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = Non
 
 @main.command()
 @click.option("--url", help="Database URL (or SCHEMACTL_URL).")
-@click.option("--schema", "schemas", multiple=True, help="PostgreSQL schema to read (repeatable; default public).")
+@click.option("--schema", "schemas", multiple=True,
+              help="PostgreSQL schema to read (repeatable; default: every schema but the system's and extensions').")
 @click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
 @click.option("--ignore", "ignore", multiple=True, metavar="KIND:PATTERN",
               help="Leave these objects out of the spec, e.g. tables:alembic_* or columns:users.legacy_* "
@@ -482,11 +483,14 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, ignor
     url = _resolve_url(url)
     rules = rules_from_flags(ignore)
     with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
-        scope = _scope_model(target, schemas)
+        scope = target.backend.inspect_scope(target.conn, schemas)
         current = target.backend.inspect(target.conn, scope)
         if rules:
             target.backend.prune_ignored(current, rules)
         document = escape_references(target.backend.to_spec(current))
+        # Never silently: what the spec cannot hold is named on stderr.
+        for warning in target.backend.inspect_warnings(target.conn, scope):
+            _echo(f"Warning: {warning}", err=True)
     if rules:
         # So that the written spec leaves them alone too, rather than plan to drop them.
         document["ignore"] = {kind: [p.text for p in patterns] for kind, patterns in rules.patterns.items()}
@@ -499,12 +503,6 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, ignor
         _echo(f"Wrote {output}.", err=True)
     else:
         _echo(text, nl=False)
-
-
-def _scope_model(target: Target, schemas: tuple[str, ...]) -> Any:
-    if target.backend.name == "postgres":
-        return Database(dialect="postgres", schemas=list(schemas) or ["public"])
-    return None
 
 
 @main.command()

@@ -156,6 +156,16 @@ class CheckConstraint:
     comment: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionKey:
+    """How a partitioned table (PostgreSQL) splits its rows: strategy and key as pg_get_partkeydef prints them."""
+
+    # "range" | "list" | "hash"
+    strategy: str
+    # The column list or expressions inside the parentheses: "created_at", "lower(name), id".
+    key: str
+
+
 @dataclass(slots=True)
 class Table:
     name: str
@@ -172,6 +182,12 @@ class Table:
     prevent_destroy: bool = False
     # UNLOGGED (PostgreSQL): not written to the WAL, emptied after a crash.
     unlogged: bool = False
+    # PostgreSQL declarative partitioning. A partitioned table has `partition_by`; a partition names its
+    # parent (schema, name) and its bound as pg_get_expr(relpartbound) prints it ("DEFAULT" for the default
+    # partition). A partition's columns, keys and indexes are its parent's: the model keeps none for it.
+    partition_by: PartitionKey | None = None
+    partition_of: tuple[str | None, str] | None = None
+    partition_bound: str | None = None
     # The live table's row count as the planner estimates it (PostgreSQL: pg_class.reltuples, -1 when the
     # table was never analyzed; None when not read, as for a model built from a spec). Said in hazard
     # notes; never compared, fingerprinted or written to a spec.
@@ -180,6 +196,11 @@ class Table:
     @property
     def key(self) -> str:
         return qualified(self.schema, self.name)
+
+    @property
+    def parent_key(self) -> str | None:
+        """The key of the table this one is a partition of."""
+        return qualified(*self.partition_of) if self.partition_of else None
 
 
 @dataclass(slots=True)

@@ -25,6 +25,8 @@ from reconciler.changes import (
     EXTENSION,
     FOREIGN_KEY,
     INDEX,
+    PARTITION,
+    PARTITION_DETACH,
     PRIMARY_KEY,
     SCHEMA,
     TABLE,
@@ -62,6 +64,8 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (EXCLUSION, (Action.DROP, Action.REPLACE)),
     (UNIQUE, (Action.DROP, Action.REPLACE)),
     (PRIMARY_KEY, (Action.DROP, Action.REPLACE)),
+    # A partition whose bound or parent changes is detached early and attached again at the end.
+    (PARTITION_DETACH, (Action.ALTER,)),
     # After the drops: a recreated enum needs the indexes and checks that mention it gone first.
     # (New values are added by statements that run and commit before everything else anyway.)
     (ENUM, (Action.ALTER,)),
@@ -73,7 +77,8 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (FOREIGN_KEY, (Action.RENAME,)),
     (CHECK, (Action.RENAME,)),
     (EXCLUSION, (Action.RENAME,)),
-    (TABLE, (Action.CREATE, Action.ALTER)),
+    # A replaced table (PostgreSQL partitioning changed) is dropped and created again here.
+    (TABLE, (Action.REPLACE, Action.CREATE, Action.ALTER)),
     (COLUMN, (Action.CREATE, Action.ALTER)),
     (PRIMARY_KEY, (Action.CREATE,)),
     (UNIQUE, (Action.CREATE,)),
@@ -90,6 +95,7 @@ _PHASES: list[tuple[str, tuple[Action, ...]]] = [
     (FOREIGN_KEY, (Action.ALTER,)),
     (COLUMN, (Action.DROP,)),
     (TABLE, (Action.DROP,)),
+    (PARTITION, (Action.ALTER,)),
     (DOMAIN, (Action.DROP,)),
     (ENUM, (Action.DROP,)),
     (EXTENSION, (Action.DROP, Action.REPLACE)),

@@ -280,6 +280,15 @@ class Backend(ABC):
         from reconciler.model import Database
 
         return prune_relational(model, rules) if isinstance(model, Database) else {}
+    def inspect_scope(self, conn: Any, schemas: Sequence[str]) -> Any | None:
+        """What `schemactl inspect` reads (the `desired` of `inspect`): the named schemas, or all of them when
+        none is named; a UsageError for a schema that does not exist. None (the default): everything."""
+        return None
+
+    def inspect_warnings(self, conn: Any, scope: Any | None) -> list[str]:
+        """What `inspect` read but cannot write as a spec (objects of kinds not supported), one line each;
+        none by default."""
+        return []
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""

@@ -112,6 +112,9 @@ class DialectRules:
     #: Why an index method cannot take a plain column of the (canonical) type without an operator class,
     #: given the spec's extensions; None if it can.
     index_column_error: Callable[[str, str, frozenset[str]], str | None] | None = None
+    #: More user-defined types the spec defines, for column types: (spec data, default schema) ->
+    #: {spelling: canonical} (PostgreSQL's composite `types:`).
+    spec_user_types: Callable[[dict[str, Any], str | None], dict[str, str]] | None = None
 
 
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")+)"')
@@ -299,6 +302,10 @@ class _Builder:
             user_types[domain.key] = canonical
             user_types[canonical] = canonical
 
+        if rules.spec_user_types is not None:
+            for spelling, canonical in rules.spec_user_types(self.data, default_schema).items():
+                user_types.setdefault(spelling, canonical)
+
         tables = self.data.get("tables") or {}
         for key, spec in tables.items():
             table = self.build_table(("tables", key), key, spec, default_schema, schemas, user_types)
@@ -431,6 +438,7 @@ class _Builder:
         limit = rules.max_identifier
         pk_columns: list[str] = []
         generated: list[tuple[Path_, str]] = []
+        # A partition (PostgreSQL) has no columns of its own: its parent's.
         for col_name, col in (spec.get("columns") or {}).items():
             cpath = (*path, "columns", col_name)
             self.name_ok(cpath, col_name, "column")

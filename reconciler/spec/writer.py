@@ -122,6 +122,17 @@ class _Writer:
             spec["comment"] = table.comment
         if table.unlogged:
             spec["unlogged"] = True
+        if table.partition_of is not None:
+            # A partition: its columns, keys and indexes are its parent's.
+            spec["partition_of"] = self.key(*table.partition_of)
+            if table.partition_bound == "DEFAULT":
+                spec["default"] = True
+            else:
+                spec["bounds"] = table.partition_bound
+        if table.partition_by is not None:
+            spec["partition_by"] = {"strategy": table.partition_by.strategy, "key": table.partition_by.key}
+        if table.partition_of is not None:
+            return spec
         columns = {name: self.column(c) for name, c in table.columns.items()}
         spec["columns"] = columns
         self.primary_key(table, columns, spec)

@@ -112,10 +112,12 @@ class PostgresBackend(Backend):
 
         if conn is None:
             return canonicalize(conn, desired, current)
+        from .kinds.partition import canonicalize_bounds
         from .session import lost_is_target_error
 
         with lost_is_target_error(conn, "comparing expressions on the server"):
             canonical = canonicalize(conn, desired, current)
+            canonicalize_bounds(conn, canonical, current)
             check_type_changes(conn, canonical, current)
         return canonical
 
@@ -183,6 +185,21 @@ class PostgresBackend(Backend):
         with lost_is_target_error(conn, "reading the lock settings"):
             text = warning(needed, read_capacity(conn))
         return [text] if text else []
+
+    def inspect_scope(self, conn: Any, schemas: Sequence[str]) -> Database:
+        from .catalog import inspect_scope
+        from .session import lost_is_target_error
+
+        with lost_is_target_error(conn, "reading the schemas"):
+            return inspect_scope(conn, schemas)
+
+    def inspect_warnings(self, conn: Any, scope: Any | None) -> list[str]:
+        from .catalog import unsupported_objects
+        from .session import lost_is_target_error
+
+        with lost_is_target_error(conn, "reading what a spec cannot hold"):
+            return [f"not written to the spec: {what} {name} (not supported yet)"
+                    for what, name in unsupported_objects(conn, scope)]
 
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .apply_lock import hold_apply_lock

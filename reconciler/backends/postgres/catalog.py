@@ -9,6 +9,7 @@ before their columns, columns before the constraints that name them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -58,6 +59,42 @@ def load_query(name: str) -> str:
 def managed_schemas(desired: Database | None) -> list[str]:
     schemas = list(desired.schemas) if desired is not None and desired.schemas else []
     return schemas or [DEFAULT_SCHEMA]
+
+
+@cache
+def backend_query(name: str) -> str:
+    """The text of `<name>.sql` beside this module (queries that are no kind's)."""
+    return resources.files("reconciler.backends.postgres").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _read(conn: psycopg.Connection[Any], query: str, params: dict[str, Any]) -> Rows:
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        return conn.execute(query, params).fetchall()
+
+
+def inspect_scope(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> Database:
+    """What `inspect` reads: the named schemas (a UsageError names those that do not exist), or every
+    schema that is not the system's or an extension's."""
+    from reconciler.errors import UsageError
+
+    readable = [row[0] for row in _read(conn, backend_query("inspect_schemas"), {})]
+    if not schemas:
+        return Database(dialect="postgres", schemas=readable or [DEFAULT_SCHEMA])
+    existing = {row[0] for row in _read(conn, "SELECT nspname FROM pg_catalog.pg_namespace", {})}
+    missing = [name for name in schemas if name not in existing]
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        raise UsageError(f"--schema: schema {names} does not exist" if len(missing) == 1
+                         else f"--schema: schemas {names} do not exist")
+    return Database(dialect="postgres", schemas=list(dict.fromkeys(schemas)))
+
+
+def unsupported_objects(conn: psycopg.Connection[Any], scope: Database | None) -> list[tuple[str, str]]:
+    """(what, name) of the objects in the scope's schemas that a spec cannot hold yet."""
+    params = {"schemas": managed_schemas(scope)}
+    return [(what, name) for what, name in _read(conn, backend_query("inspect_unsupported"), params)]
 
 
 def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database:

@@ -190,6 +190,17 @@ def _constraint_or_index(change: Change, options: RenderOptions) -> None:
         change.add_hazard(Hazard.MAY_FAIL_ON_DATA, f"fails if existing rows violate {name}")
 
 
+def _offline_for_partitioned(change: Change, options: RenderOptions) -> RenderOptions:
+    from .kinds.partition import offline_for_partitioned
+
+    offline = offline_for_partitioned(change, options)
+    if offline is not options:
+        change.add_hazard(Hazard.BLOCKS_WRITES, f"--online does not apply: {change.table} is partitioned, and "
+                          "PostgreSQL builds no index CONCURRENTLY (nor adds a foreign key NOT VALID) on a "
+                          "partitioned table; this runs as without --online")
+    return offline
+
+
 def annotate_hazards(change: Change, options: RenderOptions) -> Change:
     """Add the change's hazards in place (and return it, for chaining)."""
     from .kinds import OBJECT_KINDS
@@ -216,5 +227,5 @@ def annotate_hazards(change: Change, options: RenderOptions) -> Change:
         change.add_hazard(Hazard.TABLE_REWRITE, f"SET {persistence} rewrites table {change.after.name}")
         change.add_hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"SET {persistence} locks table {change.after.name}")
     elif kind in ("primary_key", "unique", "index", "foreign_key", "check", "exclusion"):
-        _constraint_or_index(change, options)
+        _constraint_or_index(change, _offline_for_partitioned(change, options))
     return change

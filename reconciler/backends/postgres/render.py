@@ -219,12 +219,18 @@ def _handlers() -> dict[tuple[str, Action], Callable[[Renderer], None]]:
 
 def render(change: Change, options: RenderOptions) -> list[Statement]:
     from .kinds import OBJECT_KINDS
+    from .kinds.partition import offline_for_partitioned
 
     if change.kind in OBJECT_KINDS:
         return OBJECT_KINDS[change.kind].render(change, options)
+    online = options
+    options = offline_for_partitioned(change, options)
     handler = _handlers().get((change.kind, Action(change.action)))
     if handler is None:
         raise ValueError(f"the postgres backend cannot render {change.action} of {change.kind} ({change.address})")
     renderer = Renderer(change, options)
     handler(renderer)
+    if options is not online:  # rendered without --online, but under its timeouts
+        for statement in renderer.out:
+            statement.lock_timeout, statement.statement_timeout = online.lock_timeout, online.statement_timeout
     return renderer.out

@@ -528,6 +528,13 @@ def index_column_error(method: str, type_: str, extensions: frozenset[str]) -> s
             "extension: the type has none by default")
 
 
+def composite_user_types(data: dict[str, Any], default_schema: str | None) -> dict[str, str]:
+    """The spec's composite types (`types:`), usable as column types like enums."""
+    from .kinds.composite_type import spec_user_types
+
+    return spec_user_types(data, default_schema or DEFAULT_SCHEMA)
+
+
 RULES = DialectRules(
     name="postgres",
     default_schema=DEFAULT_SCHEMA,
@@ -539,13 +546,16 @@ RULES = DialectRules(
     column_references=column_references,
     literal_error=literal_error,
     index_column_error=index_column_error,
+    spec_user_types=composite_user_types,
     supports=frozenset({"schemas", "extensions", "enums", "domains", "comments"}),
 )
 
 
 def build_model(loaded: LoadedSpec) -> Any:
     from .kinds import build_objects
+    from .kinds.partition import build_partitions
 
     db = build_database(loaded, RULES)
+    build_partitions(loaded, db)
     build_objects(loaded, db)
     return db

@@ -110,4 +110,7 @@ def spec_schema() -> dict[str, Any]:
         root["properties"].update(part["properties"])
         schema["$defs"].update(part.get("$defs", {}))
     schema["$defs"]["postgresSpec"] = root
+    for module in KINDS:  # kinds that add to the relational sections (partition: table keys)
+        if hasattr(module, "extend_spec_schema"):
+            module.extend_spec_schema(schema)
     return {"root": "postgresSpec", "$defs": schema["$defs"]}

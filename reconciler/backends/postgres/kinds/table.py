@@ -26,6 +26,10 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def create_table_sql(table: Table) -> str:
+    from .partition import partition_by_sql, partition_of_sql
+
+    if table.partition_of is not None:
+        return partition_of_sql(table)
     lines = [f"    {column_definition(c)}" for c in table.columns.values()]
     constraints: list[PrimaryKey | UniqueConstraint | CheckConstraint | ExclusionConstraint] = []
     if table.primary_key:
@@ -38,8 +42,9 @@ def create_table_sql(table: Table) -> str:
         body += ("" if not lines else ",\n\n") + ",\n".join(
             f"    CONSTRAINT {quote_ident(c.name)} {constraint_body(c)}" for c in constraints)
     unlogged = "UNLOGGED " if table.unlogged else ""
-    return f"CREATE {unlogged}TABLE {qualified_name(table.schema, table.name)} (\n{body}\n)" if body else \
-        f"CREATE {unlogged}TABLE {qualified_name(table.schema, table.name)} ()"
+    name = qualified_name(table.schema, table.name)
+    return (f"CREATE {unlogged}TABLE {name} (\n{body}\n)" if body else f"CREATE {unlogged}TABLE {name} ()") + \
+        partition_by_sql(table)
 
 
 def _table_create(r: Renderer) -> None:
@@ -62,7 +67,9 @@ def _table_create(r: Renderer) -> None:
 
 def _table_drop(r: Renderer) -> None:
     table: Table = r.change.before
-    r.add(f"DROP TABLE {qualified_name(table.schema, table.name)}")
+    # A partition of a table replaced in the same plan went with it (kinds/partition.py).
+    if_exists = "IF EXISTS " if r.change.extra.get("dropped_with_parent") else ""
+    r.add(f"DROP TABLE {if_exists}{qualified_name(table.schema, table.name)}")
 
 
 def _table_rename(r: Renderer) -> None:
