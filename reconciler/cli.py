@@ -568,9 +568,9 @@ def _status_document(target: str, last: dict[str, Any] | None, run_: Any) -> dic
 
 def _print_status(last: dict[str, Any] | None, run_: Any) -> None:
     if last:
-        rollback = f" rollback_to=#{last['rollback_to']}" if last.get("rollback_to") is not None else ""
-        _echo(f"Last apply: #{last.get('id')} {last.get('applied_at')} outcome={last.get('outcome')}{rollback} "
-              f"tool={last.get('tool_version')} spec={short_hash(last.get('spec_hash'))} by {who(last)}")
+        rollback = f" rollback_to={last['rollback_to']}" if last.get("rollback_to") is not None else ""
+        _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} tool={last.get('tool_version')} "
+              f"spec={short_hash(last.get('spec_hash'))} id={last.get('id')}{rollback} by={who(last)}")
         # A failed or interrupted apply: why, and where, as its history row says.
         if last.get("error"):
             _echo(f"  Error: {one_line(str(last['error']), 500)}")

@@ -75,7 +75,7 @@ def test_the_spec_says_where_the_history_is(case, server, real_server, tmp_path)
     assert code == 0 and out.splitlines()[1].startswith("#1  "), out
     assert [e["id"] for e in scenario.history_json(case.url)] == [1]
     code, out = invoke("status", v1, "--url", real_server.url, "--detailed-exitcode")
-    assert code == 0 and "Last apply: #1" in out, out
+    assert code == 0 and "Last apply: " in out and " id=1 by=" in out, out
 
 
 def test_an_older_history_document_reads(case, server):
