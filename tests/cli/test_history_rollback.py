@@ -133,3 +133,17 @@ def test_a_history_table_of_an_older_version_reads_and_gains_the_new_columns(cas
     assert new["id"] == 2 and new["has_spec"] and new["applied_by"] and not old["has_spec"]
     code, out = invoke("rollback", "--url", case.url, "--to", "1", "--dry-run")
     assert code == 1 and "without its spec" in out, out
+
+
+def test_rollback_asks_before_applying(tmp_path, sqlite_url):
+    """Without --auto-approve a rollback asks, like apply; anything but `yes` changes and records nothing."""
+    case = sql_case("sqlite", sqlite_url)
+    v2 = scenario.write_dir(tmp_path / "v2", case.v2)
+    for spec in (scenario.write_dir(tmp_path / "v1", case.v1), v2):
+        assert invoke("apply", spec, "--url", sqlite_url, "--auto-approve", "--quiet")[0] == 0
+    code, out = invoke("rollback", "--url", sqlite_url, "--allow-destroy", "--quiet", input="no\n")
+    assert code == 1 and "Only 'yes' will be accepted" in out and "cancelled" in out, out
+    assert len(scenario.history_json(sqlite_url)) == 2
+    assert scenario.NO_CHANGES in invoke("plan", v2, "--url", sqlite_url)[1]
+    code, out = invoke("rollback", "--url", sqlite_url, "--allow-destroy", "--quiet", input="yes\n")
+    assert code == 0 and "Rollback complete!" in out, out
