@@ -24,17 +24,19 @@ def read_history(conn: MongoConnection, limit: int = 1) -> list[dict[str, Any]]:
     """The newest records, newest first, each with its number (`id`) and whether it holds its spec."""
     collection = conn.ops.collection(conn.history_database, conn.history_collection)
     # ObjectIds grow with insertion time: newest first without trusting clocks in applied_at.
-    docs = [dict(doc) for doc in collection.find({}).sort("_id", -1).limit(limit)]
+    # The specs stay on the server: only a rollback reads one (read_history_spec).
+    docs = [dict(doc) for doc in collection.find({}, {"spec": 0}).sort("_id", -1).limit(limit)]
     if not docs:
         return []
+    ids = [doc["_id"] for doc in docs]
+    with_spec = {doc["_id"] for doc in collection.find({"_id": {"$in": ids}, "spec": {"$exists": True, "$ne": None}},
+                                                       {"_id": 1})}
     # Counted up to the newest one read, so that a record written meanwhile does not shift the numbers.
-    newest = collection.count_documents({"_id": {"$lte": docs[0]["_id"]}})
+    newest = collection.count_documents({"_id": {"$lte": ids[0]}})
     rows = []
     for number, doc in zip(range(newest, 0, -1), docs, strict=False):
-        doc.pop("_id")
-        row = {**_DEFAULTS, **doc, "id": number}
-        row["has_spec"] = bool(row.pop("spec", None))
-        rows.append(row)
+        key = doc.pop("_id")
+        rows.append({**_DEFAULTS, **doc, "id": number, "has_spec": key in with_spec})
     return rows
 
 
