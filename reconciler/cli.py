@@ -597,7 +597,10 @@ def _print_status(last: dict[str, Any] | None, run_: Any) -> None:
 @_timeout_options
 def history(spec: str | None, url: str | None, env: str | None, config: str | None, limit: int, fmt: str,
             connect_timeout: float | None, network_timeout: float | None) -> None:
-    """List the applies recorded in the target, newest first (SPEC only says where MongoDB keeps them)."""
+    """List the applies recorded in the target, newest first.
+
+    SPEC (or --env) is optional: it only says where MongoDB keeps the history.
+    """
     spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
     with _history_target(spec, url, _connect_options(connect_timeout, network_timeout, environment)) as target:
         entries = target.backend.read_history(target.conn, limit)
@@ -637,7 +640,7 @@ ROLLBACK_WINDOW = 1000
 def rollback(spec: str | None, to: int | None, url: str | None, env: str | None, config: str | None, dry_run: bool,
              auto_approve: bool, allow_destroy: bool, allow_hazards: str, lock_timeout: float | None, quiet: bool,
              no_color: bool, connect_timeout: float | None, network_timeout: float | None) -> None:
-    """Plan the target back to the spec of an earlier apply from its history, and apply that like `apply`.
+    """Go back to the spec an earlier apply recorded: plan, confirm and apply as `apply` does.
 
     SPEC (or --env) only says where MongoDB keeps the history; the spec applied is the one the history recorded.
     """
