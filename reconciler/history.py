@@ -144,8 +144,8 @@ def rollback_target(entries: list[dict[str, Any]], to: int | None) -> dict[str, 
         if entry is None:
             raise UsageError(f"no history entry #{to} on this target (see `schemactl history`)")
         if entry.get("outcome") != APPLIED:
-            raise UsageError(f"history entry #{to} is a {entry.get('outcome')} apply; roll back to one that was "
-                             "applied (see `schemactl history`)")
+            raise UsageError(f"history entry #{to} was not applied (outcome {entry.get('outcome')!r}); roll back to "
+                             "one that was (see `schemactl history`)")
     else:
         applied = [e for e in entries if e.get("outcome") == APPLIED]
         if not applied:

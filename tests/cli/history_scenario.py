@@ -138,7 +138,7 @@ def failed_apply_is_shown(case: Case, tmp_path: Path) -> None:
     assert document["drift"] == {"checked": False, "in_sync": None, "summary": None, "changes": []}
     # A failed apply is no place to roll back to.
     code, out = invoke("rollback", "--url", url, "--to", "2", "--dry-run")
-    assert code == 1 and "failed apply" in out, out
+    assert code == 1 and "#2 was not applied (outcome 'failed')" in out, out
 
 
 def status_exit_codes(case: Case, tmp_path: Path, bad_url: str) -> None:

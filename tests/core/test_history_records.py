@@ -50,7 +50,7 @@ def test_the_default_goes_back_past_the_latest_spec_and_failed_applies():
 @pytest.mark.parametrize(("history", "to", "message"), [
     ([], None, "nothing to roll back to"),
     ([entry(2, spec="v1"), entry(1, spec="v1")], None, "no completed apply of another spec before the latest"),
-    ([entry(2, "failed", "v2"), entry(1)], 2, "#2 is a failed apply"),
+    ([entry(2, "failed", "v2"), entry(1)], 2, r"#2 was not applied \(outcome 'failed'\)"),
     ([entry(1)], 7, "no history entry #7"),
     ([entry(2, spec="v2"), entry(1, has_spec=False)], None, "#1 was recorded without its spec"),
 ])
