@@ -13,7 +13,9 @@ from reconciler import __version__
 from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback
 from reconciler.changes import Action, Change, Hazard
 from reconciler.errors import PlanError
+from reconciler.history import applied_by, applied_from, archive_spec
 from reconciler.plan import Plan
+from reconciler.spec.loader import LoadedSpec
 
 CONFIRM_PROMPT = "Do you want to apply these changes? Only 'yes' will be accepted:"
 
@@ -73,12 +75,18 @@ def check_guards(plan: Plan, guards: Guards) -> None:
     raise PlanError("\n".join(parts) + f"\nRe-run with {' '.join(flags)} (or allow them for the environment).")
 
 
-def history_entry(plan: Plan) -> dict[str, Any]:
+def history_entry(plan: Plan, loaded: LoadedSpec | None = None, *, rollback_to: int | None = None) -> dict[str, Any]:
+    """What every history record of this apply holds besides its outcome: with the spec applied (`loaded`)
+    archived, so that `rollback` can go back to it; `rollback_to`: the record a rollback goes back to."""
     return {
         "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec_hash": plan.spec_hash,
         "plan_hash": plan.plan_hash(),
         "tool_version": __version__,
+        "spec": None if loaded is None else archive_spec(loaded),
+        "applied_by": applied_by(),
+        "applied_from": applied_from(),
+        "rollback_to": rollback_to,
     }
 
 
@@ -89,9 +97,13 @@ def execute_plan(
     *,
     lock_timeout: float,
     progress: Progress | ProgressCallback | None,
+    loaded: LoadedSpec | None = None,
+    rollback_to: int | None = None,
     **options: Any,
 ) -> ApplyResult:
-    entry = history_entry(plan)
+    """Run `plan` through the backend, recording the outcome in the target's history (with the spec
+    `loaded`, when given, for a later rollback)."""
+    entry = history_entry(plan, loaded, rollback_to=rollback_to)
 
     def record(record_conn: Any, outcome: str, statements: list[str], error: str | None = None, *,
                failed_statement: str | None = None, rolled_back: Sequence[str] = ()) -> None:

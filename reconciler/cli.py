@@ -8,8 +8,8 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import click
@@ -30,21 +30,39 @@ from reconciler.durations import DurationError, parse_duration, postgres_duratio
 from reconciler.errors import ApplyError, Interrupted, PlanError, SchemactlError, UsageError
 from reconciler.formats import render_plan
 from reconciler.formats.common import summary_line
+from reconciler.history import (
+    format_entry_lines,
+    history_document,
+    one_line,
+    restore_spec,
+    rollback_target,
+    short_hash,
+    who,
+)
 from reconciler.ignore import rules_from_flags
 from reconciler.model import Database
 from reconciler.plan import Plan
 from reconciler.project import Environment, load_environment
 from reconciler.redact import redact_urls
 from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
-from reconciler.spec import load_model
+from reconciler.spec import build_loaded, load_model
 from reconciler.spec.loader import escape_references
-from reconciler.workflow import Target, check_scope, offline_plan, open_target, plan_for_target
+from reconciler.workflow import (
+    Target,
+    check_scope,
+    load_spec_model,
+    offline_plan,
+    open_target,
+    plan_for_target,
+)
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
 
 
-def _resolve(spec: str | None, url: str | None, env: str | None, config: str | None) -> tuple[str, str, Environment | None]:
-    """Spec path, URL and environment settings from flags, `--env` and SCHEMACTL_URL.
+def _resolve(spec: str | None, url: str | None, env: str | None, config: str | None, *,
+             spec_required: bool = True) -> tuple[Any, str, Environment | None]:
+    """Spec path (None only when not `spec_required`), URL and environment settings from flags, `--env` and
+    SCHEMACTL_URL.
 
     An environment's allowances (allow_destroy, allow_hazards) belong to its own database: with an
     explicit --url they are not used, and the user is told so.
@@ -60,9 +78,9 @@ def _resolve(spec: str | None, url: str | None, env: str | None, config: str | N
             environment = environment.without_allowances()
         else:
             url = environment.url()
-    if not spec:
+    if not spec and spec_required:
         raise UsageError("no spec: pass SPEC or --env NAME")
-    return spec, _resolve_url(url), environment
+    return spec or None, _resolve_url(url), environment
 
 
 def _env_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -276,7 +294,7 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
-    loaded, desired = load_model(spec)
+    loaded, desired = load_spec_model(spec)
     scope = _scope(loaded.dialect, scope_args)
     with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
         run = plan_for_target(target, loaded, desired, options, scope, targets)
@@ -315,17 +333,10 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
     """Apply a spec (or a saved plan file) to the target database."""
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
     interval = None if quiet else _progress_interval()
-    allowed = {h.strip() for h in allow_hazards.split(",") if h.strip()}
+    guards = _guards(allow_destroy, allow_hazards, environment)
     if environment is not None:
-        allowed |= environment.allow_hazards
-        allow_destroy = allow_destroy or environment.allow_destroy
         lock_timeout = lock_timeout if lock_timeout is not None else environment.lock_timeout
         parallel = parallel or environment.parallel
-    unknown = allowed - {h.value for h in Hazard}
-    if unknown:
-        raise UsageError(f"--allow-hazards: unknown hazard {sorted(unknown)[0]!r} "
-                         f"(known: {', '.join(h.value for h in Hazard)})")
-    guards = Guards(allow_destroy=allow_destroy, allow_hazards=allowed)
     lock_timeout = 30.0 if lock_timeout is None else lock_timeout
     saved = load_saved_plan(spec_or_plan)
     if saved is not None:
@@ -338,30 +349,58 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
                              "--public-only/--tenants-only/--database/--collection/--indexes-only")
         scope = saved.plan.scope
     else:
-        loaded, desired = load_model(spec_or_plan)
+        loaded, desired = load_spec_model(spec_or_plan)
         scope = _scope(loaded.dialect, scope_args)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    _run_apply(url, loaded, desired, saved, timeouts, lock_timeout, guards,
+               _render_options(online, statement_lock_timeout, statement_timeout, environment),
+               auto_approve=auto_approve, interval=interval, no_color=no_color, parallel=parallel or 4,
+               fail_fast=fail_fast, scope=scope, targets=targets)
+
+
+def _guards(allow_destroy: bool, allow_hazards: str, environment: Environment | None) -> Guards:
+    """What an apply may do: the flags, plus the environment's allowances."""
+    allowed = {h.strip() for h in allow_hazards.split(",") if h.strip()}
+    if environment is not None:
+        allowed |= environment.allow_hazards
+        allow_destroy = allow_destroy or environment.allow_destroy
+    unknown = allowed - {h.value for h in Hazard}
+    if unknown:
+        raise UsageError(f"--allow-hazards: unknown hazard {sorted(unknown)[0]!r} "
+                         f"(known: {', '.join(h.value for h in Hazard)})")
+    return Guards(allow_destroy=allow_destroy, allow_hazards=allowed)
+
+
+def _run_apply(url: str, loaded: Any, desired: Any, saved: Any, timeouts: ConnectOptions, lock_timeout: float,
+               guards: Guards, options: RenderOptions, *, auto_approve: bool, interval: float | None,
+               no_color: bool, parallel: int, fail_fast: bool, scope: PlanScope | None = None,
+               targets: tuple[str, ...] = (), rollback_to: int | None = None) -> None:
+    """Every apply (`apply`, `rollback`): under the lock, with the guards and the confirmation; says what an
+    interrupt left behind, and what was done."""
     stage: list[Any] = ["before"]  # "before", "applying", then the ApplyResult: what an interrupt interrupted
     try:
-        plan_ = _apply_to_target(url, loaded, desired, saved, timeouts, lock_timeout, stage, guards,
-                                 _render_options(online, statement_lock_timeout, statement_timeout, environment),
+        plan_ = _apply_to_target(url, loaded, desired, saved, timeouts, lock_timeout, stage, guards, options,
                                  auto_approve=auto_approve, interval=interval, no_color=no_color,
-                                 parallel=parallel or 4, fail_fast=fail_fast, scope=scope, targets=targets)
+                                 parallel=parallel, fail_fast=fail_fast, scope=scope, targets=targets,
+                                 rollback_to=rollback_to)
     except KeyboardInterrupt as exc:
         if getattr(exc, "report", None):
             raise  # the backend said what it applied
         raise Interrupted(_interrupt_report(stage[0])) from None
     if plan_ is not None:
         add, change, destroy = plan_.counts()
-        _echo(f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
+        done = "Rollback" if rollback_to is not None else "Apply"
+        _echo(f"{done} complete! Resources: {add} added, {change} changed, {destroy} destroyed.")
 
 
 def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: ConnectOptions, lock_timeout: float,
                      stage: list[Any], guards: Guards, options: RenderOptions, *, auto_approve: bool,
                      interval: float | None, no_color: bool, parallel: int, fail_fast: bool,
-                     scope: PlanScope | None = None, targets: tuple[str, ...] = ()) -> Plan | None:
+                     scope: PlanScope | None = None, targets: tuple[str, ...] = (),
+                     rollback_to: int | None = None) -> Plan | None:
     """Inspect, plan, confirm, execute, verify, under the target's apply lock; None when there is nothing to do.
-    `stage[0]` follows along, for the report of an interrupt."""
+    `stage[0]` follows along, for the report of an interrupt. The history record keeps the spec (`loaded`)
+    and, for a rollback, the record it went back to."""
     with open_target(url, loaded.dialect, read_only=False, options=timeouts) as target, \
             _apply_lock(target, lock_timeout):
         if saved is not None:
@@ -385,7 +424,7 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
         stage[0] = "applying"
         try:
             result = execute_plan(target.backend, target.conn, plan_, lock_timeout=lock_timeout, progress=progress,
-                                  **tenants)
+                                  loaded=loaded, rollback_to=rollback_to, **tenants)
         finally:
             if progress is not None:
                 progress.stop()
@@ -557,41 +596,87 @@ def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, s
         sys.exit(2)
 
 
+HISTORY_FORMATS = click.Choice(["text", "json"])
+
+
+@contextmanager
+def _history_target(spec: str | None, url: str, timeouts: ConnectOptions) -> Iterator[Target]:
+    """A read-only target whose history can be read: a spec, when given, must be for the URL's kind of
+    database and says where the history lives (MongoDB's history_database)."""
+    loaded, desired = load_spec_model(spec) if spec else (None, None)
+    with open_target(url, loaded.dialect if loaded else None, read_only=True, options=timeouts) as target:
+        if desired is not None:
+            target.backend.locate_history(target.conn, desired)
+        yield target
+
+
 @main.command()
 @click.argument("spec", type=click.Path(), required=False)
 @click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
 @_env_options
+@click.option("--format", "fmt", type=HISTORY_FORMATS, default="text", show_default=True, help="Output format.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when the database matches the spec, 2 when it drifted, 1 on error (needs a spec).")
 @_timeout_options
 @_scope_options
-def status(spec: str | None, url: str | None, env: str | None, config: str | None, connect_timeout: float | None,
-           network_timeout: float | None, **scope_args: Any) -> None:
-    """Show the last apply recorded in the target and whether it drifted from the spec."""
-    spec, url, environment = _resolve(spec, url, env, config)
-    loaded, desired = load_model(spec)
-    scope = _scope(loaded.dialect, scope_args)
+def status(spec: str | None, url: str | None, env: str | None, config: str | None, fmt: str,
+           detailed_exitcode: bool, connect_timeout: float | None, network_timeout: float | None,
+           **scope_args: Any) -> None:
+    """Show the last apply recorded in the target and whether it drifted from the spec (given one)."""
+    spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
+    if spec is None and detailed_exitcode:
+        raise UsageError("--detailed-exitcode needs a spec to compare the database with: pass SPEC or --env NAME")
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
-    with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
-        # Planning first: it resolves where the history lives (MongoDB's history_database).
-        run = plan_for_target(target, loaded, desired, RenderOptions(), scope)
-        history = target.backend.read_history(target.conn, 1)
-    if history:
-        last = history[0]
-        _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} "
-              f"tool={last.get('tool_version')} spec={str(last.get('spec_hash'))[:19]}")
+    run_: Any = None
+    if spec is not None:
+        loaded, desired = load_spec_model(spec)
+        scope = _scope(loaded.dialect, scope_args)
+        with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
+            # Planning first: it resolves where the history lives (MongoDB's history_database).
+            run_ = plan_for_target(target, loaded, desired, RenderOptions(), scope)
+            history = target.backend.read_history(target.conn, 1)
+    else:
+        if any(scope_args.values()):
+            raise UsageError("--public-only/--tenants-only/--database/--collection/--indexes-only need a spec")
+        with _history_target(None, url, timeouts) as target:
+            history = target.backend.read_history(target.conn, 1)
+    last = history[0] if history else None
+    if fmt == "json":
+        _echo(json.dumps(_status_document(target.display, last, run_), indent=2, default=str))
+    else:
+        _print_status(last, run_)
+    if detailed_exitcode and not run_.plan.empty:
+        sys.exit(2)
+
+
+def _status_document(target: str, last: dict[str, Any] | None, run_: Any) -> dict[str, Any]:
+    drift: dict[str, Any] = {"checked": run_ is not None, "in_sync": None, "summary": None, "changes": []}
+    if run_ is not None:
+        drift.update(in_sync=run_.plan.empty, summary=summary_line(run_.plan),
+                     changes=[{"action": p.change.action.value, "address": p.change.address}
+                              for p in run_.plan.changes])
+    return {"target": target, "last_apply": None if last is None else history_document(last), "drift": drift}
+
+
+def _print_status(last: dict[str, Any] | None, run_: Any) -> None:
+    if last:
+        rollback = f" rollback_to={last['rollback_to']}" if last.get("rollback_to") is not None else ""
+        _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} tool={last.get('tool_version')} "
+              f"spec={short_hash(last.get('spec_hash'))} id={last.get('id')}{rollback} by={who(last)}")
         # A failed or interrupted apply: why, and where, as its history row says.
         if last.get("error"):
-            _echo(f"  Error: {_one_line(str(last['error']), 500)}")
+            _echo(f"  Error: {one_line(str(last['error']), 500)}")
         if last.get("failed_statement"):
-            _echo(f"  Failed statement: {_one_line(str(last['failed_statement']), 200)}")
+            _echo(f"  Failed statement: {one_line(str(last['failed_statement']), 200)}")
     else:
         _echo("Last apply: none recorded.")
-    if not scope.empty:
-        _echo(f"Scope: {' '.join(scope.flags())}")
-    if run.plan.empty:
+    if run_ is not None and not run_.plan.scope.empty:
+        _echo(f"Scope: {' '.join(run_.plan.scope.flags())}")
+    if run_ is None:
         _echo("Drift: none. The database matches the spec.")
     else:
-        _echo(f"Drift: {summary_line(run.plan)}")
-        for planned in run.plan.changes:
+        _echo(f"Drift: {summary_line(run_.plan)}")
+        for planned in run_.plan.changes:
             _echo(f"  {planned.change.action.symbol} {planned.change.address}")
 
 
@@ -607,7 +692,7 @@ def list_(spec: str | None, url: str | None, env: str | None, config: str | None
     """MongoDB: the databases the spec manages on the target (public ones, and those its templates match),
     with their collection counts and drift. Read-only."""
     spec, url, environment = _resolve(spec, url, env, config)
-    loaded, desired = load_model(spec)
+    loaded, desired = load_spec_model(spec)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
     # Before connecting: a backend without databases to list says so with None (MongoDB: [] without a target).
     if get_backend(loaded.dialect).list_databases(desired, None) is None:
@@ -641,9 +726,87 @@ def list_(spec: str | None, url: str | None, env: str | None, config: str | None
     _echo(f"{len(rows)} databases: {len(rows) - drifted - missing} in sync, {drifted} drifted, {missing} missing.")
 
 
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+@main.command()
+@click.argument("spec", type=click.Path(), required=False)
+@click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
+@_env_options
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show this many records.")
+@click.option("--format", "fmt", type=HISTORY_FORMATS, default="text", show_default=True, help="Output format.")
+@_timeout_options
+def history(spec: str | None, url: str | None, env: str | None, config: str | None, limit: int, fmt: str,
+            connect_timeout: float | None, network_timeout: float | None) -> None:
+    """List the applies recorded in the target, newest first.
+
+    SPEC (or --env) is optional: it only says where MongoDB keeps the history.
+    """
+    spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
+    with _history_target(spec, url, _connect_options(connect_timeout, network_timeout, environment)) as target:
+        entries = target.backend.read_history(target.conn, limit)
+    if fmt == "json":
+        _echo(json.dumps({"target": target.display, "entries": [history_document(e) for e in entries]},
+                         indent=2, default=str))
+        return
+    if not entries:
+        _echo(f"No applies recorded on {target.display}.")
+        return
+    _echo(f"Applies recorded on {target.display}, newest first:")
+    for entry in entries:
+        for line in format_entry_lines(entry):
+            _echo(line)
+
+
+#: How many records `rollback` reads to find the one it goes back to.
+ROLLBACK_WINDOW = 1000
+
+
+@main.command()
+@click.argument("spec", type=click.Path(), required=False)
+@click.option("--to", "to", type=int, default=None,
+              help="History record (#N in `schemactl history`) to go back to [default: the last completed apply "
+                   "of another spec than the latest].")
+@click.option("--url", help="Target database URL (or SCHEMACTL_URL).")
+@_env_options
+@click.option("--dry-run", is_flag=True, help="Show the rollback plan; change nothing.")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--allow-destroy", is_flag=True, help="Allow dropping tables, columns, enums, constraints.")
+@click.option("--allow-hazards", default="", help="Comma-separated hazards to allow (e.g. blocks_writes,table_rewrite).")
+@click.option("--lock-timeout", callback=_duration, metavar="DURATION",
+              help="How long to wait for another apply on the same target (a bare number is seconds) [default: 30s].")
+@click.option("--quiet", is_flag=True, help="No per-statement progress.")
+@click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
+@_timeout_options
+def rollback(spec: str | None, to: int | None, url: str | None, env: str | None, config: str | None, dry_run: bool,
+             auto_approve: bool, allow_destroy: bool, allow_hazards: str, lock_timeout: float | None, quiet: bool,
+             no_color: bool, connect_timeout: float | None, network_timeout: float | None) -> None:
+    """Go back to the spec an earlier apply recorded: plan, confirm and apply as `apply` does.
+
+    SPEC (or --env) only says where MongoDB keeps the history; the spec applied is the one the history recorded.
+    """
+    spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
+    guards = _guards(allow_destroy, allow_hazards, environment)
+    timeouts = _connect_options(connect_timeout, network_timeout, environment)
+    with _history_target(spec, url, timeouts) as target:
+        entry = rollback_target(target.backend.read_history(target.conn, ROLLBACK_WINDOW), to)
+        archived = target.backend.read_history_spec(target.conn, entry["id"])
+    if archived is None:
+        raise UsageError(f"history entry #{entry['id']} holds no spec: it cannot be rolled back to")
+    loaded = restore_spec(archived, entry_id=entry["id"])
+    desired = build_loaded(loaded)
+    _echo(f"Rolling back to #{entry['id']}: the spec applied at {entry.get('applied_at')} "
+          f"(spec={short_hash(entry.get('spec_hash'))}, by {who(entry)}).")
+    options = _render_options(False, environment=environment)
+    if dry_run:
+        with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
+            run_ = plan_for_target(target, loaded, desired, options)
+        _print_plan(run_.plan, "text", no_color)
+        check_prevented(run_.plan)
+        return
+    if environment is not None and lock_timeout is None:
+        lock_timeout = environment.lock_timeout
+    _run_apply(url, loaded, desired, None, timeouts, 30.0 if lock_timeout is None else lock_timeout, guards, options,
+               auto_approve=auto_approve, interval=None if quiet else _progress_interval(), no_color=no_color,
+               parallel=(environment.parallel if environment else None) or 4, fail_fast=False,
+               rollback_to=entry["id"])
 
 
 def run(argv: list[str] | None = None, *, prog: Callable[..., Any] = main) -> int:

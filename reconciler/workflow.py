@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
 from reconciler.diagram import plan_diagram
-from reconciler.errors import UsageError
+from reconciler.errors import SpecError, SpecErrors, UsageError, raise_spec_errors, spec_error_list
 from reconciler.ignore import rules_from_spec
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
@@ -64,12 +64,40 @@ def spec_at_revision(path: str) -> Iterator[str]:
             yield _export_tree(path, os.path.join(tmp, path.replace(":", "_").replace("/", "_")))
         return
     blob = _git(path, "show", path)
-    suffix = os.path.splitext(path)[1] or ".yaml"
+    # The file's own name: the spec hash covers it, so `plan main:db/schema.yaml` and `plan db/schema.yaml`
+    # of the same text record the same hash.
+    base = os.path.basename(path.split(":", 1)[1].rstrip("/")) or "spec"
     with tempfile.TemporaryDirectory() as tmp:
-        name = os.path.join(tmp, path.replace(":", "_").replace("/", "_") + ("" if path.endswith(suffix) else suffix))
+        name = os.path.join(tmp, base if os.path.splitext(base)[1] else base + ".yaml")
         with open(name, "wb") as fh:
             fh.write(blob)
         yield name
+
+
+def load_spec_model(path: str) -> tuple[LoadedSpec, Any]:
+    """`load_model` of a spec file or directory, or of a git path (`main:db/schema.yaml`, `HEAD~1:db`);
+    errors and the loaded spec's files name the git path, not the temporary copy."""
+    with spec_at_revision(path) as file:
+        if file == path:
+            return load_model(path)
+        try:
+            loaded, desired = load_model(file)
+        except (SpecError, SpecErrors) as exc:
+            raise_spec_errors([SpecError(e.message, file=_git_name(e.file, file, path), line=e.line, column=e.column,
+                                         path=e.path) for e in spec_error_list(exc)])
+            raise
+        loaded.files = [_git_name(f, file, path) or f for f in loaded.files]
+        return loaded, desired
+
+
+def _git_name(name: str | None, copy: str, path: str) -> str | None:
+    """A file of the temporary `copy` of the git path `path`, named as in git."""
+    if name is None or not (name == copy or name.startswith(copy + os.sep)):
+        return name
+    rel = os.path.relpath(name, copy)
+    if rel == ".":
+        return path
+    return path + rel if path.endswith((":", "/")) else f"{path}/{rel}"
 
 
 def _export_tree(path: str, target: str) -> str:
@@ -143,10 +171,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
 
 def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
     """Plan between two specs without a database (review of a pull request)."""
-    with spec_at_revision(old_path) as old_file:
-        old_loaded, old = load_model(old_file)
-    with spec_at_revision(new_path) as new_file:
-        new_loaded, new = load_model(new_file)
+    old_loaded, old = load_spec_model(old_path)
+    new_loaded, new = load_spec_model(new_path)
     if old_loaded.dialect != new_loaded.dialect:
         raise UsageError("the two specs are for different dialects")
     backend = get_backend(new_loaded.dialect)

@@ -300,12 +300,28 @@ class Backend(ABC):
 
         `entry` holds: applied_at (ISO time), spec_hash, plan_hash, tool_version, outcome
         ("applied" | "failed" | "interrupted"), statements (list of str, those that persisted), error (str or
-        None), failed_statement (str or None), rolled_back (list of str).
+        None), failed_statement (str or None), rolled_back (list of str), spec (the applied spec as
+        `reconciler.history.archive_spec` wrote it, or None), applied_by and applied_from (OS user and host,
+        or None), rollback_to (the number of the record a `rollback` went back to, or None). A table made by
+        an older version gets the newer columns on the next write.
         """
 
     @abstractmethod
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
-        """The newest `limit` history entries, newest first; [] when there is no history yet."""
+        """The newest `limit` history entries, newest first; [] when there is no history yet.
+
+        Each has `id` (its number: `history` shows it, `rollback --to` takes it), the fields written (None
+        or [] for those an older version did not write) except `spec`, and `has_spec`.
+        """
+
+    @abstractmethod
+    def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
+        """The `spec` of history entry `entry_id`; None when it has none or there is no such entry."""
+
+    def locate_history(self, conn: Any, desired: Any) -> None:
+        """Take where a spec says the history lives (MongoDB's history_database), for reading it without
+        inspecting; nothing by default (the history's place is fixed)."""
+        return None
 
     @abstractmethod
     def to_spec(self, model: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from reconciler.errors import SchemactlError, SpecError, SpecErrors, raise_spec_
 from reconciler.spec.loader import LoadedSpec, Positions, load_spec
 from reconciler.spec.validate import validate_document
 
-__all__ = ["LoadedSpec", "Positions", "load_spec", "load_model", "validate_document"]
+__all__ = ["LoadedSpec", "Positions", "build_loaded", "load_spec", "load_model", "validate_document"]
 
 
 def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec, Any]:
@@ -20,6 +20,11 @@ def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec
     schema's, except those about a place the schema already reported.
     """
     loaded = load_spec(path, env)
+    return loaded, build_loaded(loaded)
+
+
+def build_loaded(loaded: LoadedSpec) -> Any:
+    """Validate and build the desired model of a spec already loaded (a saved plan's, a history record's)."""
     try:
         validate_document(loaded)  # names a missing or unknown dialect before get_backend does
     except (SpecError, SpecErrors) as exc:
@@ -28,7 +33,7 @@ def load_model(path: str, env: dict[str, str] | None = None) -> tuple[LoadedSpec
     model = backend.build_model(loaded)
     if loaded.data.get("ignore"):
         refuse_declared_and_ignored(backend, loaded, model)
-    return loaded, model
+    return model
 
 
 def refuse_declared_and_ignored(backend: Any, loaded: LoadedSpec, model: Any) -> None:

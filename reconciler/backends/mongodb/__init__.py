@@ -130,6 +130,14 @@ class MongoBackend(Backend):
 
         return read_history(conn, limit)
 
+    def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
+        from .history import read_history_spec
+
+        return read_history_spec(conn, entry_id)
+
+    def locate_history(self, conn: Any, desired: Any) -> None:
+        conn.configure(desired.history_database, desired.history_collection)
+
     def to_spec(self, model: Any) -> dict[str, Any]:
         from .to_spec import to_spec
 

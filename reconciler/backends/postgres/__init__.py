@@ -218,6 +218,13 @@ class PostgresBackend(Backend):
         with lost_is_target_error(conn, "reading the apply history"):
             return read_history(conn, limit)
 
+    def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
+        from .history import read_history_spec
+        from .session import lost_is_target_error
+
+        with lost_is_target_error(conn, "reading the apply history"):
+            return read_history_spec(conn, entry_id)
+
     def to_spec(self, model: Database) -> dict[str, Any]:
         from .kinds import object_sections
         from .to_spec import to_spec

@@ -20,14 +20,24 @@ CREATE TABLE IF NOT EXISTS "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" (
     statements jsonb NOT NULL,
     error text,
     failed_statement text,
-    rolled_back jsonb NOT NULL DEFAULT '[]'
+    rolled_back jsonb NOT NULL DEFAULT '[]',
+    spec text,
+    applied_by text,
+    applied_from text,
+    rollback_to bigint
 )"""
 
 # Columns added after the first release: a history table created by an older version gets them on its
 # next write. Checked in the catalog first, because ALTER TABLE would lock the table on every apply.
-_ADDED_COLUMNS = {"failed_statement": "text", "rolled_back": "jsonb NOT NULL DEFAULT '[]'"}
+# `spec` is the applied spec, compressed (reconciler.history.archive_spec), for `rollback`.
+_ADDED_COLUMNS = {"failed_statement": "text", "rolled_back": "jsonb NOT NULL DEFAULT '[]'", "spec": "text",
+                  "applied_by": "text", "applied_from": "text", "rollback_to": "bigint"}
 _COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
-            "failed_statement", "rolled_back")
+            "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
+# What a listing reads: everything but the spec itself, which only a rollback needs.
+_LISTED = tuple(name for name in _COLUMNS if name != "spec")
+_DEFAULTS: dict[str, Any] = {"failed_statement": None, "rolled_back": [], "applied_by": None, "applied_from": None,
+                             "rollback_to": None}
 
 
 def write_history(conn: Any, entry: dict[str, Any]) -> None:
@@ -38,10 +48,11 @@ def write_history(conn: Any, entry: dict[str, Any]) -> None:
         _add_missing_columns(cur)
         cur.execute(
             f'INSERT INTO "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" ({", ".join(_COLUMNS)}) '
-            "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb)",
+            "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s, %s)",
             (entry["applied_at"], entry["spec_hash"], entry["plan_hash"], entry["tool_version"], entry["outcome"],
              json.dumps(list(entry.get("statements") or [])), entry.get("error"), entry.get("failed_statement"),
-             json.dumps(list(entry.get("rolled_back") or []))),
+             json.dumps(list(entry.get("rolled_back") or [])), entry.get("spec"), entry.get("applied_by"),
+             entry.get("applied_from"), entry.get("rollback_to")),
         )
 
 
@@ -58,19 +69,35 @@ def _add_missing_columns(cur: Any) -> None:
             cur.execute(f'ALTER TABLE "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" ADD COLUMN IF NOT EXISTS {name} {definition}')
 
 
+def _exists(cur: Any) -> bool:
+    cur.execute("SELECT to_regclass(%s)", (f'"{HISTORY_SCHEMA}"."{HISTORY_TABLE}"',))
+    return cur.fetchone()[0] is not None
+
+
 def read_history(conn: Any, limit: int = 1) -> list[dict[str, Any]]:
+    """The newest rows, newest first, each with its `id` and whether it holds its spec (`has_spec`)."""
     with conn.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", (f'"{HISTORY_SCHEMA}"."{HISTORY_TABLE}"',))
-        if cur.fetchone()[0] is None:
+        if not _exists(cur):
             return []
         # A table written by an older version may lack the newer columns: read those that exist.
         present = _present_columns(cur)
-        names = [n for n in _COLUMNS if n in present]
+        names = ["id", *(n for n in _LISTED if n in present)]
+        has_spec = "spec IS NOT NULL" if "spec" in present else "false"
         cur.execute(
-            f'SELECT {", ".join(names)} FROM "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" ORDER BY id DESC LIMIT %s',
-            (limit,))
-        rows = [{"failed_statement": None, "rolled_back": [], **dict(zip(names, row, strict=True))}
+            f'SELECT {", ".join(names)}, {has_spec} FROM "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" '
+            "ORDER BY id DESC LIMIT %s", (limit,))
+        rows = [{**_DEFAULTS, **dict(zip(names, row[:-1], strict=True)), "has_spec": row[-1]}
                 for row in cur.fetchall()]
     for row in rows:
         row["applied_at"] = row["applied_at"].isoformat(timespec="seconds")
     return rows
+
+
+def read_history_spec(conn: Any, entry_id: int) -> str | None:
+    """The spec row `entry_id` recorded; None when it has none (or there is no such row)."""
+    with conn.cursor() as cur:
+        if not _exists(cur) or "spec" not in _present_columns(cur):
+            return None
+        cur.execute(f'SELECT spec FROM "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" WHERE id = %s', (entry_id,))
+        row = cur.fetchone()
+    return None if row is None else row[0]

@@ -18,13 +18,23 @@ _CREATE = f"""CREATE TABLE IF NOT EXISTS "{HISTORY_TABLE}" (
     statements TEXT NOT NULL,
     error TEXT,
     failed_statement TEXT,
-    rolled_back TEXT NOT NULL DEFAULT '[]'
+    rolled_back TEXT NOT NULL DEFAULT '[]',
+    spec TEXT,
+    applied_by TEXT,
+    applied_from TEXT,
+    rollback_to INTEGER
 )"""
 
 # Columns added after the first release: a history table created by an older version gets them on its next write.
-_ADDED_COLUMNS = {"failed_statement": "TEXT", "rolled_back": "TEXT NOT NULL DEFAULT '[]'"}
+# `spec` is the applied spec, compressed (reconciler.history.archive_spec), for `rollback`.
+_ADDED_COLUMNS = {"failed_statement": "TEXT", "rolled_back": "TEXT NOT NULL DEFAULT '[]'", "spec": "TEXT",
+                  "applied_by": "TEXT", "applied_from": "TEXT", "rollback_to": "INTEGER"}
 _COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
-            "failed_statement", "rolled_back")
+            "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
+# What a listing reads: everything but the spec itself, which only a rollback needs.
+_LISTED = tuple(name for name in _COLUMNS if name != "spec")
+_DEFAULTS: dict[str, Any] = {"failed_statement": None, "rolled_back": "[]", "applied_by": None,
+                             "applied_from": None, "rollback_to": None}
 # Stored as JSON text.
 _LISTS = ("statements", "rolled_back")
 
@@ -48,17 +58,31 @@ def _present_columns(conn: sqlite3.Connection) -> set[str]:
     return {row[1] for row in conn.execute(f'PRAGMA table_info("{HISTORY_TABLE}")')}
 
 
+def _exists(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (HISTORY_TABLE,)).fetchone() is not None
+
+
 def read_history(conn: sqlite3.Connection, limit: int = 1) -> list[dict[str, Any]]:
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (HISTORY_TABLE,)).fetchone()
-    if not exists:
+    """The newest rows, newest first, each with its `id` and whether it holds its spec (`has_spec`)."""
+    if not _exists(conn):
         return []
     # A table written by an older version may lack the newer columns: read those that exist.
     present = _present_columns(conn)
-    names = [name for name in _COLUMNS if name in present]
+    names = ["id", *(name for name in _LISTED if name in present)]
+    has_spec = "spec IS NOT NULL" if "spec" in present else "0"
     rows = conn.execute(
-        f'SELECT {", ".join(names)} FROM "{HISTORY_TABLE}" ORDER BY id DESC LIMIT ?', (limit,)).fetchall()
-    result = [{"failed_statement": None, "rolled_back": "[]", **dict(zip(names, row, strict=True))} for row in rows]
+        f'SELECT {", ".join(names)}, {has_spec} FROM "{HISTORY_TABLE}" ORDER BY id DESC LIMIT ?', (limit,)).fetchall()
+    result = [{**_DEFAULTS, **dict(zip(names, row[:-1], strict=True)), "has_spec": bool(row[-1])} for row in rows]
     for row in result:
         for name in _LISTS:
             row[name] = json.loads(row[name])
     return result
+
+
+def read_history_spec(conn: sqlite3.Connection, entry_id: int) -> str | None:
+    """The spec row `entry_id` recorded; None when it has none (or there is no such row)."""
+    if not _exists(conn) or "spec" not in _present_columns(conn):
+        return None
+    row = conn.execute(f'SELECT spec FROM "{HISTORY_TABLE}" WHERE id = ?', (entry_id,)).fetchone()
+    return None if row is None else row[0]
