@@ -673,6 +673,8 @@ def _print_status(last: dict[str, Any] | None, run_: Any) -> None:
     if run_ is not None and not run_.plan.scope.empty:
         _echo(f"Scope: {' '.join(run_.plan.scope.flags())}")
     if run_ is None:
+        _echo("Drift: not checked: no spec given (pass SPEC or --env NAME to compare the database with it).")
+    elif run_.plan.empty:
         _echo("Drift: none. The database matches the spec.")
     else:
         _echo(f"Drift: {summary_line(run_.plan)}")
