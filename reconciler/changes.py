@@ -61,6 +61,8 @@ class Hazard(StrEnum):
     FULL_SCAN_VALIDATION = "full_scan_validation"
     MAY_FAIL_ON_DATA = "may_fail_on_data"
     INDEX_DROPPED = "index_dropped"
+    #: Objects the spec does not manage (views in other schemas) read what the change alters or drops.
+    DEPENDENT_OBJECTS = "dependent_objects"
 
 
 # Kinds of relational objects. Document backends add their own kinds.
