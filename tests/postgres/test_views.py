@@ -38,3 +38,124 @@ def test_create_replace_in_place_and_drop(pg_url, pg_conn, tmp_path) -> None:
     row = pg_conn.execute("SELECT reloptions, obj_description('public.active_users'::regclass, 'pg_class') "
                           "FROM pg_class WHERE oid = 'public.active_users'::regclass").fetchone()
     assert sorted(row[0]) == ["check_option=cascaded", "security_barrier=true"] and row[1] == "who can log in"
+
+    # An appended column: replaced in place. Options changed too; the comment removed.
+    doc = yaml.safe_load(spec.read_text())
+    doc["views"]["active_users"] = {"query": "SELECT id, email, active AS is_active FROM users WHERE active",
+                                    "security_barrier": False, "check_option": "local"}
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "~ view public.active_users" in plan and 'CREATE OR REPLACE VIEW "public"."active_users"' in plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert pg_conn.execute("SELECT reloptions FROM pg_class WHERE oid = 'public.active_users'::regclass"
+                           ).fetchone()[0] == ["check_option=local"]
+
+    # Columns reordered: PostgreSQL cannot replace that in place: dropped and created again.
+    doc["views"]["active_users"]["query"] = "SELECT email, id FROM users WHERE active"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "- view public.active_users" in plan and "+ view public.active_users" in plan
+    assert "cannot replace it in place" in plan
+    assert plan.index('DROP VIEW IF EXISTS "public"."active_users"') < plan.index('CREATE VIEW "public"."active_users"')
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Dropped.
+    del doc["views"]
+    write(spec, doc)
+    assert "- view public.active_users" in replan(spec, pg_url)
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert pg_conn.execute("SELECT to_regclass('public.active_users')").fetchone() == (None,)
+
+
+def test_equivalent_spellings_are_not_a_change(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": USERS, "views": {
+        "a": {"query": "select id, email from users where active and email in ('x', 'y');"},
+        "b": {"query": "SELECT u.id AS user_id, upper(u.email) FROM public.users u JOIN users v ON v.id = u.id"},
+        "c": {"query": "SELECT id, email FROM users", "columns": ["user_id", "address"]}},
+        "materialized_views": {"m": {"query": "SELECT count(*) AS n FROM users WHERE (active)"}}})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # The same views written differently again: still nothing to do.
+    doc = yaml.safe_load(spec.read_text())
+    doc["views"]["a"]["query"] = "SELECT users.id, users.email FROM public.users WHERE (users.active AND email = ANY (ARRAY['x', 'y']))"
+    doc["views"]["b"]["query"] = "select u.id as user_id, UPPER(u.email) from users as u inner join users as v on (v.id = u.id)"
+    doc["materialized_views"]["m"]["query"] = "select count(*) n from users where active"
+    write(spec, doc)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # A real difference is one.
+    doc["views"]["a"]["query"] = "SELECT id, email FROM users WHERE NOT active"
+    write(spec, doc)
+    assert "~ view public.a" in replan(spec, pg_url)
+
+
+CHAIN = {"v1": {"query": "SELECT id, email FROM users WHERE active"},
+         # Listed before what it reads: the plan creates v1 first anyway.
+         "v0": {"query": "SELECT email FROM v2"},
+         "v2": {"query": "SELECT id, lower(email) AS email FROM v1"}}
+
+
+def test_column_type_change_under_a_view_chain(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": USERS, "views": CHAIN})
+    plan = replan(spec, pg_url)
+    assert plan.index('CREATE VIEW "public"."v1"') < plan.index('CREATE VIEW "public"."v2"') \
+        < plan.index('CREATE VIEW "public"."v0"')
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    before = {name: viewdef(pg_conn, name) for name in ("v0", "v1", "v2")}
+
+    doc = yaml.safe_load(spec.read_text())
+    doc["tables"]["users"]["columns"]["email"]["type"] = "varchar(200)"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "rebuilt around the type change of public.users.email" in plan
+    assert "rebuilt around the drop" not in plan
+    for name in ("v0", "v1", "v2"):
+        assert f"- view public.{name}" in plan and f"+ view public.{name}" in plan
+    # Readers dropped first (dependants before what they read), the column changed, then created in order.
+    order = [plan.index(f'DROP VIEW IF EXISTS "public"."{name}"') for name in ("v0", "v2", "v1")]
+    alter = plan.index('ALTER TABLE "public"."users" ALTER COLUMN "email"')
+    creates = [plan.index(f'CREATE VIEW "public"."{name}"') for name in ("v1", "v2", "v0")]
+    assert order == sorted(order) and order[-1] < alter < creates[0] and creates == sorted(creates)
+    out = apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock")
+    assert NO_CHANGES in replan(spec, pg_url), out
+    assert {name: viewdef(pg_conn, name) for name in ("v0", "v1", "v2")} == before
+    assert pg_conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                           "WHERE attrelid = 'public.v1'::regclass AND attname = 'email'").fetchone() == \
+        ("character varying(200)",)
+
+
+def test_a_failed_rebuild_leaves_everything_as_it_was(pg_url, pg_conn, tmp_path) -> None:
+    """All in the one apply transaction: when the change under the views fails, the views are still there."""
+    spec = write(tmp_path / "s.yaml", {"tables": USERS, "views": CHAIN})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("INSERT INTO users (email) VALUES ('not a number')")
+    doc = yaml.safe_load(spec.read_text())
+    doc["tables"]["users"]["columns"]["email"]["type"] = "integer"
+    write(spec, doc)
+    code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve", "--allow-destroy",
+                       "--allow-hazards", "may_fail_on_data,table_rewrite,access_exclusive_lock,data_loss")
+    assert code != 0, out
+    assert pg_conn.execute("SELECT count(*) FROM pg_views WHERE schemaname = 'public'").fetchone() == (3,)
+
+
+def test_unmanaged_readers_are_named(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": USERS})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("CREATE SCHEMA reporting; CREATE VIEW reporting.emails AS SELECT email FROM public.users;"
+                    "CREATE MATERIALIZED VIEW reporting.counts AS SELECT count(*) FROM public.users")
+    doc = yaml.safe_load(spec.read_text())
+    doc["tables"]["users"]["columns"]["email"]["type"] = "text"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "hazard: dependent_objects" in plan
+    assert "view reporting.emails, which the spec does not manage, reads it" in plan
+    # The count reads the table, not the column: a type change does not concern it.
+    assert "reporting.counts" not in plan
+    doc["tables"] = {}
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "materialized view reporting.counts, which the spec does not manage" in plan
+    assert "view reporting.emails, which the spec does not manage" in plan

@@ -446,6 +446,8 @@ def _triggers(change: Change) -> tuple[str, list[tuple[str, str | None]]] | None
         return (f"the recreation of enum {change.after.key}",
                 [(table, column) for table, column in change.extra.get("columns") or []])
     if change.kind in VIEW_KINDS and change.action == Action.DROP:
+        if "rebuilt_around" in change.extra:  # readers of a rebuilt view are rebuilt around the same change
+            return change.extra["rebuilt_around"], [(change.before.key, None)]
         return f"the drop of {_label(change.kind)} {change.before.key}", [(change.before.key, None)]
     return None
 
@@ -454,7 +456,9 @@ def _readers(edges: Iterable[ViewDependency], targets: list[tuple[str, str | Non
     found: dict[tuple[str, str], ViewDependency] = {}
     for edge in edges:
         for relation, column in targets:
-            if edge.relation == relation and (column is None or edge.column is None or edge.column == column):
+            # A column's change concerns the views reading that column (pg_depend names it); a whole
+            # relation's (a drop) every view reading the relation.
+            if edge.relation == relation and (column is None or edge.column == column):
                 found.setdefault((edge.view_kind, edge.view), edge)
     return list(found.values())
 
@@ -495,7 +499,9 @@ def after_diff(changes: list[Change], current: Any, desired: Any) -> list[Change
             if wanted is None:  # not in the spec: its drop is planned already, normally
                 work.append(Change(Action.DROP, kind.name, address, before=live))
             else:
-                work += rebuild(kind, edge.view, live, wanted, f"rebuilt around {why}")
+                pair = rebuild(kind, edge.view, live, wanted, f"rebuilt around {why}")
+                pair[0].extra["rebuilt_around"] = why
+                work += pair
     return order_view_changes([c for c in work if id(c) not in superseded], edges, desired)
 
 
