@@ -159,3 +159,97 @@ def test_unmanaged_readers_are_named(pg_url, pg_conn, tmp_path) -> None:
     plan = replan(spec, pg_url)
     assert "materialized view reporting.counts, which the spec does not manage" in plan
     assert "view reporting.emails, which the spec does not manage" in plan
+
+
+def test_materialized_view_with_index_and_no_data(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": USERS, "materialized_views": {
+        "user_counts": {"query": "SELECT active, count(*) AS n FROM users GROUP BY active", "with_data": False,
+                        "options": {"fillfactor": 70, "autovacuum_enabled": False},
+                        "indexes": {"user_counts_active": {"columns": ["active"], "unique": True},
+                                    "user_counts_n": {"columns": [{"column": "n", "order": "desc"}],
+                                                      "where": "n > 0"}},
+                        "comment": "per state"}}})
+    plan = replan(spec, pg_url)
+    assert "+ materialized_view public.user_counts" in plan and "WITH NO DATA;" in plan
+    assert plan.index("CREATE MATERIALIZED VIEW") < plan.index('CREATE UNIQUE INDEX "user_counts_active"')
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    row = pg_conn.execute("SELECT relispopulated, reloptions FROM pg_class WHERE oid = 'public.user_counts'::regclass"
+                          ).fetchone()
+    assert row == (False, ["fillfactor=70", "autovacuum_enabled=false"])
+    # Refreshing is not a schema change.
+    pg_conn.execute("REFRESH MATERIALIZED VIEW public.user_counts")
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Options, an index and the comment change in place; the data stays.
+    doc = yaml.safe_load(spec.read_text())
+    view = doc["materialized_views"]["user_counts"]
+    view["options"] = {"fillfactor": 80}
+    del view["indexes"]["user_counts_n"]
+    view["indexes"]["user_counts_n2"] = {"columns": ["n", "active"]}
+    view["comment"] = "by state"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "~ materialized_view public.user_counts" in plan
+    assert 'DROP INDEX "public"."user_counts_n"' in plan and 'RESET ("autovacuum_enabled")' in plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert pg_conn.execute("SELECT relispopulated FROM pg_class WHERE oid = 'public.user_counts'::regclass"
+                           ).fetchone() == (True,)
+
+    # A new query: dropped and created again (with its indexes).
+    view["query"] = "SELECT active, count(*) AS n, max(id) AS last_id FROM users GROUP BY active"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "- materialized_view public.user_counts" in plan and "+ materialized_view public.user_counts" in plan
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert pg_conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'user_counts'").fetchone() == (2,)
+
+
+def test_view_over_a_materialized_view_is_rebuilt_with_it(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": USERS,
+                                       "views": {"top": {"query": "SELECT n FROM user_counts WHERE active"}},
+                                       "materialized_views": {"user_counts": {
+                                           "query": "SELECT active, count(*) AS n FROM users GROUP BY active"}}})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    doc = yaml.safe_load(spec.read_text())
+    doc["materialized_views"]["user_counts"]["query"] = "SELECT active, count(id) AS n FROM users GROUP BY active"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "rebuilt around the drop of materialized view public.user_counts" in plan
+    assert plan.index('DROP VIEW IF EXISTS "public"."top"') < plan.index("DROP MATERIALIZED VIEW") \
+        < plan.index("CREATE MATERIALIZED VIEW") < plan.index('CREATE VIEW "public"."top"')
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_inspect_of_hand_made_views_plans_empty(pg_url, pg_conn, tmp_path) -> None:
+    pg_conn.execute("""
+        CREATE TABLE public.users (id bigint PRIMARY KEY, email text, active boolean NOT NULL DEFAULT true);
+        CREATE SCHEMA app;
+        CREATE VIEW public.active_users WITH (security_barrier) AS SELECT id, email FROM users WHERE active
+            WITH LOCAL CHECK OPTION;
+        CREATE VIEW app."Odd Name" (a, b) WITH (security_invoker = true) AS
+            SELECT u.id, 'x''y' FROM public.active_users u JOIN users v USING (id);
+        COMMENT ON VIEW app."Odd Name" IS 'it''s odd';
+        CREATE MATERIALIZED VIEW app.counts WITH (fillfactor = 60) AS SELECT count(*) AS n FROM users WITH NO DATA;
+        CREATE UNIQUE INDEX counts_n ON app.counts (n);
+        COMMENT ON MATERIALIZED VIEW app.counts IS 'counted';
+    """)
+    inspected = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "--schema", "public", "--schema", "app", "-o", str(inspected))[0] == 0
+    doc = yaml.safe_load(inspected.read_text())
+    assert doc["views"]["active_users"]["security_barrier"] is True
+    assert doc["views"]["active_users"]["check_option"] == "local"
+    assert doc["views"]["app.Odd Name"]["comment"] == "it's odd"
+    assert doc["materialized_views"]["app.counts"]["with_data"] is False
+    assert doc["materialized_views"]["app.counts"]["indexes"] == {"counts_n": {"columns": ["n"], "unique": True}}
+    assert NO_CHANGES in replan(inspected, pg_url)
+    before = {name: viewdef(pg_conn, name) for name in ('public.active_users', 'app."Odd Name"', "app.counts")}
+    # Applied to an empty database, it builds the same views.
+    pg_conn.execute("DROP SCHEMA app CASCADE; DROP TABLE users CASCADE")
+    apply_ok(inspected, pg_url)
+    assert NO_CHANGES in replan(inspected, pg_url)
+    assert {name: viewdef(pg_conn, name) for name in before} == before
