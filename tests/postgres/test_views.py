@@ -253,3 +253,59 @@ def test_inspect_of_hand_made_views_plans_empty(pg_url, pg_conn, tmp_path) -> No
     apply_ok(inspected, pg_url)
     assert NO_CHANGES in replan(inspected, pg_url)
     assert {name: viewdef(pg_conn, name) for name in before} == before
+
+
+def test_dropping_a_table_drops_its_views_first(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": {**USERS, "t": {"columns": {"id": {"type": "integer"}}}},
+                                       "views": {"v": {"query": "SELECT id FROM t"}, **CHAIN}})
+    apply_ok(spec, pg_url)
+    doc = yaml.safe_load(spec.read_text())
+    del doc["tables"]["t"], doc["views"]["v"]
+    doc["tables"]["users"]["columns"].pop("active")
+    # v1 no longer reads the dropped column: its new definition is created after the drop.
+    doc["views"]["v1"]["query"] = "SELECT id, email FROM users"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert plan.index('DROP VIEW IF EXISTS "public"."v"') < plan.index('DROP TABLE "public"."t"')
+    # (Columns are dropped after the creates: the new v1 no longer reads it.)
+    assert plan.index('DROP VIEW IF EXISTS "public"."v1"') < plan.index('CREATE VIEW "public"."v1"') \
+        < plan.index('DROP COLUMN "active"')
+    assert "rebuilt around the drop of column public.users.active" in plan
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_prevent_destroy_refuses_a_rebuild(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {"tables": USERS, "materialized_views": {
+        "m": {"query": "SELECT email FROM users", "prevent_destroy": True}}})
+    apply_ok(spec, pg_url)
+    doc = yaml.safe_load(spec.read_text())
+    doc["tables"]["users"]["columns"]["email"]["type"] = "text"
+    write(spec, doc)
+    code, out = invoke("plan", str(spec), "--url", pg_url)
+    assert code == 1 and "prevent_destroy" in out and "materialized_view public.m" in out
+
+
+def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("version: 1\ndialect: postgres\nviews:\n"
+                    "  v: {query: \"DELETE FROM t\"}\n"
+                    "  w: {query: \"SELECT 1; DROP TABLE t\"}\n"
+                    "  x: {query: \"SELECT 1 INTO t2\"}\n"
+                    "materialized_views:\n"
+                    "  m: {query: \"SELECT 1\", options: {\"bad name\": 1}}\n"
+                    "  other.n: {query: \"SELECT 1\"}\n")
+    code, out = invoke("validate", str(spec))
+    assert code == 1
+    assert "bad.yaml:4:6: views.v: query must be one SELECT (or VALUES), not another statement" in out
+    assert "bad.yaml:5:6: views.w: query: write one SELECT, without ';' between statements" in out
+    assert "bad.yaml:6:6: views.x: query: SELECT ... INTO creates a table" in out
+    assert "bad.yaml:8:6: materialized_views.m: options: 'bad name' is not a storage parameter name" in out
+    assert "bad.yaml:9:12: materialized_views.other.n: schema 'other' is not listed in schemas" in out
+    spec.write_text("version: 1\ndialect: postgres\nviews:\n  v: {query: \"SELECT 1\", check_option: both}\n")
+    code, out = invoke("validate", str(spec))
+    assert code == 1 and "bad.yaml:4:40: views.v.check_option: 'both' is not one of 'local', 'cascaded'" in out
+    # SQLite has no views in the spec (yet): refused like sequences.
+    spec.write_text("version: 1\ndialect: sqlite\nviews:\n  v: {query: \"SELECT 1\"}\n")
+    code, out = invoke("validate", str(spec))
+    assert code == 1 and "bad.yaml:3:1: unknown key 'views'" in out

@@ -502,7 +502,13 @@ def after_diff(changes: list[Change], current: Any, desired: Any) -> list[Change
                 pair = rebuild(kind, edge.view, live, wanted, f"rebuilt around {why}")
                 pair[0].extra["rebuilt_around"] = why
                 work += pair
-    return order_view_changes([c for c in work if id(c) not in superseded], edges, desired)
+    result = [c for c in work if id(c) not in superseded]
+    for change in result:
+        # A rebuild destroys the view (its privileges, a materialized view's rows) before creating it again.
+        if change.kind in VIEW_KINDS and change.action == Action.DROP and change.extra.get("rebuild"):
+            wanted = desired.objects.get(change.kind, {}).get(change.before.key)
+            change.prevented = bool(wanted is not None and wanted.prevent_destroy)
+    return order_view_changes(result, edges, desired)
 
 
 def _topological(keys: list[tuple[str, str]], reads: dict[tuple[str, str], set[str]]) -> list[tuple[str, str]]:
