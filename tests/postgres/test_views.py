@@ -109,6 +109,12 @@ def test_column_type_change_under_a_view_chain(pg_url, pg_conn, tmp_path) -> Non
     doc = yaml.safe_load(spec.read_text())
     doc["tables"]["users"]["columns"]["email"]["type"] = "varchar(200)"
     write(spec, doc)
+    for fmt in ("json", "markdown", "sql"):
+        code, out = invoke("plan", str(spec), "--url", pg_url, "--format", fmt)
+        assert code == 0 and "v0" in out, out
+    # A saved plan applies the same rebuild.
+    saved = tmp_path / "plan.json"
+    assert invoke("plan", str(spec), "--url", pg_url, "--out", str(saved))[0] == 0
     plan = replan(spec, pg_url)
     assert "rebuilt around the type change of public.users.email" in plan
     assert "rebuilt around the drop" not in plan
@@ -119,7 +125,7 @@ def test_column_type_change_under_a_view_chain(pg_url, pg_conn, tmp_path) -> Non
     alter = plan.index('ALTER TABLE "public"."users" ALTER COLUMN "email"')
     creates = [plan.index(f'CREATE VIEW "public"."{name}"') for name in ("v1", "v2", "v0")]
     assert order == sorted(order) and order[-1] < alter < creates[0] and creates == sorted(creates)
-    out = apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock")
+    out = apply_ok(saved, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock")
     assert NO_CHANGES in replan(spec, pg_url), out
     assert {name: viewdef(pg_conn, name) for name in ("v0", "v1", "v2")} == before
     assert pg_conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
