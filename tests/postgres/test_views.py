@@ -74,7 +74,8 @@ def test_equivalent_spellings_are_not_a_change(pg_url, pg_conn, tmp_path) -> Non
     spec = write(tmp_path / "s.yaml", {"tables": USERS, "views": {
         "a": {"query": "select id, email from users where active and email in ('x', 'y');"},
         "b": {"query": "SELECT u.id AS user_id, upper(u.email) FROM public.users u JOIN users v ON v.id = u.id"},
-        "c": {"query": "SELECT id, email FROM users", "columns": ["user_id", "address"]}},
+        "c": {"query": "SELECT id, email FROM users", "columns": ["user_id", "address"]},
+        "d": {"query": "SELECT * FROM users"}},
         "materialized_views": {"m": {"query": "SELECT count(*) AS n FROM users WHERE (active)"}}})
     apply_ok(spec, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
@@ -298,16 +299,19 @@ def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
                     "  v: {query: \"DELETE FROM t\"}\n"
                     "  w: {query: \"SELECT 1; DROP TABLE t\"}\n"
                     "  x: {query: \"SELECT 1 INTO t2\"}\n"
+                    "  ok: {query: \"SELECT 1\"}\n"
                     "materialized_views:\n"
                     "  m: {query: \"SELECT 1\", options: {\"bad name\": 1}}\n"
-                    "  other.n: {query: \"SELECT 1\"}\n")
+                    "  other.n: {query: \"SELECT 1\"}\n"
+                    "  ok: {query: \"SELECT 1\"}\n")
     code, out = invoke("validate", str(spec))
     assert code == 1
     assert "bad.yaml:4:6: views.v: query must be one SELECT (or VALUES), not another statement" in out
     assert "bad.yaml:5:6: views.w: query: write one SELECT, without ';' between statements" in out
     assert "bad.yaml:6:6: views.x: query: SELECT ... INTO creates a table" in out
-    assert "bad.yaml:8:6: materialized_views.m: options: 'bad name' is not a storage parameter name" in out
-    assert "bad.yaml:9:12: materialized_views.other.n: schema 'other' is not listed in schemas" in out
+    assert "bad.yaml:9:6: materialized_views.m: options: 'bad name' is not a storage parameter name" in out
+    assert "bad.yaml:11:7: materialized_views.ok: public.ok is also a view of the spec" in out
+    assert "bad.yaml:10:12: materialized_views.other.n: schema 'other' is not listed in schemas" in out
     spec.write_text("version: 1\ndialect: postgres\nviews:\n  v: {query: \"SELECT 1\", check_option: both}\n")
     code, out = invoke("validate", str(spec))
     assert code == 1 and "bad.yaml:4:40: views.v.check_option: 'both' is not one of 'local', 'cascaded'" in out

@@ -21,6 +21,7 @@ from .view import (
     MATERIALIZED_VIEW,
     OutputColumn,
     build_column_names,
+    check_name_free,
     check_query,
     column_list_sql,
     comment_statement,
@@ -99,6 +100,7 @@ def build(key: str, spec: dict[str, Any], context: Any) -> MaterializedView:
     import re
 
     schema, name = context.split(key)
+    check_name_free(schema, name, context)
     options = {}
     for option, value in (spec.get("options") or {}).items():
         if not re.match(_OPTION_NAME, option):

@@ -108,8 +108,17 @@ def build_column_names(spec: dict[str, Any]) -> list[str] | None:
     return list(names)
 
 
+def check_name_free(schema: str, name: str, context: Any) -> None:
+    """Tables, views and materialized views share one namespace per schema."""
+    if f"{schema}.{name}" in context.db.tables:
+        raise ValueError(f"{schema}.{name} is also a table of the spec")
+    if f"{schema}.{name}" in context.db.objects.get(VIEW, {}):
+        raise ValueError(f"{schema}.{name} is also a view of the spec")
+
+
 def build(key: str, spec: dict[str, Any], context: Any) -> View:
     schema, name = context.split(key)
+    check_name_free(schema, name, context)
     check_option = spec.get("check_option")
     if check_option is not None and check_option not in CHECK_OPTIONS:
         raise ValueError(f"check_option must be one of {', '.join(CHECK_OPTIONS)}")
