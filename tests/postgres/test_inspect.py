@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.backends.postgres.kinds.materialized_view import MaterializedView
+from reconciler.backends.postgres.kinds.view import View, ViewDependency
 from reconciler.model import (
     CheckConstraint,
     Column,
@@ -117,6 +119,16 @@ def expected_model() -> Database:
                 "positive_int_check": CheckConstraint(name="positive_int_check", expression="VALUE > 0")}),
         },
         tables={t.key: t for t in (events, loose, user, order)},
+        objects={
+            "view": {"public.user_names": View("user_names", "public", 'SELECT "User".name\n   FROM public."User"')},
+            "materialized_view": {"public.order_codes": MaterializedView(
+                "order_codes", "public", 'SELECT "order".code\n   FROM public."order"')},
+            "view_dependency": {
+                "public.order_codes->public.order.code": ViewDependency(
+                    "public.order_codes", "materialized_view", "public.order", "code"),
+                "public.user_names->public.User.name": ViewDependency(
+                    "public.user_names", "view", "public.User", "name")},
+        },
     )
 
 
@@ -235,8 +247,9 @@ def test_inspect_sends_a_fixed_number_of_queries(pg_conn) -> None:
         assert len(model.tables) == total
         counts.append(counting.statements)
         pg_conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    # Nine catalog queries plus three to open one repeatable-read snapshot, whatever the size.
-    assert counts[0] == counts[1] <= 12
+    # Thirteen catalog queries (one per kind module) plus three to open one repeatable-read snapshot,
+    # whatever the size.
+    assert counts[0] == counts[1] <= 16
 
 
 def test_inspect_reads_many_tables(pg_conn) -> None:

@@ -153,12 +153,11 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    views = catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})
     for schema, name, definition, reloptions, comment, populated, names, types, typmods in rows:
         view = MaterializedView(name=name, schema=schema, query=live_query(definition),
                                 options=parse_reloptions(reloptions), comment=comment, with_data=bool(populated),
                                 columns=output_columns(names, types, typmods))
-        views[view.key] = view
+        catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})[view.key] = view
 
 
 # -- comparison, rendering ------------------------------------------------------------------------------

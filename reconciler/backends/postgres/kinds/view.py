@@ -14,7 +14,7 @@ Also what views and materialized views share (`materialized_view.py` is the othe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,7 +167,6 @@ def output_columns(names: list[str], types: list[int], typmods: list[int]) -> li
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    views = catalog.db.objects.setdefault(VIEW, {})
     for schema, name, definition, reloptions, comment, names, types, typmods in rows:
         options = parse_reloptions(reloptions)
         view = View(name=name, schema=schema, query=live_query(definition),
@@ -175,7 +174,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
                     security_invoker=options.get("security_invoker", "false").lower() in _TRUE,
                     check_option=options.get("check_option"), comment=comment,
                     columns=output_columns(names, types, typmods))
-        views[view.key] = view
+        catalog.db.objects.setdefault(VIEW, {})[view.key] = view
 
 
 # -- comparing definitions ------------------------------------------------------------------------------
@@ -289,11 +288,9 @@ def _ask_database(conn: Any, pending: list[tuple[Any, Any]]) -> None:
                 view.query, view.column_names = live.query, None
 
 
-Describe = Any
-
-
 @contextmanager
-def _probe(conn: Any) -> Iterator[tuple[Describe, Describe] | None]:
+def _probe(conn: Any) -> Iterator[tuple[Callable[[str], list[OutputColumn] | None],
+                                          Callable[[str], list[str] | None]] | None]:
     """`describe(query)` and `explain(query)` in a READ ONLY transaction, always rolled back. The session's own
     search_path stays: the desired query is read as `apply` will create it."""
     import psycopg
@@ -522,7 +519,7 @@ def after_diff(changes: list[Change], current: Any, desired: Any) -> list[Change
 
 def _topological(keys: list[tuple[str, str]], reads: dict[tuple[str, str], set[str]]) -> list[tuple[str, str]]:
     """`keys` with each after the ones it reads (by relation key), otherwise in the given order; cycles kept."""
-    by_relation = {key: ident for ident in keys for key in [ident[1]]}
+    by_relation = {ident[1]: ident for ident in keys}
     done: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
 
@@ -570,11 +567,12 @@ def order_view_changes(changes: list[Change], edges: list[ViewDependency], desir
     for edge in edges:
         live_reads.setdefault((edge.view_kind, edge.view), set()).add(edge.relation)
     drop_keys = [(c.kind, c.before.key) for c in drops]
-    drop_order = list(reversed(_topological(drop_keys, live_reads)))
-    drops.sort(key=lambda c: drop_order.index((c.kind, c.before.key)))
+    drop_rank = {ident: i for i, ident in enumerate(reversed(_topological(drop_keys, live_reads)))}
+    drops.sort(key=lambda c: drop_rank[(c.kind, c.before.key)])
     wanted_reads = {(c.kind, c.after.key): query_relations(c.after.query, c.after.schema) for c in rest}
-    create_order = _topological(list(dict.fromkeys((c.kind, c.after.key) for c in rest)), wanted_reads)
-    rest.sort(key=lambda c: create_order.index((c.kind, c.after.key)))
+    create_rank = {ident: i for i, ident in
+                   enumerate(_topological(list(dict.fromkeys((c.kind, c.after.key) for c in rest)), wanted_reads))}
+    rest.sort(key=lambda c: create_rank[(c.kind, c.after.key)])
     return others + drops + rest
 
 

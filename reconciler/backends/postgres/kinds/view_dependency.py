@@ -11,8 +11,7 @@ READ_ORDER = 103
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    edges = catalog.db.objects.setdefault(DEPENDENCIES, {})
     for view_schema, view_name, relkind, schema, relation, column in rows:
         edge = ViewDependency(f"{view_schema}.{view_name}", MATERIALIZED_VIEW if relkind == "m" else VIEW,
                               f"{schema}.{relation}", column)
-        edges[f"{edge.view}->{edge.relation}.{column or ''}"] = edge
+        catalog.db.objects.setdefault(DEPENDENCIES, {})[f"{edge.view}->{edge.relation}.{column or ''}"] = edge
