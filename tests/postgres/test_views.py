@@ -46,10 +46,24 @@ def test_create_replace_in_place_and_drop(pg_url, pg_conn, tmp_path) -> None:
     write(spec, doc)
     plan = replan(spec, pg_url)
     assert "~ view public.active_users" in plan and 'CREATE OR REPLACE VIEW "public"."active_users"' in plan
+    assert "      query:\n        - SELECT users.id,\n" in plan
+    assert "        + SELECT id, email, active AS is_active FROM users WHERE active\n" in plan
     apply_ok(spec, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
     assert pg_conn.execute("SELECT reloptions FROM pg_class WHERE oid = 'public.active_users'::regclass"
                            ).fetchone()[0] == ["check_option=local"]
+
+    # Only options: ALTER VIEW SET / RESET.
+    doc["views"]["active_users"].pop("check_option")
+    doc["views"]["active_users"]["security_invoker"] = True
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert 'ALTER VIEW "public"."active_users" SET ("security_invoker" = \'true\');' in plan
+    assert 'ALTER VIEW "public"."active_users" RESET ("check_option");' in plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert pg_conn.execute("SELECT reloptions FROM pg_class WHERE oid = 'public.active_users'::regclass"
+                           ).fetchone()[0] == ["security_invoker=true"]
 
     # Columns reordered: PostgreSQL cannot replace that in place: dropped and created again.
     doc["views"]["active_users"]["query"] = "SELECT email, id FROM users WHERE active"

@@ -369,7 +369,15 @@ def diff(kind: ObjectKind, key: str, before: View | None, after: View | None) ->
     attributes = [AttributeChange(name, getattr(before, name), getattr(after, name))
                   for name in ("query", "security_barrier", "security_invoker", "check_option", "comment")
                   if getattr(before, name) != getattr(after, name)]
-    return [Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes)]
+    change = Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes)
+    if before.query != after.query:
+        change.extra["attribute_diffs"] = {"query": query_diff(before.query, after.query)}
+    return [change]
+
+
+def query_diff(old: str, new: str) -> list[str]:
+    """The two definitions line by line (`-` live, `+` wanted), for the text plan."""
+    return [f"- {line}" for line in old.splitlines()] + [f"+ {line}" for line in new.splitlines()]
 
 
 def options_sql(options: dict[str, str]) -> str:
