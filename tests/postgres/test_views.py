@@ -333,3 +333,35 @@ def test_bad_specs_are_refused_with_their_position(tmp_path) -> None:
     spec.write_text("version: 1\ndialect: sqlite\nviews:\n  v: {query: \"SELECT 1\"}\n")
     code, out = invoke("validate", str(spec))
     assert code == 1 and "bad.yaml:3:1: unknown key 'views'" in out
+
+
+def test_recreated_enum_under_a_view(pg_url, pg_conn, tmp_path) -> None:
+    spec = write(tmp_path / "s.yaml", {
+        "enums": {"state": ["new", "old", "gone"]},
+        "tables": {"items": {"columns": {"id": {"type": "integer", "primary_key": True},
+                                         "state": {"type": "state"}}}},
+        "views": {"fresh": {"query": "SELECT id FROM items WHERE state = 'new'"},
+                  "states": {"query": "SELECT id, state FROM items"}}})
+    apply_ok(spec, pg_url)
+    before = viewdef(pg_conn, "states")
+    doc = yaml.safe_load(spec.read_text())
+    doc["enums"]["state"] = ["new", "old"]
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "rebuilt around the recreation of enum public.state" in plan
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock,table_rewrite,may_fail_on_data")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert viewdef(pg_conn, "states") == before
+
+
+def test_diff_between_specs_rebuilds_by_the_names_the_queries_read(tmp_path) -> None:
+    """Without a catalog, a view is taken to read every column of the relations its query names."""
+    old = write(tmp_path / "old.yaml", {"tables": USERS, "views": CHAIN})
+    doc = yaml.safe_load(old.read_text())
+    doc["tables"]["users"]["columns"]["email"]["type"] = "text"
+    new = write(tmp_path / "new.yaml", doc)
+    code, out = invoke("diff", str(old), str(new))
+    assert code == 0, out
+    drops = [out.index(f'DROP VIEW IF EXISTS "public"."{name}"') for name in ("v0", "v2", "v1")]
+    creates = [out.index(f'CREATE VIEW "public"."{name}"') for name in ("v1", "v2", "v0")]
+    assert drops == sorted(drops) and drops[-1] < out.index("ALTER COLUMN") < creates[0] and creates == sorted(creates)

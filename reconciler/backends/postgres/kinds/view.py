@@ -68,6 +68,8 @@ class ViewDependency:
     view_kind: str
     relation: str
     column: str | None
+    #: Read from the view's query, not the catalog (`diff` between two specs): any column may be read.
+    any_column: bool = False
 
 
 # -- spec <-> model -------------------------------------------------------------------------------
@@ -472,7 +474,7 @@ def _readers(edges: Iterable[ViewDependency], targets: list[tuple[str, str | Non
         for relation, column in targets:
             # A column's change concerns the views reading that column (pg_depend names it); a whole
             # relation's (a drop) every view reading the relation.
-            if edge.relation == relation and (column is None or edge.column == column):
+            if edge.relation == relation and (column is None or edge.column == column or edge.any_column):
                 found.setdefault((edge.view_kind, edge.view), edge)
     return list(found.values())
 
@@ -481,7 +483,7 @@ def after_diff(changes: list[Change], current: Any, desired: Any) -> list[Change
     """Rebuild the views around what changes under them; name unmanaged readers; order all view changes."""
     from . import OBJECT_KINDS
 
-    edges: list[ViewDependency] = list(current.objects.get(DEPENDENCIES, {}).values())
+    edges = live_dependencies(current)
     managed = {(kind, key) for kind in VIEW_KINDS for key in current.objects.get(kind, {})}
     dropped = {(c.kind, c.before.key) for c in changes if c.kind in VIEW_KINDS and c.action == Action.DROP}
     work = list(changes)
@@ -523,6 +525,16 @@ def after_diff(changes: list[Change], current: Any, desired: Any) -> list[Change
             wanted = desired.objects.get(change.kind, {}).get(change.before.key)
             change.prevented = bool(wanted is not None and wanted.prevent_destroy)
     return order_view_changes(result, edges, desired)
+
+
+def live_dependencies(current: Any) -> list[ViewDependency]:
+    """The catalog's edges; for a model read from a spec (`diff` between two specs), the relations each view's
+    query names, any of their columns."""
+    if DEPENDENCIES in current.objects:
+        return list(current.objects[DEPENDENCIES].values())
+    return [ViewDependency(view.key, kind, relation, None, any_column=True)
+            for kind in VIEW_KINDS for view in current.objects.get(kind, {}).values()
+            for relation in sorted(query_relations(view.query, view.schema))]
 
 
 def _topological(keys: list[tuple[str, str]], reads: dict[tuple[str, str], set[str]]) -> list[tuple[str, str]]:
