@@ -141,6 +141,10 @@ def test_hostile_names_in_the_live_catalog(target, pg_conn, tmp_path) -> None:
         pg_conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(ident(f"lt{i}{text}"), label(text)))
         pg_conn.execute(sql.SQL("CREATE INDEX {} ON {} ({}) WHERE {} <> ''").format(
             ident(f"li{i}{text}"), ident(f"lt{i}{text}"), ident(f"c{text}"), ident(f"c{text}")))
+        # A view reading the column the second round retypes, with a hostile literal in its definition.
+        pg_conn.execute(sql.SQL("CREATE VIEW {} AS SELECT {}, {} AS {} FROM {}").format(
+            ident(f"lv{i}{text}"), ident(f"c{text}"), label(text), ident(f"x{text}"), ident(f"lt{i}{text}")))
+        pg_conn.execute(sql.SQL("COMMENT ON VIEW {} IS {}").format(ident(f"lv{i}{text}"), label(text)))
     inspected = tmp_path / "inspected.yaml"
     code, out = invoke("inspect", "--url", target, "-o", str(inspected))
     assert code == 0, out
