@@ -365,3 +365,17 @@ def test_diff_between_specs_rebuilds_by_the_names_the_queries_read(tmp_path) -> 
     drops = [out.index(f'DROP VIEW IF EXISTS "public"."{name}"') for name in ("v0", "v2", "v1")]
     creates = [out.index(f'CREATE VIEW "public"."{name}"') for name in ("v1", "v2", "v0")]
     assert drops == sorted(drops) and drops[-1] < out.index("ALTER COLUMN") < creates[0] and creates == sorted(creates)
+
+
+def test_the_offline_comparison_is_conservative() -> None:
+    from reconciler.backends.postgres.kinds.view import same_query
+
+    live = "SELECT users.id,\n    users.email\n   FROM public.users\n  WHERE users.active AND users.email = 'x'::text"
+    assert same_query("select id, email from users where (active and email = 'x')", live, "public")
+    assert not same_query("SELECT id, email FROM users WHERE active", live, "public")
+    assert not same_query("SELECT id, email FROM app.users WHERE active AND email = 'x'", live, "public")
+    # With two tables, qualifiers stay: a.id and b.id are different columns.
+    joined = "SELECT a.id\n   FROM public.a\n     JOIN public.b ON a.id = b.id"
+    assert not same_query("SELECT b.id FROM a JOIN b ON a.id = b.id", joined, "public")
+    # A number and a string literal are different output types.
+    assert not same_query("SELECT '5' AS n", "SELECT 5 AS n", "public")
