@@ -31,6 +31,7 @@ members'; PostgreSQL's kind modules (`backends/postgres/kinds/`) emit schema, ex
 | column      | rename  | Column (old) / Column          |                                              |
 | primary_key, unique, index, foreign_key, check | create, drop, replace | model object | replace = drop + create |
 | index, primary_key, unique, foreign_key, check | rename | old / new object | only the name differs (e.g. after a table rename); attributes: name |
+| view, materialized_view | create, drop, alter | View / MaterializedView | registered kinds (`kinds/view.py`); a rebuild is a drop + create pair with extra["rebuild"] |
 
 A backend may post-process the list (SQLite folds what it cannot ALTER into
 one `table` `alter` change with extra["rebuild"] = True, before/after = Tables).
@@ -63,6 +64,7 @@ class Hazard(StrEnum):
     FULL_SCAN_VALIDATION = "full_scan_validation"
     MAY_FAIL_ON_DATA = "may_fail_on_data"
     INDEX_DROPPED = "index_dropped"
+    #: Objects the spec does not manage (views in other schemas) read what the change alters or drops.
     DEPENDENT_OBJECTS = "dependent_objects"
 
 

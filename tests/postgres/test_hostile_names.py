@@ -37,7 +37,7 @@ def quote(name: str) -> str:
 
 
 def hostile_spec() -> dict:
-    enums, tables, domains = {}, {}, {}
+    enums, tables, domains, views, materialized_views = {}, {}, {}, {}, {}
     for i, text in enumerate(HOSTILE):
         enum = f"e{i}{text}"
         enums[enum] = [text, f"{text}2"]
@@ -54,6 +54,10 @@ def hostile_spec() -> dict:
             "checks": {f"chk{i}{text}": f"length({quote(column)}) >= 0"},
             "indexes": [{"name": f"i{i}{text}", "columns": [column], "where": f"{quote(column)} <> ''"}],
         }
+        # Views read the id, whose type the second round changes: they are rebuilt around it.
+        views[f"v{i}{text}"] = {"query": f"SELECT id, {quote(column)} FROM {quote(f't{i}{text}')}", "comment": text}
+        materialized_views[f"m{i}{text}"] = {"query": f"SELECT id AS {quote(text)} FROM {quote(f'v{i}{text}')}",
+                                             "comment": text, "indexes": {f"mi{i}{text}": {"columns": [text]}}}
     tables[LONG_MULTIBYTE] = {"columns": {LONG_MULTIBYTE: {"type": "text", "nullable": True}}}
     for schema in SCHEMAS[1:]:
         enums[f"{schema}.mood"] = ["ok", schema]
@@ -61,7 +65,7 @@ def hostile_spec() -> dict:
             "id": {"type": "integer", "primary_key": True},
             "mood": {"type": f"{quote(schema)}.mood", "default": schema}}}
     return {"version": 1, "dialect": "postgres", "schemas": SCHEMAS, "enums": enums, "domains": domains,
-            "tables": tables}
+            "tables": tables, "views": views, "materialized_views": materialized_views}
 
 
 def write(path: Path, doc: dict) -> Path:
@@ -137,6 +141,10 @@ def test_hostile_names_in_the_live_catalog(target, pg_conn, tmp_path) -> None:
         pg_conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(ident(f"lt{i}{text}"), label(text)))
         pg_conn.execute(sql.SQL("CREATE INDEX {} ON {} ({}) WHERE {} <> ''").format(
             ident(f"li{i}{text}"), ident(f"lt{i}{text}"), ident(f"c{text}"), ident(f"c{text}")))
+        # A view reading the column the second round retypes, with a hostile literal in its definition.
+        pg_conn.execute(sql.SQL("CREATE VIEW {} AS SELECT {}, {} AS {} FROM {}").format(
+            ident(f"lv{i}{text}"), ident(f"c{text}"), label(text), ident(f"x{text}"), ident(f"lt{i}{text}")))
+        pg_conn.execute(sql.SQL("COMMENT ON VIEW {} IS {}").format(ident(f"lv{i}{text}"), label(text)))
     inspected = tmp_path / "inspected.yaml"
     code, out = invoke("inspect", "--url", target, "-o", str(inspected))
     assert code == 0, out

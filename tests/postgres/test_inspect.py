@@ -5,6 +5,8 @@ from pathlib import Path
 from reconciler.backends.postgres.kinds.composite_type import CompositeType
 from reconciler.backends.postgres.kinds.function import Function
 from reconciler.backends.postgres.kinds.trigger import Trigger
+from reconciler.backends.postgres.kinds.materialized_view import MaterializedView
+from reconciler.backends.postgres.kinds.view import View, ViewDependency
 from reconciler.model import (
     CheckConstraint,
     Column,
@@ -120,14 +122,24 @@ def expected_model() -> Database:
                 "positive_int_check": CheckConstraint(name="positive_int_check", expression="VALUE > 0")}),
         },
         tables={t.key: t for t in (events, loose, user, order)},
-        objects={"function": {"public.touch()": Function(
-                     name="touch", schema="public", identity=(), returns="trigger", language="plpgsql",
-                     body=" BEGIN RETURN NEW; END ")},
-                 "trigger": {"public.order.order_touch": Trigger(
-                     name="order_touch", schema="public", table="order", function="public.touch", timing="before",
-                     events=("update",), for_each="row")},
-                 "composite_type": {"public.composite_thing": CompositeType(
-                     name="composite_thing", schema="public", attributes=[("a", "integer"), ("b", "text")])}},
+        objects={
+            "function": {"public.touch()": Function(
+                name="touch", schema="public", identity=(), returns="trigger", language="plpgsql",
+                body=" BEGIN RETURN NEW; END ")},
+            "trigger": {"public.order.order_touch": Trigger(
+                name="order_touch", schema="public", table="order", function="public.touch", timing="before",
+                events=("update",), for_each="row")},
+            "composite_type": {"public.composite_thing": CompositeType(
+                name="composite_thing", schema="public", attributes=[("a", "integer"), ("b", "text")])},
+            "view": {"public.user_names": View("user_names", "public", 'SELECT "User".name\n   FROM public."User"')},
+            "materialized_view": {"public.order_codes": MaterializedView(
+                "order_codes", "public", 'SELECT "order".code\n   FROM public."order"')},
+            "view_dependency": {
+                "public.order_codes->public.order.code": ViewDependency(
+                    "public.order_codes", "materialized_view", "public.order", "code"),
+                "public.user_names->public.User.name": ViewDependency(
+                    "public.user_names", "view", "public.User", "name")},
+        },
     )
 
 

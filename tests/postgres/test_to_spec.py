@@ -32,5 +32,7 @@ def test_inspected_spec_round_trips(pg_conn, tmp_path) -> None:
     }
     rebuilt = model_from_spec(tmp_path, {k: v for k, v in doc.items() if k not in ("version", "dialect")})
     canonical = BACKEND.canonicalize(pg_conn, rebuilt, live)
+    # What the live views read (pg_depend) is a catalog fact the spec does not say.
+    live.objects.pop("view_dependency")
     assert to_plain(canonical) == to_plain(live)
     assert BACKEND.fingerprint_data(canonical) == BACKEND.fingerprint_data(live)

@@ -108,6 +108,9 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
             domain_work.append(pending_domain)
     if domain_work and conn is not None:
         ask_database_domains(conn, domain_work)
+    from .kinds.view import canonicalize_views
+
+    canonicalize_views(conn, result, current)
     return result
 
 

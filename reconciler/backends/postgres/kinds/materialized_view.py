@@ -1,0 +1,251 @@
+"""Materialized views: definition, storage options, WITH NO DATA, indexes, comment.
+
+A changed definition always drops and creates the materialized view again (PostgreSQL has no CREATE OR
+REPLACE for them). Whether it holds data (`with_data`) is used when it is created and never compared:
+REFRESH is not a schema change. Its indexes are compared like a table's. Ordering, rebuilds around column
+changes and the comparison of definitions are shared with views (`view.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.changes import Action, AttributeChange, Change, Statement
+from reconciler.model import Index, IndexElement
+from reconciler.objects import ObjectKind
+
+from ..catalog import Catalog, Rows
+from ..types import qualified_name, quote_ident
+from .view import (
+    MATERIALIZED_VIEW,
+    OutputColumn,
+    build_column_names,
+    check_name_free,
+    check_query,
+    column_list_sql,
+    comment_statement,
+    live_query,
+    options_sql,
+    output_columns,
+    parse_reloptions,
+    rebuild,
+    spec_key,
+)
+
+QUERY = "materialized_view"
+READ_ORDER = 101
+_OPTION_NAME = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$"
+
+
+@dataclass
+class MaterializedView:
+    name: str
+    schema: str
+    query: str
+    #: Storage parameters (WITH (fillfactor = 70)), as reloptions holds them: name -> text.
+    options: dict[str, str] = field(default_factory=dict)
+    comment: str | None = None
+    indexes: dict[str, Index] = field(default_factory=dict)
+    #: Created WITH DATA (populated) or WITH NO DATA; only used when it is created (see the module doc).
+    with_data: bool = field(default=True, compare=False)
+    column_names: list[str] | None = field(default=None, compare=False)
+    columns: list[OutputColumn] | None = field(default=None, compare=False)
+    prevent_destroy: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+# -- spec <-> model -------------------------------------------------------------------------------
+
+
+def _option_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _build_index(name: str, spec: dict[str, Any]) -> Index:
+    if spec.get("renamed_from"):
+        raise ValueError(f"indexes.{name}: renamed_from is not supported on a materialized view's index")
+    if spec.get("name") not in (None, name):
+        raise ValueError(f"indexes.{name}: name differs from its key")
+    order = spec.get("order", "asc")
+    elements = []
+    for item in spec["columns"]:
+        item = {"column": item} if isinstance(item, str) else item
+        if "expression" in item:
+            from ..types import check_expression
+
+            try:
+                check_expression(item["expression"])
+            except ValueError as exc:
+                raise ValueError(f"indexes.{name}: invalid index expression: {exc}") from None
+        elements.append(IndexElement(column=item.get("column"), expression=item.get("expression"),
+                                     descending=item.get("order", order) == "desc", nulls=item.get("nulls"),
+                                     opclass=item.get("opclass"), collation=item.get("collation")))
+    where = (spec.get("where") or "").strip() or None
+    if where is not None:
+        from ..types import check_expression
+
+        try:
+            check_expression(where)
+        except ValueError as exc:
+            raise ValueError(f"indexes.{name}: invalid index predicate: {exc}") from None
+    return Index(name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
+                 where=where, include=list(spec.get("include") or []))
+
+
+def build(key: str, spec: dict[str, Any], context: Any) -> MaterializedView:
+    import re
+
+    schema, name = context.split(key)
+    check_name_free(schema, name, context)
+    options = {}
+    for option, value in (spec.get("options") or {}).items():
+        if not re.match(_OPTION_NAME, option):
+            raise ValueError(f"options: {option!r} is not a storage parameter name")
+        options[option] = _option_text(value)
+    indexes = {index_name: _build_index(index_name, index_spec)
+               for index_name, index_spec in (spec.get("indexes") or {}).items()}
+    return MaterializedView(name=name, schema=schema, query=check_query(spec.get("query")), options=options,
+                            comment=spec.get("comment"), indexes=indexes, with_data=spec.get("with_data", True),
+                            column_names=build_column_names(spec), prevent_destroy=bool(spec.get("prevent_destroy")))
+
+
+def _index_spec(index: Index) -> dict[str, Any]:
+    columns: list[Any] = []
+    for element in index.elements:
+        item: dict[str, Any] = ({"column": element.column} if element.column is not None
+                                else {"expression": element.expression})
+        if element.descending:
+            item["order"] = "desc"
+        for name in ("nulls", "opclass", "collation"):
+            if getattr(element, name) is not None:
+                item[name] = getattr(element, name)
+        columns.append(item["column"] if list(item) == ["column"] else item)
+    spec: dict[str, Any] = {"columns": columns}
+    if index.unique:
+        spec["unique"] = True
+    if index.method != "btree":
+        spec["method"] = index.method
+    if index.where:
+        spec["where"] = index.where
+    if index.include:
+        spec["include"] = list(index.include)
+    return spec
+
+
+def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
+    spec: dict[str, Any] = {"query": view.query}
+    if view.options:
+        spec["options"] = dict(view.options)
+    if not view.with_data:
+        spec["with_data"] = False
+    if view.indexes:
+        spec["indexes"] = {name: _index_spec(index) for name, index in view.indexes.items()}
+    if view.comment is not None:
+        spec["comment"] = view.comment
+    return spec_key(view), spec
+
+
+# -- catalog --------------------------------------------------------------------------------------
+
+
+def load(rows: Rows, catalog: Catalog) -> None:
+    for schema, name, definition, reloptions, comment, populated, names, types, typmods in rows:
+        view = MaterializedView(name=name, schema=schema, query=live_query(definition),
+                                options=parse_reloptions(reloptions), comment=comment, with_data=bool(populated),
+                                columns=output_columns(names, types, typmods))
+        catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})[view.key] = view
+
+
+# -- comparison, rendering ------------------------------------------------------------------------------
+
+
+def canonicalize_indexes(view: MaterializedView, live: MaterializedView | None) -> None:
+    """Default NULLS placement as the catalog reports it; the live spelling of equivalent expressions."""
+    from ..equivalence import equivalent
+
+    for index in view.indexes.values():
+        for element in index.elements:
+            if element.nulls is not None and element.nulls == ("first" if element.descending else "last"):
+                element.nulls = None
+        theirs = live.indexes.get(index.name) if live is not None else None
+        if theirs is None or len(theirs.elements) != len(index.elements):
+            continue
+        if index.where and theirs.where and equivalent(index.where, theirs.where):
+            index.where = theirs.where
+        for mine, other in zip(index.elements, theirs.elements, strict=True):
+            if mine.expression and other.expression and equivalent(mine.expression, other.expression):
+                mine.expression = other.expression
+
+
+def diff(kind: ObjectKind, key: str, before: MaterializedView | None,
+         after: MaterializedView | None) -> list[Change]:
+    address = kind.address(key)
+    if before is None:
+        return [Change(Action.CREATE, kind.name, address, after=after)]
+    if after is None:
+        return [Change(Action.DROP, kind.name, address, before=before)]
+    if before == after:
+        return []
+    if before.query != after.query:
+        return rebuild(kind, key, before, after, "a materialized view's query cannot be replaced in place: "
+                                                 "it is dropped and created again (and filled, unless with_data "
+                                                 "is false)")
+    attributes = [AttributeChange(name, getattr(before, name), getattr(after, name))
+                  for name in ("options", "comment", "indexes") if getattr(before, name) != getattr(after, name)]
+    return [Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes)]
+
+
+def _create_index(view: MaterializedView, index: Index) -> Statement:
+    from .index import create_index_sql
+
+    table = qualified_name(view.schema, view.name)
+    return Statement(create_index_sql(index, table, concurrently=False, name=index.name) + ";")
+
+
+def _drop_index(view: MaterializedView, name: str) -> Statement:
+    return Statement(f"DROP INDEX {qualified_name(view.schema, name)};")
+
+
+def render(change: Change, options: Any) -> list[Statement]:
+    if change.action == Action.DROP:
+        before: MaterializedView = change.before
+        return [Statement(f"DROP MATERIALIZED VIEW IF EXISTS {qualified_name(before.schema, before.name)};")]
+    view: MaterializedView = change.after
+    name = qualified_name(view.schema, view.name)
+    if change.action == Action.CREATE:
+        data = "" if view.with_data else " NO"
+        statements = [Statement(f"CREATE MATERIALIZED VIEW {name}{column_list_sql(view)}{options_sql(view.options)}"
+                                f" AS\n{view.query}\nWITH{data} DATA;")]
+        statements += [_create_index(view, index) for index in view.indexes.values()]
+        if view.comment is not None:
+            statements.append(comment_statement("MATERIALIZED VIEW", view))
+        return statements
+    before = change.before
+    changed = {a.name for a in change.attributes}
+    statements = []
+    if "options" in changed:
+        wanted = {k: v for k, v in view.options.items() if before.options.get(k) != v}
+        gone = [k for k in before.options if k not in view.options]
+        if wanted:
+            statements.append(Statement(f"ALTER MATERIALIZED VIEW {name} SET{options_sql(wanted)[5:]};"))
+        if gone:
+            reset = ", ".join(".".join(quote_ident(p) for p in option.split(".")) for option in gone)
+            statements.append(Statement(f"ALTER MATERIALIZED VIEW {name} RESET ({reset});"))
+    if "indexes" in changed:
+        for index_name, index in before.indexes.items():
+            if view.indexes.get(index_name) != index:
+                statements.append(_drop_index(view, index_name))
+        for index_name, index in view.indexes.items():
+            if before.indexes.get(index_name) != index:
+                statements.append(_create_index(view, index))
+    if "comment" in changed:
+        statements.append(comment_statement("MATERIALIZED VIEW", view))
+    return statements
+
+
+KIND = ObjectKind(name=MATERIALIZED_VIEW, section="materialized_views", build=build, to_spec=to_spec,
+                  render=render, create_before="foreign_key", diff=diff)
