@@ -1,5 +1,5 @@
 -- The indexes of the managed materialized views, one row per key (then per INCLUDE column), as index.sql
--- reads a table's.
+-- reads a table's: the same columns after the view's schema and name (index._index reads both).
 WITH managed AS MATERIALIZED (
     SELECT c.oid, n.nspname, c.relname
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -9,6 +9,7 @@ WITH managed AS MATERIALIZED (
 )
 SELECT m.nspname, m.relname, ic.relname, i.indisunique, am.amname,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), i.indnkeyatts, i.indisvalid,
+       i.indnullsnotdistinct, ic.reloptions, d.description,
        att.attname, COALESCE(k.opt, 0),
        CASE WHEN k.num = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) END,
        CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END,
@@ -27,4 +28,6 @@ CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indoption::int2[], i.indclass::oid
 LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = k.num AND k.num > 0
 LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opc
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.coll
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 ORDER BY m.nspname, m.relname, ic.relname, k.ord
