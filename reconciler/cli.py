@@ -423,13 +423,15 @@ def _verify_converged(target: Target, loaded: Any) -> None:
 @click.option("--url", help="Database URL (or SCHEMACTL_URL).")
 @click.option("--schema", "schemas", multiple=True, help="PostgreSQL schema to read (repeatable; default public).")
 @click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
+@click.option("--role", "roles", multiple=True,
+              help="PostgreSQL role whose attributes and privileges to write as managed (repeatable; default none).")
 @_timeout_options
-def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, connect_timeout: float | None,
-            network_timeout: float | None) -> None:
+def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, roles: tuple[str, ...],
+            connect_timeout: float | None, network_timeout: float | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
     with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
-        scope = _scope_model(target, schemas)
+        scope = _scope_model(target, schemas, roles)
         current = target.backend.inspect(target.conn, scope)
         document = escape_references(target.backend.to_spec(current))
     # libyaml's emitter where PyYAML has it: the pure-Python one takes seconds on a large schema.
@@ -443,9 +445,15 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, conne
         _echo(text, nl=False)
 
 
-def _scope_model(target: Target, schemas: tuple[str, ...]) -> Any:
+def _scope_model(target: Target, schemas: tuple[str, ...], roles: tuple[str, ...] = ()) -> Any:
     if target.backend.name == "postgres":
-        return Database(dialect="postgres", schemas=list(schemas) or ["public"])
+        from reconciler.backends.postgres.kinds.role import Role
+
+        # Roles are cluster-wide: only the ones named are read (as the spec's `roles:` would manage them).
+        return Database(dialect="postgres", schemas=list(schemas) or ["public"],
+                        objects={"role": {name: Role(name) for name in roles}} if roles else {})
+    if roles:
+        raise UsageError(f"--role is for PostgreSQL; dialect {target.backend.name} has no roles")
     return None
 
 

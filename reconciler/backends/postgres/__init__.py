@@ -204,7 +204,15 @@ class PostgresBackend(Backend):
         from .kinds import object_sections
         from .to_spec import to_spec
 
-        return {**to_spec(model), **object_sections(model)}
+        document = to_spec(model)
+        for section, entries in object_sections(model).items():
+            if section in document:
+                # A kind that adds attributes to another section's entries (row_security: to tables').
+                for key, value in entries.items():
+                    document[section][key] = {**document[section].get(key, {}), **value}
+            else:
+                document[section] = entries
+        return document
 
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)

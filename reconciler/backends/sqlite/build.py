@@ -44,6 +44,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
         path: Path_ = ("tables", key)
         if table.get("comment") is not None:
             error((*path, "comment"), "comments are not supported by dialect sqlite")
+        for switch in ("row_level_security", "force_row_level_security"):
+            if table.get(switch):
+                error((*path, switch), "row-level security is not supported by dialect sqlite")
         for name, column in (table.get("columns") or {}).items():
             if isinstance(column, dict) and column.get("comment") is not None:
                 error((*path, "columns", name, "comment"), "comments are not supported by dialect sqlite")
