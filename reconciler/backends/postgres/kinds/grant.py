@@ -212,7 +212,7 @@ def to_spec(grants: RoleGrants) -> tuple[str, dict[str, Any]]:
     for held in grants.grants.values():
         on = held.target.on
         section = next(name for name, kind in SECTIONS.items() if kind == on)
-        names = ["all"] if held.privileges == PRIVILEGES[on] else list(held.privileges)
+        names = ["all"] if held.privileges == PRIVILEGES[on] and len(held.privileges) > 1 else list(held.privileges)
         spec.setdefault(section, {})[held.target.spec_key()] = names
     return grants.role, spec
 
