@@ -223,9 +223,8 @@ def load(rows: Rows, catalog: Catalog) -> None:
         privilege = privilege.lower()
         if privilege in PRIVILEGES[on]:  # a privilege newer than this tool (MAINTAIN) is left alone
             held.setdefault((role, Target(on, schema, name, args)), set()).add(privilege)
-    objects = catalog.db.objects.setdefault("grant", {})
     for (role, target), privileges in held.items():
-        objects.setdefault(role, RoleGrants(role)).add(target, privileges_of(target.on, sorted(privileges)))
+        catalog.db.objects.setdefault("grant", {}).setdefault(role, RoleGrants(role)).add(target, privileges_of(target.on, sorted(privileges)))
 
 
 # -- comparison, rendering ------------------------------------------------------------------------

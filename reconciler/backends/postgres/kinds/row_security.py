@@ -1,8 +1,9 @@
 """Row-level security switches of a table: `row_level_security` and `force_row_level_security` in its spec.
 
-Its own kind keyed by table, built from the `tables:` section, so the table kind stays as it is. Every
-table of the spec has one (both off by default); the catalog reads only tables with a switch on. A table
-that is not there yet gets its switches once created; a table leaving the spec takes them with it.
+Its own kind keyed by table, built from the `tables:` section, so the table kind stays as it is. Only
+tables with a switch on have one, in the spec as in the catalog. A table that is not there yet gets its
+switches once created; a table leaving the spec takes them with it; a table that stays but has its
+switches off in the spec has them turned off (`after_diff`, which sees the tables).
 Always an ALTER (ENABLE/DISABLE, FORCE/NO FORCE ROW LEVEL SECURITY), never a create or drop of its own.
 """
 
@@ -33,10 +34,12 @@ class RowSecurity:
         return f"{self.schema}.{self.table}"
 
 
-def build(key: str, spec: dict[str, Any], context: Any) -> RowSecurity:
+def build(key: str, spec: dict[str, Any], context: Any) -> RowSecurity | None:
+    enabled, forced = bool(spec.get("row_level_security")), bool(spec.get("force_row_level_security"))
+    if not (enabled or forced):
+        return None
     schema, name = context.split(key)
-    return RowSecurity(schema, name, bool(spec.get("row_level_security", False)),
-                       bool(spec.get("force_row_level_security", False)))
+    return RowSecurity(schema, name, enabled, forced)
 
 
 def to_spec(switches: RowSecurity) -> tuple[str, dict[str, Any]]:
@@ -56,7 +59,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def diff(kind: ObjectKind, key: str, before: RowSecurity | None, after: RowSecurity | None) -> list[Change]:
-    if after is None:  # the table leaves the spec (and is dropped): its switches go with it
+    if after is None:  # switches off in the spec, or the table leaves it: see `switch_off`
         return []
     live = before or RowSecurity(after.schema, after.table)
     attributes = [AttributeChange(name, getattr(live, name), getattr(after, name))
@@ -65,6 +68,15 @@ def diff(kind: ObjectKind, key: str, before: RowSecurity | None, after: RowSecur
         return []
     return [Change(Action.ALTER, kind.name, kind.address(key), before=live, after=after, attributes=attributes,
                    table=after.key)]
+
+
+def switch_off(changes: list[Change], current: Any, desired: Any) -> list[Change]:
+    """Switches on in the database, off in the spec, of a table the spec keeps (one it drops takes them along)."""
+    wanted = desired.objects.get("row_security", {})
+    for key, live in current.objects.get("row_security", {}).items():
+        if key not in wanted and key in desired.tables:
+            changes += diff(KIND, key, live, RowSecurity(live.schema, live.table))
+    return changes
 
 
 def render(change: Change, options: Any) -> list[Statement]:
@@ -81,4 +93,4 @@ def render(change: Change, options: Any) -> list[Statement]:
 
 # After the tables are created, with the policies (which do nothing until it is on).
 KIND = ObjectKind(name="row_security", section="tables", build=build, to_spec=to_spec, render=render,
-                  create_before="foreign_key", diff=diff)
+                  create_before="foreign_key", diff=diff, after_diff=switch_off)
