@@ -3,6 +3,7 @@ role while an unmanaged role keeps its own, `all`, functions, inspect --role, an
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_grants_added_and_revoked_for_managed_roles_only(pg_url, pg_conn, tmp_pa
                             ).format(o=sql.Identifier(other), rw=sql.Identifier(app_rw)))
     pg_conn.execute("CREATE FUNCTION public.add(a integer, b integer) RETURNS integer LANGUAGE sql AS 'SELECT a + b'")
     doc = {"roles": {app_rw: {}, app_ro: {"login": False}},
-           "tables": TABLES,
+           "tables": copy.deepcopy(TABLES),
            "grants": {app_rw: {"schemas": {"public": ["usage"]},
                                "tables": {"orders": ["select", "insert"], "public.customers": ["all"]},
                                "sequences": {"orders_id_seq": ["usage"]},
@@ -106,7 +107,7 @@ def test_grants_added_and_revoked_for_managed_roles_only(pg_url, pg_conn, tmp_pa
 
 def test_a_dropped_table_loses_its_grants_before_it_goes(pg_url, pg_conn, tmp_path, role_names) -> None:
     app = role_names("app")
-    doc = {"roles": {app: {}}, "tables": TABLES, "grants": {app: {"tables": {"orders": ["select"]}}}}
+    doc = {"roles": {app: {}}, "tables": copy.deepcopy(TABLES), "grants": {app: {"tables": {"orders": ["select"]}}}}
     spec = write(tmp_path / "s.yaml", doc)
     apply_ok(spec, pg_url)
     del doc["tables"]["orders"]
@@ -171,3 +172,26 @@ def test_sqlite_refuses_roles_and_grants(tmp_path, section: dict) -> None:
                  dialect="sqlite")
     code, out = invoke("validate", str(spec))
     assert code == 1 and "s.yaml:8:1:" in out and f"unknown key {next(iter(section))!r}" in out, out
+
+
+def test_a_saved_plan_with_grants_applies_and_goes_stale_on_a_hand_made_grant(pg_url, pg_conn, tmp_path,
+                                                                             role_names) -> None:
+    app = role_names("app")
+    spec = write(tmp_path / "s.yaml", {"roles": {app: {}}, "tables": copy.deepcopy(TABLES),
+                                       "grants": {app: {"tables": {"orders": ["select"]}}}})
+    apply_ok(spec, pg_url)
+    doc = yaml.safe_load(spec.read_text())
+    doc["grants"][app]["tables"]["customers"] = ["select"]
+    write(spec, doc)
+    code, out = invoke("plan", str(spec), "--url", pg_url, "--format", "json")
+    assert code == 0 and f"grant on table public.customers to {app}" in out, out
+    saved = tmp_path / "plan.json"
+    assert invoke("plan", str(spec), "--url", pg_url, "-out", str(saved))[0] == 0
+    # A privilege given by hand since the plan was made: the plan is stale.
+    pg_conn.execute(sql.SQL("GRANT UPDATE ON orders TO {}").format(sql.Identifier(app)))
+    code, out = invoke("apply", str(saved), "--url", pg_url, "--auto-approve")
+    assert code == 1 and "stale" in out, out
+    pg_conn.execute(sql.SQL("REVOKE UPDATE ON orders FROM {}").format(sql.Identifier(app)))
+    apply_ok(saved, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert held(pg_conn, app) == {("orders", "SELECT"), ("customers", "SELECT")}

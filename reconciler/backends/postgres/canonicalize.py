@@ -120,7 +120,7 @@ def canonicalize_policies(conn: psycopg.Connection[Any] | None, desired: Databas
         if live is None or live_table is None:
             continue
         items: list[Pending] = []
-        for attribute in ("using", "with_check"):
+        for attribute in ("using_expression", "with_check"):
             mine, theirs = getattr(policy, attribute), getattr(live, attribute)
             decided = mine == theirs or _same(mine, theirs)
             if decided:

@@ -32,7 +32,8 @@ class Policy:
     permissive: bool = True
     #: Sorted role names; "public" is PUBLIC.
     roles: tuple[str, ...] = ("public",)
-    using: str | None = None
+    #: USING (`using` in the spec; the model's `using` is a column's conversion, left out of fingerprints).
+    using_expression: str | None = None
     with_check: str | None = None
     comment: str | None = field(default=None)
 
@@ -94,7 +95,8 @@ def build(key: str, spec: dict[str, Any], context: Any) -> Policy:
             raise ValueError(f"{what}: {error}")
     roles = tuple(sorted({role.lower() if role.lower() == "public" else role for role in spec.get("roles", ["public"])}))
     return Policy(name=name, schema=schema, table=table, command=command,
-                  permissive=bool(spec.get("permissive", True)), roles=roles, using=using, with_check=with_check,
+                  permissive=bool(spec.get("permissive", True)), roles=roles, using_expression=using,
+                  with_check=with_check,
                   comment=spec.get("comment"))
 
 
@@ -106,9 +108,9 @@ def to_spec(policy: Policy) -> tuple[str, dict[str, Any]]:
         spec["permissive"] = False
     if policy.roles != ("public",):
         spec["roles"] = list(policy.roles)
-    for name in ("using", "with_check", "comment"):
+    for key, name in (("using", "using_expression"), ("with_check", "with_check"), ("comment", "comment")):
         if getattr(policy, name) is not None:
-            spec[name] = getattr(policy, name)
+            spec[key] = getattr(policy, name)
     return (f"{policy.table}.{policy.name}" if policy.schema == "public" else policy.key), spec
 
 
@@ -151,8 +153,8 @@ def _create_sql(policy: Policy) -> list[Statement]:
     # expression with no statement separator.
     sql = (f"CREATE POLICY {_on_sql(policy)} AS {'PERMISSIVE' if policy.permissive else 'RESTRICTIVE'}"
            f" FOR {policy.command.upper()} TO {_roles_sql(policy.roles)}")
-    if policy.using is not None:
-        sql += f" USING ({policy.using})"
+    if policy.using_expression is not None:
+        sql += f" USING ({policy.using_expression})"
     if policy.with_check is not None:
         sql += f" WITH CHECK ({policy.with_check})"
     statements = [Statement(sql + ";")]
@@ -174,10 +176,11 @@ def render(change: Change, options: Any) -> list[Statement]:
     if "roles" in changed:
         clauses.append(f"TO {_roles_sql(after.roles)}")
     # An expression cannot be removed with ALTER POLICY: a policy that loses one is created again.
-    if ("using" in changed and after.using is None) or ("with_check" in changed and after.with_check is None):
+    if ("using_expression" in changed and after.using_expression is None) or \
+            ("with_check" in changed and after.with_check is None):
         return [Statement(f"DROP POLICY {_on_sql(change.before)};"), *_create_sql(after)]
-    if "using" in changed:
-        clauses.append(f"USING ({after.using})")
+    if "using_expression" in changed:
+        clauses.append(f"USING ({after.using_expression})")
     if "with_check" in changed:
         clauses.append(f"WITH CHECK ({after.with_check})")
     statements = [Statement(f"ALTER POLICY {_on_sql(after)} {' '.join(clauses)};")] if clauses else []
