@@ -155,6 +155,8 @@ def test_inspect_with_role_round_trips(pg_url, pg_conn, tmp_path, role_names) ->
     ({"grants": {"app": {"schemas": {"elsewhere": ["usage"]}}}}, "schema 'elsewhere' is not listed in schemas"),
     ({"grants": {"app": {"functions": {"f(nosuchtype)": ["execute"]}}}}, "unknown type"),
     ({"grants": {"app": {"functions": {"f": ["execute"]}}}}, "expected name(argument types)"),
+    ({"grants": {"app": {"functions": {"f(vector(3; DROP TABLE t))": ["execute"]}}}},
+     "cannot be an argument type of a function signature"),
     ({"grants": {"stranger": {"tables": {"t": ["select"]}}}}, "role 'stranger' is not listed in roles"),
     ({"roles": {"pg_monitor": {}}}, "role name 'pg_monitor' is reserved"),
     ({"roles": {"app": {"login": "yes"}}}, "roles.app.login"),

@@ -43,6 +43,10 @@ _ON_SQL = {"schema": "SCHEMA", "table": "TABLE", "sequence": "SEQUENCE", "functi
 _FUNCTION = re.compile(r"\s*(.+?)\s*\((.*)\)\s*", re.DOTALL)
 _NAME_PART = re.compile(r'\s*("(?:[^"]|"")+"|[^\s."()]+)\s*')
 _TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
+# A type name as it goes into GRANT ... ON ROUTINE f(<types>): names (quoted or plain, words for the builtins
+# that have them), optionally schema-qualified, optionally an array; nothing else reaches SQL.
+_SIGNATURE_TYPE = re.compile(r'(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*(?: [a-z_]+)*)(?:\.(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))?'
+                             r"(?:\[\])?")
 
 
 @dataclass(frozen=True)
@@ -160,9 +164,12 @@ def function_target(text: str, context: Any) -> Target:
     for arg in _split_args(match.group(2)):
         try:
             # A function's identity has no type modifiers: numeric(10,2) is numeric.
-            args.append(_TYPMOD.sub("", normalize_type(arg, user_types)))
+            canonical = _TYPMOD.sub("", normalize_type(arg, user_types))
         except ValueError as exc:
             raise ValueError(f"function {text!r}: {exc}") from None
+        if not _SIGNATURE_TYPE.fullmatch(canonical):
+            raise ValueError(f"function {text!r}: {arg!r} cannot be an argument type of a function signature")
+        args.append(canonical)
     return Target("function", schema, name, ", ".join(args))
 
 
