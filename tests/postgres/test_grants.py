@@ -197,3 +197,18 @@ def test_a_saved_plan_with_grants_applies_and_goes_stale_on_a_hand_made_grant(pg
     apply_ok(saved, pg_url)
     assert NO_CHANGES in replan(spec, pg_url)
     assert held(pg_conn, app) == {("orders", "SELECT"), ("customers", "SELECT")}
+
+
+def test_an_owners_privileges_are_neither_granted_nor_revoked(pg_url, pg_conn, tmp_path, role_names) -> None:
+    owner = role_names("owner")
+    pg_conn.execute(sql.SQL("CREATE ROLE {o}; CREATE TABLE customers (id bigint PRIMARY KEY);"
+                            "CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric NOT NULL);"
+                            "ALTER TABLE customers OWNER TO {o}; GRANT SELECT ON orders TO {o}"
+                            ).format(o=sql.Identifier(owner)))
+    # It owns customers (named or not in the spec, nothing to do); orders is an ordinary grant.
+    for tables in ({"orders": ["select"]}, {"orders": ["select"], "customers": ["select"]}):
+        spec = write(tmp_path / "s.yaml", {"roles": {owner: {}}, "tables": copy.deepcopy(TABLES),
+                                           "grants": {owner: {"tables": tables}}})
+        assert NO_CHANGES in replan(spec, pg_url)
+    code, out = invoke("inspect", "--url", pg_url, "--role", owner)
+    assert code == 0 and yaml.safe_load(out)["grants"] == {owner: {"tables": {"orders": ["select"]}}}

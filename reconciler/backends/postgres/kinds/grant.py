@@ -89,6 +89,8 @@ class Privileges:
     target: Target
     #: In PRIVILEGES order.
     privileges: tuple[str, ...]
+    #: The role owns the object: it holds every privilege by that, and nothing is granted or revoked.
+    owner: bool = False
 
 
 @dataclass
@@ -101,8 +103,8 @@ class RoleGrants:
     def key(self) -> str:
         return self.role
 
-    def add(self, target: Target, privileges: tuple[str, ...]) -> None:
-        self.grants[f"{target.on} {target.key}"] = Privileges(self.role, target, privileges)
+    def add(self, target: Target, privileges: tuple[str, ...], owner: bool = False) -> None:
+        self.grants[f"{target.on} {target.key}"] = Privileges(self.role, target, privileges, owner)
 
 
 # -- spec <-> model -------------------------------------------------------------------------------
@@ -217,6 +219,8 @@ def build(key: str, spec: dict[str, Any] | None, context: Any) -> RoleGrants:
 def to_spec(grants: RoleGrants) -> tuple[str, dict[str, Any]]:
     spec: dict[str, dict[str, list[str]]] = {}
     for held in grants.grants.values():
+        if held.owner:
+            continue
         on = held.target.on
         section = next(name for name, kind in SECTIONS.items() if kind == on)
         names = ["all"] if held.privileges == PRIVILEGES[on] and len(held.privileges) > 1 else list(held.privileges)
@@ -228,10 +232,13 @@ def load(rows: Rows, catalog: Catalog) -> None:
     held: dict[tuple[str, Target], set[str]] = {}
     for role, on, schema, name, args, privilege in rows:
         privilege = privilege.lower()
-        if privilege in PRIVILEGES[on]:  # a privilege newer than this tool (MAINTAIN) is left alone
+        # A privilege newer than this tool (MAINTAIN) is left alone.
+        if privilege in PRIVILEGES[on] or privilege == "owner":
             held.setdefault((role, Target(on, schema, name, args)), set()).add(privilege)
     for (role, target), privileges in held.items():
-        catalog.db.objects.setdefault("grant", {}).setdefault(role, RoleGrants(role)).add(target, privileges_of(target.on, sorted(privileges)))
+        owner = "owner" in privileges
+        grants = catalog.db.objects.setdefault("grant", {}).setdefault(role, RoleGrants(role))
+        grants.add(target, PRIVILEGES[target.on] if owner else privileges_of(target.on, sorted(privileges)), owner)
 
 
 # -- comparison, rendering ------------------------------------------------------------------------
@@ -248,12 +255,14 @@ def diff(kind: ObjectKind, key: str, before: RoleGrants | None, after: RoleGrant
     changes = []
     for target_key, want in wanted.items():
         have = live.get(target_key)
+        if have is not None and have.owner:  # owning it is every privilege; GRANT and REVOKE would not change that
+            continue
         if have is None and want.privileges:
             changes.append(Change(Action.CREATE, kind.name, _address(want), after=want, table=_table(want)))
         elif have is not None and have.privileges != want.privileges:
             changes.append(_alter(kind, have, want))
     for target_key, have in live.items():
-        if target_key not in wanted:
+        if target_key not in wanted and not have.owner:
             changes.append(_alter(kind, have, Privileges(have.role, have.target, ())))
     return changes
 
