@@ -158,3 +158,19 @@ def test_sqlite_refuses_policies(tmp_path) -> None:
     spec = write(tmp_path / "s.yaml", {"tables": TABLE, "policies": {"t.p": {"using": "true"}}}, dialect="sqlite")
     code, out = invoke("validate", str(spec))
     assert code == 1 and "s.yaml:" in out and "policies" in out, out
+
+
+def test_hostile_names_of_tables_policies_and_roles(pg_url, pg_conn, tmp_path, role_names) -> None:
+    odd_role = role_names('Odd "R\'')
+    doc = {"roles": {odd_role: {}},
+           "tables": {'My "Docs"': {"columns": {"id": {"type": "int"}}, "row_level_security": True}},
+           "policies": {'My "Docs".it\'s "odd"': {"roles": [odd_role], "using": "id > 0", "comment": "it's; odd"}},
+           "grants": {odd_role: {"tables": {'My "Docs"': ["select"]}}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    row = pg_conn.execute("SELECT policyname, roles::text[], qual FROM pg_policies").fetchone()
+    assert row == ('it\'s "odd"', [odd_role], "(id > 0)")
+    inspected = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "--role", odd_role, "-o", str(inspected))[0] == 0
+    assert NO_CHANGES in replan(inspected, pg_url)
