@@ -16,7 +16,7 @@ from ..catalog import Catalog, Rows
 from ..types import quote_ident
 
 QUERY = "role"
-READ_ORDER = 5
+READ_ORDER = 12  # after schema: the catalog pipeline still starts with the schema query (test_network_faults)
 
 
 @dataclass
