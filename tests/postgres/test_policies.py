@@ -46,6 +46,7 @@ def test_a_policy_calling_a_function_filters_rows_under_set_role(pg_url, pg_conn
         "grants": {reader: {"schemas": {"public": ["usage"]}, "tables": {"documents": ["select"]}}}})
     plan = replan(spec, pg_url)
     assert "+ policy public.documents.own_rows" in plan
+    assert "no policy on this table" not in plan
     # Role first, then the table, its switch, the policy and the grant.
     assert plan.index(f'CREATE ROLE "{reader}" NOLOGIN;') < plan.index('CREATE TABLE "public"."documents"') \
         < plan.index('CREATE POLICY "own_rows" ON "public"."documents" AS PERMISSIVE FOR SELECT') \

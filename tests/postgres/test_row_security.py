@@ -29,6 +29,7 @@ def test_enable_force_and_disable(pg_url, pg_conn, tmp_path) -> None:
     plan = replan(spec, pg_url)
     # A new table gets its switches once created; a table without them plans nothing more.
     assert "~ row_security public.notes" in plan and "row_security public.plain" not in plan
+    assert "(no policy on this table: only its owner and superusers will see or write rows)" in plan
     assert plan.index('CREATE TABLE "public"."notes"') < plan.index(
         'ALTER TABLE "public"."notes" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;')
     apply_ok(spec, pg_url)

@@ -3,7 +3,7 @@
 Its own kind keyed by table, built from the `tables:` section, so the table kind stays as it is. Only
 tables with a switch on have one, in the spec as in the catalog. A table that is not there yet gets its
 switches once created; a table leaving the spec takes them with it; a table that stays but has its
-switches off in the spec has them turned off (`after_diff`, which sees the tables).
+switches off in the spec has them turned off (`complete_switches`, which sees the tables).
 Always an ALTER (ENABLE/DISABLE, FORCE/NO FORCE ROW LEVEL SECURITY), never a create or drop of its own.
 """
 
@@ -59,7 +59,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def diff(kind: ObjectKind, key: str, before: RowSecurity | None, after: RowSecurity | None) -> list[Change]:
-    if after is None:  # switches off in the spec, or the table leaves it: see `switch_off`
+    if after is None:  # switches off in the spec, or the table leaves it: see `complete_switches`
         return []
     live = before or RowSecurity(after.schema, after.table)
     attributes = [AttributeChange(name, getattr(live, name), getattr(after, name))
@@ -70,12 +70,18 @@ def diff(kind: ObjectKind, key: str, before: RowSecurity | None, after: RowSecur
                    table=after.key)]
 
 
-def switch_off(changes: list[Change], current: Any, desired: Any) -> list[Change]:
-    """Switches on in the database, off in the spec, of a table the spec keeps (one it drops takes them along)."""
+def complete_switches(changes: list[Change], current: Any, desired: Any) -> list[Change]:
+    """Switches on in the database, off in the spec, of a table the spec keeps (one it drops takes them along);
+    and a note where row-level security is turned on for a table the spec gives no policy."""
     wanted = desired.objects.get("row_security", {})
     for key, live in current.objects.get("row_security", {}).items():
         if key not in wanted and key in desired.tables:
             changes += diff(KIND, key, live, RowSecurity(live.schema, live.table))
+    with_policies = {policy.table_key for policy in desired.objects.get("policy", {}).values()}
+    for change in changes:
+        if change.kind == KIND.name and change.after.enabled and not change.before.enabled \
+                and change.after.key not in with_policies:
+            change.notes.append("no policy on this table: only its owner and superusers will see or write rows")
     return changes
 
 
@@ -93,4 +99,4 @@ def render(change: Change, options: Any) -> list[Statement]:
 
 # After the tables are created, with the policies (which do nothing until it is on).
 KIND = ObjectKind(name="row_security", section="tables", build=build, to_spec=to_spec, render=render,
-                  create_before="foreign_key", diff=diff, after_diff=switch_off)
+                  create_before="foreign_key", diff=diff, after_diff=complete_switches)
