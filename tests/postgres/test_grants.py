@@ -212,3 +212,8 @@ def test_an_owners_privileges_are_neither_granted_nor_revoked(pg_url, pg_conn, t
         assert NO_CHANGES in replan(spec, pg_url)
     code, out = invoke("inspect", "--url", pg_url, "--role", owner)
     assert code == 0 and yaml.safe_load(out)["grants"] == {owner: {"tables": {"orders": ["select"]}}}
+
+
+def test_inspect_role_is_for_postgresql(sqlite_url) -> None:
+    code, out = invoke("inspect", "--url", sqlite_url, "--role", "app")
+    assert code != 0 and "--role is for PostgreSQL" in out, out

@@ -121,20 +121,25 @@ def test_inspect_round_trips_hand_made_policies(pg_url, pg_conn, tmp_path, role_
         "ALTER TABLE documents ENABLE ROW LEVEL SECURITY;"
         "CREATE POLICY p_all ON documents TO {r} USING (owner = current_user) WITH CHECK (length(body) < 100);"
         "CREATE POLICY p_ins ON documents AS RESTRICTIVE FOR INSERT WITH CHECK (body IS NOT NULL);"
-        "COMMENT ON POLICY p_ins ON documents IS 'no empty bodies'").format(r=sql.Identifier(app)))
+        "COMMENT ON POLICY p_ins ON documents IS 'no empty bodies';"
+        "CREATE SCHEMA billing; CREATE TABLE billing.accounts (id int PRIMARY KEY);"
+        "CREATE POLICY p ON billing.accounts FOR UPDATE USING (id > 0) WITH CHECK (id < 1000)"
+    ).format(r=sql.Identifier(app)))
     inspected = tmp_path / "inspected.yaml"
-    assert invoke("inspect", "--url", pg_url, "-o", str(inspected))[0] == 0
+    assert invoke("inspect", "--url", pg_url, "--schema", "public", "--schema", "billing", "-o", str(inspected))[0] == 0
     doc = yaml.safe_load(inspected.read_text())
+    assert doc["policies"]["billing.accounts.p"] == {"command": "update", "using": "id > 0", "with_check": "id < 1000"}
     assert doc["policies"]["documents.p_ins"] == {"command": "insert", "permissive": False,
                                                   "with_check": "body IS NOT NULL", "comment": "no empty bodies"}
     assert doc["policies"]["documents.p_all"]["roles"] == [app]
     assert "roles" not in doc and "grants" not in doc  # roles only with --role
     assert NO_CHANGES in replan(inspected, pg_url)
     # Applied to an empty database it builds them again.
-    pg_conn.execute("DROP TABLE documents")
+    pg_conn.execute("DROP TABLE documents; DROP SCHEMA billing CASCADE")
     apply_ok(inspected, pg_url)
     assert NO_CHANGES in replan(inspected, pg_url)
     assert set(policies(pg_conn)) == {"p_all", "p_ins"}
+    assert pg_conn.execute("SELECT count(*) FROM pg_policies WHERE schemaname = 'billing'").fetchone() == (1,)
 
 
 TABLE = {"t": {"columns": {"id": {"type": "int"}, "owner": {"type": "text"}}}}
