@@ -25,7 +25,6 @@ from ..types import (
     normalize_type,
     qualified_name,
     quote_ident,
-    quote_ident_if_needed,
     user_type_name,
 )
 
@@ -42,6 +41,7 @@ PRIVILEGES = {
 _ON_SQL = {"schema": "SCHEMA", "table": "TABLE", "sequence": "SEQUENCE", "function": "ROUTINE"}
 _FUNCTION = re.compile(r"\s*(.+?)\s*\((.*)\)\s*", re.DOTALL)
 _NAME_PART = re.compile(r'\s*("(?:[^"]|"")+"|[^\s."()]+)\s*')
+_PLAIN_NAME = re.compile(r'[^\s."()]+')
 _TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
 # A type name as it goes into GRANT ... ON ROUTINE f(<types>): names (quoted or plain, words for the builtins
 # that have them), optionally schema-qualified, optionally an array; nothing else reaches SQL.
@@ -64,12 +64,19 @@ class Target:
         if self.on == "schema":
             return self.schema
         if self.on == "function":
-            return f"{self.schema}.{quote_ident_if_needed(self.name or '')}({self.args})"
+            # As the function kind keys its functions: schema.name(types), the name as it is.
+            return f"{self.schema}.{self.name}({self.args})"
         return f"{self.schema}.{self.name}"
 
     def spec_key(self) -> str:
-        """As written in a spec: without the default schema."""
+        """As written in a spec: without the default schema; a function's name quoted where `_split_name`
+        needs it to read it back."""
         key = self.key
+        if self.on == "function":
+            name = self.name or ""
+            if not _PLAIN_NAME.fullmatch(name):
+                name = '"' + name.replace('"', '""') + '"'
+            key = f"{self.schema}.{name}({self.args})"
         return key[len(DEFAULT_SCHEMA) + 1:] if self.on != "schema" and self.schema == DEFAULT_SCHEMA else key
 
     def sql(self) -> str:
@@ -183,7 +190,14 @@ def _implied_sequences(db: Any) -> set[str]:
 
 def _target(on: str, text: str, context: Any) -> Target:
     if on == "function":
-        return function_target(text, context)
+        target = function_target(text, context)
+        from . import OBJECT_KINDS
+
+        # With functions a kind of the spec (pg-functions), a grant names one of them: any other function in
+        # a managed schema is the plan's to drop.
+        if "function" in OBJECT_KINDS and target.key not in context.db.objects.get("function", {}):
+            raise ValueError(f"function {target.key} is not a function of the spec")
+        return target
     if on == "schema":
         if text not in context.schemas:
             raise ValueError(f"schema {text!r} is not listed in schemas")
