@@ -236,8 +236,8 @@ def test_inspect_sends_a_fixed_number_of_queries(pg_conn) -> None:
         assert len(model.tables) == total
         counts.append(counting.statements)
         pg_conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    # One catalog query per kind plus three to open one repeatable-read snapshot, whatever the size.
-    assert counts[0] == counts[1] <= len(KINDS) + 3
+    # One catalog query per kind plus the two that open one repeatable-read snapshot, whatever the size.
+    assert counts[0] == counts[1] <= len(KINDS) + 2
 
 
 def test_inspect_reads_many_tables(pg_conn) -> None:
