@@ -222,3 +222,45 @@ def test_an_owners_privileges_are_neither_granted_nor_revoked(pg_url, pg_conn, t
 def test_inspect_role_is_for_postgresql(sqlite_url) -> None:
     code, out = invoke("inspect", "--url", sqlite_url, "--role", "app")
     assert code != 0 and "--role is for PostgreSQL" in out, out
+
+
+@pytest.mark.skipif("view" not in OBJECT_KINDS, reason="views are a kind of the spec with the pg-views branch")
+def test_a_rebuilt_view_gets_its_grants_again(pg_url, pg_conn, tmp_path, role_names) -> None:
+    app = role_names("app")
+    doc = {"roles": {app: {}},
+           "tables": {"users": {"columns": {"id": {"type": "bigint", "primary_key": True},
+                                            "email": {"type": "varchar(100)"}}}},
+           "views": {"emails": {"query": "SELECT email FROM users"}},
+           "grants": {app: {"tables": {"emails": ["select"], "users": ["select"]}}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # The view is dropped and created again around the column's new type: its privileges go with it.
+    doc["tables"]["users"]["columns"]["email"]["type"] = "text"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert plan.index('CREATE VIEW "public"."emails"') < plan.index(
+        f'GRANT SELECT ON TABLE "public"."emails" TO "{app}";')
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock,table_rewrite")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert held(pg_conn, app) == {("emails", "SELECT"), ("users", "SELECT")}
+
+
+@pytest.mark.skipif("function" not in OBJECT_KINDS, reason="functions are a kind of the spec with pg-functions")
+def test_a_replaced_function_gets_its_grants_again(pg_url, pg_conn, tmp_path, role_names) -> None:
+    app = role_names("app")
+    doc = {"roles": {app: {}},
+           "functions": {"answer()": {"returns": "integer", "body": "SELECT 42"}},
+           "grants": {app: {"functions": {"answer()": ["execute"]}}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # Another result type: dropped and created again, and EXECUTE granted once more.
+    doc["functions"]["answer()"] = {"returns": "bigint", "body": "SELECT 42::bigint"}
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert plan.index('CREATE FUNCTION "public"."answer"') < plan.index(
+        f'GRANT EXECUTE ON ROUTINE "public"."answer"() TO "{app}";'), plan
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert held(pg_conn, app) == {("answer()", "EXECUTE")}

@@ -29,7 +29,7 @@ from ..types import (
 )
 
 QUERY = "grant"
-READ_ORDER = 95
+READ_ORDER = 110
 #: Spec section -> what the privileges are on, and its privileges in PostgreSQL's order.
 SECTIONS = {"schemas": "schema", "tables": "table", "sequences": "sequence", "functions": "function"}
 PRIVILEGES = {
@@ -308,5 +308,32 @@ def render(change: Change, options: Any) -> list[Statement]:
     return statements
 
 
+#: Kinds of objects a plan may drop and create again (a view rebuilt, a function replaced) -> what grants are on.
+_RECREATED_ON = {"table": "table", "view": "table", "materialized_view": "table", "sequence": "sequence",
+                 "function": "function"}
+
+
+def regrant_recreated(changes: list[Change], current: Any, desired: Any) -> list[Change]:
+    """An object the plan drops and creates again loses every privilege on it: the managed roles' privileges the
+    spec names are granted again once it is back (last), and no earlier change of them (which would run on the
+    old object) is kept."""
+    created = {(c.kind, c.address) for c in changes if c.action == Action.CREATE}
+    recreated = set()
+    for change in changes:
+        if change.kind in _RECREATED_ON and (change.action == Action.REPLACE or (
+                change.action == Action.DROP and (change.kind, change.address) in created)):
+            recreated.add(f"{_RECREATED_ON[change.kind]} {change.before.key}")
+    wanted = {(held.role, key): held for grants in desired.objects.get("grant", {}).values()
+              for key, held in grants.grants.items() if key in recreated}
+    if not wanted:
+        return changes
+    kept = [c for c in changes if c.kind != KIND.name
+            or (c.after.role, f"{c.after.target.on} {c.after.target.key}") not in wanted]
+    return kept + [Change(Action.CREATE, KIND.name, _address(held), after=held, table=_table(held))
+                   for held in wanted.values() if held.privileges]
+
+
+# Registered after views and functions (READ_ORDER): built after them (a grant names one), and this pass
+# runs after theirs (which add the rebuilds).
 KIND = ObjectKind(name="grant", section="grants", build=build, to_spec=to_spec, render=render,
-                  create_before="foreign_key", alter_after="schema", diff=diff)
+                  create_before="foreign_key", alter_after="schema", diff=diff, after_diff=regrant_recreated)
