@@ -313,7 +313,15 @@ _RECREATED_ON = {"table": "table", "view": "table", "materialized_view": "table"
                  "function": "function"}
 
 
-def regrant_recreated(changes: list[Change], current: Any, desired: Any) -> list[Change]:
+def grants_last(changes: list[Change], current: Any, desired: Any) -> list[Change]:
+    """Grants on objects that may be new go after every other change of their phase (views are created in the
+    same one, and order theirs in their own pass); and see `regrant_recreated`."""
+    changes = regrant_recreated(changes, desired)
+    grants = [c for c in changes if c.kind == KIND.name and c.action == Action.CREATE]
+    return [c for c in changes if not (c.kind == KIND.name and c.action == Action.CREATE)] + grants
+
+
+def regrant_recreated(changes: list[Change], desired: Any) -> list[Change]:
     """An object the plan drops and creates again loses every privilege on it: the managed roles' privileges the
     spec names are granted again once it is back (last), and no earlier change of them (which would run on the
     old object) is kept."""
@@ -336,4 +344,4 @@ def regrant_recreated(changes: list[Change], current: Any, desired: Any) -> list
 # Registered after views and functions (READ_ORDER): built after them (a grant names one), and this pass
 # runs after theirs (which add the rebuilds).
 KIND = ObjectKind(name="grant", section="grants", build=build, to_spec=to_spec, render=render,
-                  create_before="foreign_key", alter_after="schema", diff=diff, after_diff=regrant_recreated)
+                  create_before="foreign_key", alter_after="schema", diff=diff, after_diff=grants_last)
