@@ -515,14 +515,17 @@ def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = Non
 @click.option("--ignore", "ignore", multiple=True, metavar="KIND:PATTERN",
               help="Leave these objects out of the spec, e.g. tables:alembic_* or columns:users.legacy_* "
                    "(glob, or /regex/; repeatable).")
+@click.option("--role", "roles", multiple=True,
+              help="PostgreSQL role whose attributes and privileges to write as managed (repeatable; default none).")
 @_timeout_options
 def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, ignore: tuple[str, ...],
+            roles: tuple[str, ...],
             connect_timeout: float | None, network_timeout: float | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
     url = _resolve_url(url)
     rules = rules_from_flags(ignore)
     with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
-        scope = target.backend.inspect_scope(target.conn, schemas)
+        scope = target.backend.inspect_scope(target.conn, schemas, roles)
         current = target.backend.inspect(target.conn, scope)
         if rules:
             target.backend.prune_ignored(current, rules)

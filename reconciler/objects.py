@@ -21,7 +21,8 @@ class ObjectKind:
     name: str
     #: The top-level spec section its objects are written in ("sequences").
     section: str
-    #: Spec section entry -> model object: `build(key, value, context)`; raise ValueError to reject it.
+    #: Spec section entry -> model object: `build(key, value, context)`; raise ValueError to reject it,
+    #: return None when the entry holds nothing of this kind (a kind reading another kind's section).
     build: Callable[[str, Any, Any], Any]
     #: Model object -> (spec key, spec value), the inverse of `build`.
     to_spec: Callable[[Any], tuple[str, Any]]

@@ -280,9 +280,12 @@ class Backend(ABC):
         from reconciler.model import Database
 
         return prune_relational(model, rules) if isinstance(model, Database) else {}
-    def inspect_scope(self, conn: Any, schemas: Sequence[str]) -> Any | None:
+    def inspect_scope(self, conn: Any, schemas: Sequence[str], roles: Sequence[str] = ()) -> Any | None:
         """What `schemactl inspect` reads (the `desired` of `inspect`): the named schemas, or all of them when
-        none is named; a UsageError for a schema that does not exist. None (the default): everything."""
+        none is named, and the named roles; a UsageError for a schema that does not exist, or for flags the
+        backend has no use for. None (the default): everything."""
+        if schemas or roles:
+            raise UsageError(f"--schema and --role: dialect {self.name} has no schemas or roles to choose from")
         return None
 
     def inspect_warnings(self, conn: Any, scope: Any | None) -> list[str]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.backends.postgres.kinds import KINDS
 from reconciler.backends.postgres.kinds.composite_type import CompositeType
 from reconciler.backends.postgres.kinds.function import Function
 from reconciler.backends.postgres.kinds.materialized_view import MaterializedView
@@ -259,8 +260,6 @@ def test_inspect_sends_a_fixed_number_of_queries(pg_conn) -> None:
         counts.append(counting.statements)
         pg_conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     # One catalog query per kind module plus the two that open one repeatable-read snapshot, whatever the size.
-    from reconciler.backends.postgres.kinds import KINDS
-
     assert counts[0] == counts[1] == len(KINDS) + 2
 
 

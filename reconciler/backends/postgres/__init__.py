@@ -186,12 +186,17 @@ class PostgresBackend(Backend):
             text = warning(needed, read_capacity(conn))
         return [text] if text else []
 
-    def inspect_scope(self, conn: Any, schemas: Sequence[str]) -> Database:
+    def inspect_scope(self, conn: Any, schemas: Sequence[str], roles: Sequence[str] = ()) -> Database:
         from .catalog import inspect_scope
+        from .kinds.role import Role
         from .session import lost_is_target_error
 
         with lost_is_target_error(conn, "reading the schemas"):
-            return inspect_scope(conn, schemas)
+            scope = inspect_scope(conn, schemas)
+        # Roles are cluster-wide: only the ones named are read (as the spec's `roles:` would manage them).
+        if roles:
+            scope.objects["role"] = {name: Role(name) for name in roles}
+        return scope
 
     def inspect_warnings(self, conn: Any, scope: Any | None) -> list[str]:
         from .catalog import unsupported_objects
@@ -229,7 +234,15 @@ class PostgresBackend(Backend):
         from .kinds import object_sections
         from .to_spec import to_spec
 
-        return {**to_spec(model), **object_sections(model)}
+        document = to_spec(model)
+        for section, entries in object_sections(model).items():
+            if section in document:
+                # A kind that adds attributes to another section's entries (row_security: to tables').
+                for key, value in entries.items():
+                    document[section][key] = {**document[section].get(key, {}), **value}
+            else:
+                document[section] = entries
+        return document
 
     def er_model(self, model: Database) -> Any:
         from reconciler.diagram import relational_er

@@ -111,7 +111,33 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
     from .kinds.view import canonicalize_views
 
     canonicalize_views(conn, result, current)
+    canonicalize_policies(conn, result, current)
     return result
+
+
+def canonicalize_policies(conn: psycopg.Connection[Any] | None, desired: Database, current: Database) -> None:
+    """Policies' USING and WITH CHECK in the live spelling where they mean the same, as checks are:
+    offline first, then the planner over the live table's rows (read-only)."""
+    live_policies = current.objects.get("policy", {})
+    work: list[TablePending] = []
+    for key, policy in desired.objects.get("policy", {}).items():
+        live, live_table = live_policies.get(key), current.tables.get(policy.table_key)
+        if live is None or live_table is None:
+            continue
+        items: list[Pending] = []
+        for attribute in ("using_expression", "with_check"):
+            mine, theirs = getattr(policy, attribute), getattr(live, attribute)
+            decided = mine == theirs or _same(mine, theirs)
+            if decided:
+                setattr(policy, attribute, theirs)
+            elif decided is None:
+                def apply(texts: list[str | None], policy: Any = policy, attribute: str = attribute) -> None:
+                    setattr(policy, attribute, texts[0])
+                items.append(Pending("check", policy.name, [mine], [theirs], apply))
+        if items:
+            work.append(TablePending(live_table, live_table, items))
+    if work and conn is not None:
+        ask_database(conn, work)
 
 
 def _default_nulls(index: Index | ExclusionConstraint) -> None:

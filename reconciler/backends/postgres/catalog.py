@@ -101,7 +101,9 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
     from .kinds import KINDS
 
     schemas = managed_schemas(desired)
-    params = {"schemas": schemas, "extensions": list(desired.extensions) if desired is not None else []}
+    params = {"schemas": schemas, "extensions": list(desired.extensions) if desired is not None else [],
+              # Roles are cluster-wide: only the managed ones (the spec's `roles:`, `inspect --role`) are read.
+              "roles": sorted(desired.objects.get("role", {})) if desired is not None else []}
     queries = [load_query(kind.QUERY) for kind in KINDS]
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

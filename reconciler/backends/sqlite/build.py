@@ -50,6 +50,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
             error((*path, "exclusions"), "exclusion constraints are not supported by dialect sqlite")
         if not table.get("columns"):
             error(path, "a table needs at least one column on dialect sqlite")
+        for switch in ("row_level_security", "force_row_level_security"):
+            if table.get(switch):
+                error((*path, switch), "row-level security is not supported by dialect sqlite")
         for name, column in (table.get("columns") or {}).items():
             cpath = (*path, "columns", name)
             if isinstance(column, dict) and column.get("comment") is not None:

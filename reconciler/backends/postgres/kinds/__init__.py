@@ -80,6 +80,8 @@ def build_objects(loaded: Any, db: Database) -> None:
             except ValueError as exc:
                 errors.append(loaded.positions.error((kind.section, key), str(exc)))
                 continue
+            if obj is None:  # nothing of this kind in the entry (a kind built from another kind's section)
+                continue
             objects = db.objects.setdefault(kind.name, {})
             if obj.key in objects:
                 errors.append(loaded.positions.error((kind.section, key), f"{kind.name} {obj.key} is defined twice"))
