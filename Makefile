@@ -5,6 +5,8 @@ STAMP  := $(VENV)/.installed
 
 # Finds initdb on PATH or in /usr/lib/postgresql/*/bin (prints nothing if absent).
 PG_INITDB = $(shell command -v initdb 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)
+# Finds the MariaDB (or MySQL) server the MySQL tests start a throwaway copy of (prints nothing if absent).
+MARIADB_SERVER = $(shell PATH="$$PATH:/usr/sbin:/usr/local/sbin" command -v mariadbd 2>/dev/null || PATH="$$PATH:/usr/sbin:/usr/local/sbin" command -v mysqld 2>/dev/null)
 
 .PHONY: venv deps test lint demo mongo-demo bench clean schemas secantus diagram-tools
 
@@ -61,6 +63,16 @@ deps:
 	else \
 		echo "ERROR: PostgreSQL server binaries (initdb/pg_ctl/postgres) not found on PATH or in /usr/lib/postgresql/*/bin." >&2; \
 		echo "       Install them (e.g. 'sudo apt-get install -y postgresql') or re-run 'make deps' as root." >&2; \
+		exit 1; \
+	fi
+	@if [ -n "$(MARIADB_SERVER)" ]; then \
+		echo "MariaDB found: $(MARIADB_SERVER)"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "MariaDB not found; installing via apt-get"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-server; \
+	else \
+		echo "ERROR: MariaDB server binaries (mariadbd and mariadb-install-db) not found on PATH or in /usr/sbin." >&2; \
+		echo "       Install them (e.g. 'sudo apt-get install -y mariadb-server') or re-run 'make deps' as root." >&2; \
 		exit 1; \
 	fi
 

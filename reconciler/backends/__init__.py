@@ -4,8 +4,8 @@ A backend is a folder under `reconciler/backends/` exposing a module-level
 `BACKEND` object that satisfies `Backend`. The core never imports a backend's
 internals; it only calls these methods.
 
-Optional capabilities (`script_style`, `script_settings`, `apply_options`, `annotate_hazards`,
-`hold_apply_lock`, `plan_warnings`) are declared on `Backend` with their defaults; nothing is looked
+Optional capabilities (`script_style`, `script_settings`, `apply_options`, `relational_spec`,
+`annotate_hazards`, `hold_apply_lock`, `plan_warnings`) are declared on `Backend` with their defaults; nothing is looked
 up with `getattr`. The core names no backend: `registry()` finds them.
 """
 
@@ -167,6 +167,9 @@ class Backend(ABC):
     apply_options: frozenset[str] = frozenset()
     #: The `PlanScope` fields its plans can be limited by (MongoDB: all of them); others refuse a scope.
     plan_scopes: frozenset[str] = frozenset()
+    #: Its spec is the relational spec (`reconciler.spec.relational`): `validate` then checks every table's
+    #: columns, indexes and foreign keys and refuses NUL characters, which no SQL name or literal can hold.
+    relational_spec: bool = False
 
     @abstractmethod
     def build_model(self, spec: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
+from reconciler.backends import registry
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.spec.loader import LoadedSpec, format_path
 
@@ -90,7 +91,7 @@ def _fast_validate(data: Any) -> None:
     """Raise JsonSchemaException if `data` does not match the spec schema."""
     structure, parts = _fast_validators()
     structure(data)
-    if data.get("dialect") not in ("postgres", "sqlite"):
+    if not _is_relational(data):
         return  # only relational specs have tables
     checked: set[Any] = set()
     for table in (data.get("tables") or {}).values():
@@ -106,6 +107,12 @@ def _fast_validate(data: Any) -> None:
                 elif key not in checked:
                     validate(item)
                     checked.add(key)
+
+
+def _is_relational(data: Any) -> bool:
+    """Whether the spec's dialect is a backend built on the relational spec (it says so: the core names none)."""
+    backend = registry().get(data.get("dialect")) if isinstance(data, dict) else None
+    return backend is not None and backend.relational_spec
 
 
 def _shape(kind: str, value: Any) -> Any:
@@ -200,7 +207,7 @@ def _refuse_nul(loaded: LoadedSpec) -> None:
 
     YAML writes one only as an escape (`"\\0"`, `"\\x00"`); MongoDB specs check their own names.
     """
-    if loaded.data.get("dialect") not in ("postgres", "sqlite") or not _has_nul(loaded.data):
+    if not _is_relational(loaded.data) or not _has_nul(loaded.data):
         return
     found: list[SpecError] = []
     _nul_errors(loaded, loaded.data, (), found)

@@ -74,6 +74,7 @@ def note_data_facts(changes: list[Change], current: Database) -> list[Change]:
 class PostgresBackend(Backend):
     name = "postgres"
     url_schemes: Sequence[str] = ("postgresql", "postgres")
+    relational_spec = True
     # Sessions of schemactl run with standard_conforming_strings on (execute.connect); the plan's literals
     # (defaults, checks as PostgreSQL prints them) are written for it.
     script_style = ScriptStyle(preamble=("SET standard_conforming_strings = on;",), begin="BEGIN;",

@@ -31,6 +31,7 @@ from .history import HISTORY_TABLE
 class SqliteBackend(Backend):
     name: str = "sqlite"
     url_schemes: Sequence[str] = ("sqlite",)
+    relational_spec = True
     history_table: str = HISTORY_TABLE
     # As execute does: foreign keys off for the apply (they cannot change inside a transaction), one
     # transaction that holds the write lock from its start.

@@ -1,0 +1,54 @@
+"""Apply history in the `schemactl_history` table of the URL's database (skipped by inspection)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .types import quote_ident
+
+HISTORY_TABLE = "schemactl_history"
+
+_CREATE = f"""CREATE TABLE IF NOT EXISTS {quote_ident(HISTORY_TABLE)} (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    applied_at VARCHAR(64) NOT NULL,
+    spec_hash VARCHAR(128) NOT NULL,
+    plan_hash VARCHAR(128) NOT NULL,
+    tool_version VARCHAR(64) NOT NULL,
+    outcome VARCHAR(32) NOT NULL,
+    statements LONGTEXT NOT NULL,
+    error LONGTEXT,
+    failed_statement LONGTEXT,
+    rolled_back LONGTEXT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"""
+
+_COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
+            "failed_statement", "rolled_back")
+# Stored as JSON text.
+_LISTS = ("statements", "rolled_back")
+
+
+def write_history(conn: Any, entry: dict[str, Any]) -> None:
+    """Append one row (its own statement: the session autocommits, as MySQL's DDL does anyway)."""
+    values = {**{name: entry.get(name) for name in _COLUMNS},
+              **{name: json.dumps(list(entry.get(name) or [])) for name in _LISTS}}
+    with conn.cursor() as cursor:
+        cursor.execute(_CREATE)
+        # Values go as driver parameters, never into the text.
+        cursor.execute(f"INSERT INTO {quote_ident(HISTORY_TABLE)} ({', '.join(_COLUMNS)}) "
+                       f"VALUES ({', '.join('%s' for _ in _COLUMNS)})", [values[name] for name in _COLUMNS])
+
+
+def read_history(conn: Any, limit: int = 1) -> list[dict[str, Any]]:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM information_schema.TABLES "
+                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (HISTORY_TABLE,))
+        if not cursor.fetchone()[0]:
+            return []
+        cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM {quote_ident(HISTORY_TABLE)} ORDER BY id DESC LIMIT %s",
+                       (int(limit),))
+        rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        for name in _LISTS:
+            row[name] = json.loads(row[name])
+    return rows
