@@ -122,6 +122,11 @@ class MysqlBackend(Backend):
 
         return read_history(conn, limit)
 
+    def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
+        from .history import read_history_spec
+
+        return read_history_spec(conn, entry_id)
+
     def to_spec(self, model: Database) -> dict[str, Any]:
         from .to_spec import to_spec
 

@@ -19,11 +19,17 @@ _CREATE = f"""CREATE TABLE IF NOT EXISTS {quote_ident(HISTORY_TABLE)} (
     statements LONGTEXT NOT NULL,
     error LONGTEXT,
     failed_statement LONGTEXT,
-    rolled_back LONGTEXT NOT NULL
+    rolled_back LONGTEXT NOT NULL,
+    spec LONGTEXT,
+    applied_by VARCHAR(255),
+    applied_from VARCHAR(255),
+    rollback_to BIGINT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"""
 
 _COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
-            "failed_statement", "rolled_back")
+            "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
+# What a listing reads: everything but the spec itself, which only a rollback needs.
+_LISTED = tuple(name for name in _COLUMNS if name != "spec")
 # Stored as JSON text.
 _LISTS = ("statements", "rolled_back")
 
@@ -39,16 +45,32 @@ def write_history(conn: Any, entry: dict[str, Any]) -> None:
                        f"VALUES ({', '.join('%s' for _ in _COLUMNS)})", [values[name] for name in _COLUMNS])
 
 
+def _exists(cursor: Any) -> bool:
+    cursor.execute("SELECT COUNT(*) FROM information_schema.TABLES "
+                   "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (HISTORY_TABLE,))
+    return bool(cursor.fetchone()[0])
+
+
 def read_history(conn: Any, limit: int = 1) -> list[dict[str, Any]]:
+    """The newest rows, newest first, each with its `id` and whether it holds its spec (`has_spec`)."""
+    names = ("id", *_LISTED)
     with conn.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM information_schema.TABLES "
-                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (HISTORY_TABLE,))
-        if not cursor.fetchone()[0]:
+        if not _exists(cursor):
             return []
-        cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM {quote_ident(HISTORY_TABLE)} ORDER BY id DESC LIMIT %s",
-                       (int(limit),))
-        rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(f"SELECT {', '.join(names)}, spec IS NOT NULL FROM {quote_ident(HISTORY_TABLE)} "
+                       "ORDER BY id DESC LIMIT %s", (int(limit),))
+        rows = [{**dict(zip(names, row[:-1], strict=True)), "has_spec": bool(row[-1])} for row in cursor.fetchall()]
     for row in rows:
         for name in _LISTS:
             row[name] = json.loads(row[name])
     return rows
+
+
+def read_history_spec(conn: Any, entry_id: int) -> str | None:
+    """The spec row `entry_id` recorded; None when it has none (or there is no such row)."""
+    with conn.cursor() as cursor:
+        if not _exists(cursor):
+            return None
+        cursor.execute(f"SELECT spec FROM {quote_ident(HISTORY_TABLE)} WHERE id = %s", (int(entry_id),))
+        row = cursor.fetchone()
+    return None if row is None else row[0]
