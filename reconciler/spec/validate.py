@@ -74,17 +74,36 @@ def _fast_validators() -> tuple[Callable[[Any], Any], dict[str, Callable[[Any], 
     """
     schema = {k: v for k, v in spec_schema().items() if k != "$schema"}
     defs = schema["$defs"]
-    text = json.dumps(defs["table"])
-    for _, name in _REPEATED:
-        text = text.replace(f'{{"$ref": "#/$defs/{name}"}}', "true")
-    table = json.loads(text)
-    if any(json.dumps(table).count(f'"#/$defs/{name}"') for _, name in _REPEATED) or \
-            table["properties"]["columns"]["additionalProperties"] is not True:
-        raise AssertionError("spec schema: tables no longer refer to columns, indexes and foreign keys as expected")
-    structure = fastjsonschema.compile({**schema, "$defs": {**defs, "table": table}})
+    opened = {}
+    # Every definition a spec's `tables` entries are checked against (the relational `table`, PostgreSQL's
+    # `postgresTable`), with its columns, indexes and foreign keys left to the part validators.
+    for name in _table_definitions(defs):
+        text = json.dumps(defs[name])
+        for _, part in _REPEATED:
+            text = text.replace(f'{{"$ref": "#/$defs/{part}"}}', "true")
+        table = json.loads(text)
+        if any(json.dumps(table).count(f'"#/$defs/{part}"') for _, part in _REPEATED) or \
+                table["properties"]["columns"]["additionalProperties"] is not True:
+            raise AssertionError(f"spec schema: {name} no longer refers to columns, indexes and foreign keys as "
+                                 "expected")
+        opened[name] = table
+    if not opened:
+        raise AssertionError("spec schema: no definition of the tables of a spec")
+    structure = fastjsonschema.compile({**schema, "$defs": {**defs, **opened}})
     parts = {name: fastjsonschema.compile({"$id": schema["$id"], "$defs": defs, "$ref": f"#/$defs/{name}"})
              for _, name in _REPEATED}
     return structure, parts
+
+
+def _table_definitions(defs: dict[str, Any]) -> set[str]:
+    """The definitions the `tables` section of each spec root refers to for its entries."""
+    names = set()
+    for definition in defs.values():
+        tables = definition.get("properties", {}).get("tables", {}) if isinstance(definition, dict) else {}
+        ref = tables.get("additionalProperties", {}).get("$ref", "") if isinstance(tables, dict) else ""
+        if ref.startswith("#/$defs/"):
+            names.add(ref.removeprefix("#/$defs/"))
+    return names
 
 
 def _fast_validate(data: Any) -> None:
