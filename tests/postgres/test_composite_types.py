@@ -127,3 +127,35 @@ def test_bad_type_specs_are_refused(tmp_path) -> None:
         spec = write(tmp_path / "bad.yaml", doc)
         code, out = invoke("validate", str(spec))
         assert code == 1 and message in out, (doc, out)
+
+
+def attribute_collations(pg_conn, name: str) -> list[tuple[str, str | None]]:
+    return pg_conn.execute(
+        "SELECT a.attname, CASE WHEN a.attcollation <> t.typcollation THEN c.collname END FROM pg_attribute a "
+        "JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_collation c ON c.oid = a.attcollation "
+        f"WHERE a.attrelid = (SELECT typrelid FROM pg_type WHERE typname = '{name}') AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY a.attnum").fetchall()
+
+
+def test_an_attribute_collation_is_kept(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): `city text COLLATE "C"` was read and created without its collation."""
+    pg_conn.execute('CREATE TYPE address AS (street text, city text COLLATE "C")')
+    spec = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(spec))[0] == 0
+    assert yaml.safe_load(spec.read_text())["types"]["address"]["attributes"] == {
+        "street": "text", "city": {"type": "text", "collation": "C"}}
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TYPE address")
+    apply_ok(spec, pg_url)
+    assert attribute_collations(pg_conn, "address") == [("street", None), ("city", "C")]
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # A new collation on an attribute no column uses: ALTER ATTRIBUTE ... TYPE ... COLLATE, in place.
+    write(spec, {"types": {"address": {"attributes": {"street": {"type": "text", "collation": "POSIX"},
+                                                      "city": "text"}}}})
+    plan = replan(spec, pg_url)
+    assert 'ALTER TYPE "public"."address" ALTER ATTRIBUTE "street" TYPE text COLLATE "POSIX";' in plan, plan
+    assert 'ALTER ATTRIBUTE "city" TYPE text;' in plan, plan
+    apply_ok(spec, pg_url)
+    assert attribute_collations(pg_conn, "address") == [("street", "POSIX"), ("city", None)]
+    assert NO_CHANGES in replan(spec, pg_url)
