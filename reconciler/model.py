@@ -249,6 +249,10 @@ class Database:
 
     dialect: str
     schemas: list[str] = field(default_factory=list)
+    #: Schema comments (PostgreSQL). Desired: only those the spec gives (`{name, comment}`; the comment of a
+    #: schema listed by name alone is left as it is); live: every managed schema's that has one. Not part of
+    #: equality, as the two sides hold different things: the schema diff compares them itself.
+    schema_comments: dict[str, str | None] = field(default_factory=dict, compare=False)
     extensions: dict[str, Extension] = field(default_factory=dict)
     enums: dict[str, Enum] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)

@@ -237,11 +237,17 @@ class _Builder:
         for feature in ("schemas", "extensions", "enums", "domains"):
             if self.data.get(feature) and feature not in rules.supports:
                 self.error((feature,), f"{feature} are not supported by dialect {rules.name}")
-        schemas = list(self.data.get("schemas") or [])
+        schemas = []
         if self.data.get("schema") and rules.default_schema:
             self.name_ok(("schema",), self.data["schema"], "schema")
-        for i, schema_name in enumerate(schemas):
+        for i, entry in enumerate(self.data.get("schemas") or []):
+            schema_name = entry["name"] if isinstance(entry, dict) else entry
             self.name_ok(("schemas", i), schema_name, "schema")
+            if schema_name in schemas:
+                self.error(("schemas", i), f"schema {schema_name!r} is listed twice")
+            schemas.append(schema_name)
+            if isinstance(entry, dict) and "comment" in entry:
+                db.schema_comments[schema_name] = entry["comment"]
         if default_schema and default_schema not in schemas:
             schemas.insert(0, default_schema)
         db.schemas = schemas

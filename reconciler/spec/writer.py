@@ -63,7 +63,8 @@ class _Writer:
 
     def document(self, model: Database) -> dict[str, Any]:
         doc: dict[str, Any] = {"version": 1, "dialect": self.rules.name}
-        others = [s for s in model.schemas if s != self.rules.default_schema]
+        others: list[Any] = [s if model.schema_comments.get(s) is None else {"name": s, "comment": model.schema_comments[s]}
+                             for s in model.schemas if s != self.rules.default_schema]
         if others:
             doc["schemas"] = others
         if model.extensions:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.spec.loader import load_spec
-from tests.cli.helpers import replan
+from tests.cli.helpers import apply_ok, replan
 
 NO_CHANGES = "No changes. The database matches the spec."
 
@@ -43,6 +43,40 @@ def test_every_schema_by_default_and_schema_narrows(pg_url, pg_conn, tmp_path) -
     code, out, err = inspect("--url", pg_url, "--schema", "Audit")
     assert code == 0, err
     assert set(yaml.safe_load(out)["tables"]) == {"Audit.log"}
+
+
+def test_schema_comments_round_trip_and_change(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON SCHEMA was neither read nor written."""
+    pg_conn.execute("CREATE SCHEMA app; CREATE SCHEMA plain; COMMENT ON SCHEMA app IS 'Application objects'")
+    code, out, err = inspect("--url", pg_url)
+    assert code == 0, err
+    assert yaml.safe_load(out)["schemas"] == [{"name": "app", "comment": "Application objects"}, "plain"]
+    spec = tmp_path / "s.yaml"
+    spec.write_text(out)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Created with its comment; public's own comment is left alone (public is listed by name only).
+    pg_conn.execute("DROP SCHEMA app")
+    plan = replan(spec, pg_url)
+    assert """COMMENT ON SCHEMA "app" IS 'Application objects';""" in plan, plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Changed and removed in place; a schema given by name alone keeps its comment.
+    pg_conn.execute("COMMENT ON SCHEMA plain IS 'kept'")
+    spec.write_text("version: 1\ndialect: postgres\nschemas: [{name: app, comment: Apps}, plain, "
+                    "{name: other, comment: null}]\n")
+    plan = replan(spec, pg_url)
+    assert "~ schema app" in plan and """COMMENT ON SCHEMA "app" IS 'Apps';""" in plan, plan
+    assert '"plain"' not in plan and 'COMMENT ON SCHEMA "other"' not in plan, plan
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT obj_description('app'::regnamespace), obj_description('plain'::regnamespace)"
+                           ).fetchone() == ("Apps", "kept")
+    assert NO_CHANGES in replan(spec, pg_url)
+    spec.write_text("version: 1\ndialect: postgres\nschemas: [{name: app, comment: null}, plain]\n")
+    assert 'COMMENT ON SCHEMA "app" IS NULL;' in replan(spec, pg_url)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
 
 
 def test_a_schema_that_does_not_exist_is_an_error(pg_url) -> None:
