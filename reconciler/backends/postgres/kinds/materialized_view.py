@@ -153,10 +153,10 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, populated, names, types, typmods in rows:
+    for schema, name, definition, reloptions, comment, populated, names, described in rows:
         view = MaterializedView(name=name, schema=schema, query=live_query(definition),
                                 options=parse_reloptions(reloptions), comment=comment, with_data=bool(populated),
-                                columns=output_columns(names, types, typmods))
+                                columns=output_columns(names, described))
         catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})[view.key] = view
 
 

@@ -53,6 +53,9 @@ class View:
     column_names: list[str] | None = field(default=None, compare=False)
     #: Output columns: live, from the catalog; desired, as the server describes the query (None: unknown).
     columns: list[OutputColumn] | None = field(default=None, compare=False)
+    #: Live: a column is of a domain type. `columns` hold its base type (what describing a query gives), so
+    #: whether a new definition keeps the domain, as CREATE OR REPLACE requires, is unknown.
+    domain_columns: bool = field(default=False, compare=False)
     prevent_destroy: bool = field(default=False, compare=False)
 
     @property
@@ -164,18 +167,24 @@ def parse_reloptions(reloptions: list[str] | None) -> dict[str, str]:
     return options
 
 
-def output_columns(names: list[str], types: list[int], typmods: list[int]) -> list[OutputColumn]:
-    return [(name, int(oid), int(mod)) for name, oid, mod in zip(names, types, typmods, strict=True)]
+def output_columns(names: list[str], described: list[list[int]]) -> list[OutputColumn]:
+    """The live columns as a described query gives them: (name, base type, its typmod) per {type, typmod, depth}
+    from the catalog (a domain column is described as its base type)."""
+    return [(name, int(oid), int(mod)) for name, (oid, mod, _) in zip(names, described, strict=True)]
+
+
+def has_domain_columns(described: list[list[int]]) -> bool:
+    return any(depth > 0 for _, _, depth in described)
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, names, types, typmods in rows:
+    for schema, name, definition, reloptions, comment, names, described in rows:
         options = parse_reloptions(reloptions)
         view = View(name=name, schema=schema, query=live_query(definition),
                     security_barrier=options.get("security_barrier", "false").lower() in _TRUE,
                     security_invoker=options.get("security_invoker", "false").lower() in _TRUE,
                     check_option=options.get("check_option"), comment=comment,
-                    columns=output_columns(names, types, typmods))
+                    columns=output_columns(names, described), domain_columns=has_domain_columns(described))
         catalog.db.objects.setdefault(VIEW, {})[view.key] = view
 
 
@@ -343,7 +352,7 @@ def _probe(conn: Any) -> Iterator[tuple[Callable[[str], list[OutputColumn] | Non
 
 def replaceable_in_place(before: Any, after: Any) -> bool:
     """PostgreSQL's CREATE OR REPLACE rule: the live columns (names, types) lead the new ones, in order."""
-    if before.columns is None or after.columns is None:
+    if before.columns is None or after.columns is None or getattr(before, "domain_columns", False):
         return False
     return after.columns[:len(before.columns)] == before.columns
 
