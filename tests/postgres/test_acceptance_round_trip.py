@@ -18,6 +18,7 @@ from psycopg import sql
 from tests.cli.helpers import invoke
 
 FIXTURE = Path(__file__).with_name("acceptance_schema.sql")
+FIXTURE_SPELLINGS = Path(__file__).with_name("acceptance_equivalent_spellings.yaml")
 NO_CHANGES = "No changes. The database matches the spec."
 
 
@@ -129,5 +130,18 @@ def test_a_hand_built_schema_round_trips(pg_server, pg_url, pg_conn, roles, seco
 
         # Both databases are on the same cluster: role names in GRANTs and policies are the same ones.
         _assert_same_dump(_pg_dump(pg_server, pg_url), _pg_dump(pg_server, second_db))
+    finally:
+        _drop_owned(pg_url, roles)
+
+
+def test_equivalent_spellings_are_no_change(pg_url, roles, tmp_path) -> None:
+    ro, _ = roles
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(FIXTURE_SPELLINGS.read_text().replace("__RO__", ro))
+    try:
+        code, out = invoke("apply", str(spec), "--url", pg_url, "--auto-approve")
+        assert code == 0, out
+        code, out = invoke("plan", str(spec), "--url", pg_url)
+        assert code == 0 and NO_CHANGES in out, out
     finally:
         _drop_owned(pg_url, roles)
