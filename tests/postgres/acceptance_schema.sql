@@ -8,6 +8,9 @@ COMMENT ON SCHEMA billing IS 'Money';
 CREATE ROLE __RO__ NOLOGIN;
 CREATE ROLE __RW__ LOGIN;
 
+CREATE EXTENSION btree_gist SCHEMA public;
+CREATE EXTENSION citext SCHEMA app;
+
 -- Types
 CREATE TYPE app.user_status AS ENUM ('active', 'suspended', 'deleted');
 COMMENT ON TYPE app.user_status IS 'Lifecycle of a user';
@@ -108,7 +111,8 @@ CREATE TABLE app.bookings (
     booked_by bigint,
     during tstzrange NOT NULL,
     seats int4range NOT NULL DEFAULT '[1,2)',
-    CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&) WHERE (room_id > 0),
+    guest app.citext,
+    CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&) WHERE (room_id > 0),
     CONSTRAINT bookings_user_fk FOREIGN KEY (booked_by) REFERENCES app.users (id) ON DELETE SET NULL
 );
 COMMENT ON CONSTRAINT bookings_no_overlap ON app.bookings IS 'No double booking';

@@ -106,6 +106,7 @@ EVERY_KIND = (
     "text_pattern_ops DESC NULLS LAST", "USING hash", "USING brin", "security_invoker", "LOCAL CHECK OPTION",
     "WITH NO DATA", "SECURITY DEFINER", "VARIADIC", "ROWS 20", "RETURNS TABLE(", "OUT head text",
     "GRANT ALL ON SCHEMA public", "GRANT UPDATE ON SEQUENCE", "ON UPDATE CASCADE", "gen_random_uuid()",
+    "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public", "app.citext", "room_id WITH =",
 )
 
 
