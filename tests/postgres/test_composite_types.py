@@ -159,3 +159,31 @@ def test_an_attribute_collation_is_kept(pg_url, pg_conn, tmp_path) -> None:
     apply_ok(spec, pg_url)
     assert attribute_collations(pg_conn, "address") == [("street", "POSIX"), ("city", None)]
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_attribute_comments(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON COLUMN type.attribute was neither read nor written."""
+    pg_conn.execute("CREATE TYPE address AS (street text, zip text); COMMENT ON COLUMN address.zip IS 'Postal code'")
+    spec = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(spec))[0] == 0
+    assert yaml.safe_load(spec.read_text())["types"]["address"]["attributes"] == {
+        "street": "text", "zip": {"type": "text", "comment": "Postal code"}}
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TYPE address")
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    def comments() -> list[tuple]:
+        return pg_conn.execute("SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a "
+                               "WHERE a.attrelid = (SELECT typrelid FROM pg_type WHERE typname = 'address') "
+                               "AND a.attnum > 0 ORDER BY a.attnum").fetchall()
+
+    assert comments() == [("street", None), ("zip", "Postal code")]
+    # Changed, removed and added in place, beside a new attribute with a comment of its own.
+    write(spec, {"types": {"address": {"attributes": {
+        "street": {"type": "text", "comment": "Street"}, "zip": "text", "city": {"type": "text", "comment": "City"}}}}})
+    plan = replan(spec, pg_url)
+    assert 'COMMENT ON COLUMN "public"."address"."zip" IS NULL;' in plan, plan
+    apply_ok(spec, pg_url)
+    assert comments() == [("street", "Street"), ("zip", None), ("city", "City")]
+    assert NO_CHANGES in replan(spec, pg_url)

@@ -35,6 +35,8 @@ class CompositeType:
     comment: str | None = None
     #: attribute name -> collation (pg_collation.collname) where it is not its type's default.
     collations: dict[str, str] = field(default_factory=dict)
+    #: attribute name -> comment (COMMENT ON COLUMN type.attribute).
+    attribute_comments: dict[str, str] = field(default_factory=dict)
     prevent_destroy: bool = field(default=False, compare=False)
 
     @property
@@ -82,17 +84,20 @@ def build(key: str, spec: dict[str, Any], context: Any) -> CompositeType:
     user_types = _user_types(context.db, context.default_schema)
     attributes = []
     collations: dict[str, str] = {}
+    comments: dict[str, str] = {}
     for attribute, raw in spec["attributes"].items():
         if isinstance(raw, dict):
             if raw.get("collation"):
                 collations[attribute] = collation_name(raw["collation"])
+            if raw.get("comment") is not None:
+                comments[attribute] = raw["comment"]
             raw = raw["type"]
         try:
             attributes.append((attribute, normalize_type(raw, user_types)))
         except ValueError as exc:
             raise ValueError(f"attribute {attribute!r}: {exc}") from None
     return CompositeType(name=name, schema=schema, attributes=attributes, comment=spec.get("comment"),
-                         collations=collations, prevent_destroy=bool(spec.get("prevent_destroy")))
+                         collations=collations, attribute_comments=comments, prevent_destroy=bool(spec.get("prevent_destroy")))
 
 
 def to_spec(composite: CompositeType) -> tuple[str, dict[str, Any]]:
@@ -103,9 +108,12 @@ def to_spec(composite: CompositeType) -> tuple[str, dict[str, Any]]:
     attributes: dict[str, Any] = {}
     for name, type_ in composite.attributes:
         attributes[name] = spec_type(Column(name=name, type=type_))
-        if name in composite.collations:
-            attributes[name] = {"type": attributes[name],
-                                "collation": collation_spelling(composite.collations[name])}
+        if name in composite.collations or name in composite.attribute_comments:
+            attributes[name] = {"type": attributes[name]}
+            if name in composite.collations:
+                attributes[name]["collation"] = collation_spelling(composite.collations[name])
+            if name in composite.attribute_comments:
+                attributes[name]["comment"] = composite.attribute_comments[name]
     spec: dict[str, Any] = {"attributes": attributes}
     if composite.comment is not None:
         spec["comment"] = composite.comment
@@ -117,7 +125,7 @@ def to_spec(composite: CompositeType) -> tuple[str, dict[str, Any]]:
 
 def load(rows: Rows, catalog: Catalog) -> None:
     objects = catalog.db.objects
-    for schema, name, attribute, type_, comment, collation in rows:
+    for schema, name, attribute, type_, comment, collation, attribute_comment in rows:
         found = objects.setdefault(NAME, {})
         composite = found.get(f"{schema}.{name}")
         if composite is None:
@@ -126,6 +134,8 @@ def load(rows: Rows, catalog: Catalog) -> None:
             composite.attributes.append((attribute, type_))
             if collation is not None:
                 composite.collations[attribute] = collation
+            if attribute_comment is not None:
+                composite.attribute_comments[attribute] = attribute_comment
 
 
 # -- comparison -----------------------------------------------------------------------------------
@@ -150,6 +160,8 @@ def diff(kind: ObjectKind, key: str, before: CompositeType | None, after: Compos
         attributes.append(AttributeChange("attributes", _shown(before), _shown(after)))
     if before.comment != after.comment:
         attributes.append(AttributeChange("comment", before.comment, after.comment))
+    if before.attribute_comments != after.attribute_comments:
+        attributes.append(AttributeChange("attribute comments", before.attribute_comments, after.attribute_comments))
     if not in_order:
         return [Change(Action.REPLACE, kind.name, address, before=before, after=after, attributes=attributes,
                        notes=["attributes reordered: ALTER TYPE cannot, so the type is dropped and created again"])]
@@ -206,7 +218,15 @@ def _create(composite: CompositeType) -> list[Statement]:
     statements = [Statement(f"CREATE TYPE {name} AS (\n{body}\n);")]
     if composite.comment is not None:
         statements.append(Statement(_comment_sql(composite)))
+    statements += [Statement(_attribute_comment_sql(composite, attribute)) for attribute, _ in composite.attributes
+                   if attribute in composite.attribute_comments]
     return statements
+
+
+def _attribute_comment_sql(composite: CompositeType, attribute: str) -> str:
+    comment = composite.attribute_comments.get(attribute)
+    target = f"{qualified_name(composite.schema, composite.name)}.{quote_ident(attribute)}"
+    return f"COMMENT ON COLUMN {target} IS {'NULL' if comment is None else sql_string(comment)};"
 
 
 def _comment_sql(composite: CompositeType) -> str:
@@ -230,6 +250,10 @@ def render(change: Change, options: Any) -> list[Statement]:
                    for attribute in change.extra.get("added", [])]
     if change.before.comment != after.comment:
         statements.append(Statement(_comment_sql(after)))
+    # An added attribute starts without a comment; a kept one keeps its own until changed.
+    statements += [Statement(_attribute_comment_sql(after, attribute)) for attribute, _ in after.attributes
+                   if after.attribute_comments.get(attribute) != (
+                       None if attribute in change.extra.get("added", []) else change.before.attribute_comments.get(attribute))]
     return statements
 
 
