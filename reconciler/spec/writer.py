@@ -110,7 +110,9 @@ class _Writer:
         if domain.default is not None:
             spec["default"] = self.style.default_value(as_column)
         if domain.checks:
-            spec["checks"] = {c.name: c.expression for c in domain.checks.values()}
+            spec["checks"] = {c.name: c.expression if c.comment is None else {"expression": c.expression,
+                                                                              "comment": c.comment}
+                              for c in domain.checks.values()}
         if domain.collation:
             spec["collation"] = collation_spelling(domain.collation)
         if domain.comment is not None:
