@@ -430,3 +430,42 @@ def test_the_offline_comparison_is_conservative() -> None:
     assert not same_query("SELECT b.id FROM a JOIN b ON a.id = b.id", joined, "public")
     # A number and a string literal are different output types.
     assert not same_query("SELECT '5' AS n", "SELECT 5 AS n", "public")
+
+
+def test_column_comments_of_views_and_materialized_views(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON COLUMN of a view or materialized view was neither read nor
+    written."""
+    spec = write(tmp_path / "s.yaml", {"tables": USERS})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;"
+                    "CREATE MATERIALIZED VIEW emails AS SELECT email FROM users;"
+                    "COMMENT ON COLUMN active_users.email IS 'From users';"
+                    "COMMENT ON COLUMN emails.email IS 'Lower case'")
+    out = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(out))[0] == 0
+    doc = yaml.safe_load(out.read_text())
+    assert doc["views"]["active_users"]["column_comments"] == {"email": "From users"}
+    assert doc["materialized_views"]["emails"]["column_comments"] == {"email": "Lower case"}
+    assert NO_CHANGES in replan(out, pg_url)
+    pg_conn.execute("DROP VIEW active_users; DROP MATERIALIZED VIEW emails")
+    apply_ok(out, pg_url)
+    assert NO_CHANGES in replan(out, pg_url)
+
+    # Changed and removed in place.
+    doc["views"]["active_users"]["column_comments"] = {"id": "Key"}
+    doc["materialized_views"]["emails"]["column_comments"] = {"email": "Any case"}
+    write(out, {k: v for k, v in doc.items() if k not in ("version", "dialect")})
+    plan = replan(out, pg_url)
+    assert """COMMENT ON COLUMN "public"."active_users"."email" IS NULL;""" in plan, plan
+    assert "DROP" not in plan, plan
+    apply_ok(out, pg_url)
+    assert pg_conn.execute("SELECT col_description('active_users'::regclass, 1), "
+                           "col_description('active_users'::regclass, 2), col_description('emails'::regclass, 1)"
+                           ).fetchone() == ("Key", None, "Any case")
+    assert NO_CHANGES in replan(out, pg_url)
+
+    # A comment on a column the query does not output is refused by validate, with its position.
+    bad = write(tmp_path / "bad.yaml", {"tables": USERS, "views": {"v": {
+        "query": "SELECT id AS user_id FROM users", "column_comments": {"id": "x"}}}})
+    code, output = invoke("validate", str(bad))
+    assert code == 1 and "column_comments: 'id' is not a column of the query (it has user_id)" in output, output

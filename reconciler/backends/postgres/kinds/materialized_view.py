@@ -21,9 +21,11 @@ from ..types import qualified_name, quote_ident
 from .view import (
     MATERIALIZED_VIEW,
     OutputColumn,
+    build_column_comments,
     build_column_names,
     check_name_free,
     check_query,
+    column_comment_statements,
     column_list_sql,
     comment_statement,
     live_query,
@@ -48,6 +50,8 @@ class MaterializedView:
     options: dict[str, str] = field(default_factory=dict)
     comment: str | None = None
     indexes: dict[str, Index] = field(default_factory=dict)
+    #: Output column name -> comment (COMMENT ON COLUMN).
+    column_comments: dict[str, str] = field(default_factory=dict)
     #: Created WITH DATA (populated) or WITH NO DATA; only used when it is created (see the module doc).
     with_data: bool = field(default=True, compare=False)
     column_names: list[str] | None = field(default=None, compare=False)
@@ -124,9 +128,12 @@ def build(key: str, spec: dict[str, Any], context: Any) -> MaterializedView:
         options[option] = _option_text(value)
     indexes = {index_name: _build_index(index_name, index_spec)
                for index_name, index_spec in (spec.get("indexes") or {}).items()}
-    return MaterializedView(name=name, schema=schema, query=check_query(spec.get("query")), options=options,
+    query, column_names = check_query(spec.get("query")), build_column_names(spec)
+    return MaterializedView(name=name, schema=schema, query=query, options=options,
                             comment=spec.get("comment"), indexes=indexes, with_data=spec.get("with_data", True),
-                            column_names=build_column_names(spec), prevent_destroy=bool(spec.get("prevent_destroy")))
+                            column_names=column_names,
+                            column_comments=build_column_comments(spec, query, column_names),
+                            prevent_destroy=bool(spec.get("prevent_destroy")))
 
 
 def _index_spec(index: Index) -> dict[str, Any]:
@@ -168,6 +175,8 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
         spec["indexes"] = {name: _index_spec(index) for name, index in view.indexes.items()}
     if view.comment is not None:
         spec["comment"] = view.comment
+    if view.column_comments:
+        spec["column_comments"] = dict(view.column_comments)
     return spec_key(view), spec
 
 
@@ -175,10 +184,12 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, populated, names, described in rows:
+    for schema, name, definition, reloptions, comment, populated, names, described, column_comments in rows:
         view = MaterializedView(name=name, schema=schema, query=live_query(definition),
                                 options=parse_reloptions(reloptions), comment=comment, with_data=bool(populated),
-                                columns=output_columns(names, described))
+                                columns=output_columns(names, described),
+                                column_comments={n: c for n, c in zip(names, column_comments, strict=True)
+                                                 if c is not None})
         catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})[view.key] = view
 
 
@@ -217,7 +228,8 @@ def diff(kind: ObjectKind, key: str, before: MaterializedView | None,
                                                  "it is dropped and created again (and filled, unless with_data "
                                                  "is false)")
     attributes = [AttributeChange(name, getattr(before, name), getattr(after, name))
-                  for name in ("options", "comment", "indexes") if getattr(before, name) != getattr(after, name)]
+                  for name in ("options", "comment", "indexes", "column_comments")
+                  if getattr(before, name) != getattr(after, name)]
     return [Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes)]
 
 
@@ -257,7 +269,7 @@ def render(change: Change, options: Any) -> list[Statement]:
         statements += [s for index in view.indexes.values() for s in _index_statements(view, index)]
         if view.comment is not None:
             statements.append(comment_statement("MATERIALIZED VIEW", view))
-        return statements
+        return statements + column_comment_statements("MATERIALIZED VIEW", view)
     before = change.before
     changed = {a.name for a in change.attributes}
     statements = []
@@ -284,6 +296,8 @@ def render(change: Change, options: Any) -> list[Statement]:
                 statements += _index_statements(view, index)
     if "comment" in changed:
         statements.append(comment_statement("MATERIALIZED VIEW", view))
+    if "column_comments" in changed:
+        statements += column_comment_statements("MATERIALIZED VIEW", view, before)
     return statements
 
 

@@ -13,6 +13,8 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloption
                     SELECT t.typbasetype::int8, t.typtypmod::int8, chain.depth + 1
                     FROM chain JOIN pg_catalog.pg_type t ON t.oid = chain.typ AND t.typtype = 'd')
                 SELECT chain.typ, chain.mod, chain.depth FROM chain ORDER BY chain.depth DESC LIMIT 1) b
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT pg_catalog.col_description(c.oid, a.attnum) FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
