@@ -98,6 +98,9 @@ class PrimaryKey:
     name: str
     columns: list[str]
     comment: str | None = None
+    # DEFERRABLE [INITIALLY DEFERRED] (PostgreSQL).
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 @dataclass(slots=True)

@@ -543,7 +543,9 @@ class _Builder:
             if (pk_spec or {}).get("name"):
                 self.name_ok((*path, "primary_key", "name"), pk_spec["name"], "primary key")
             pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
-            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns, comment=(pk_spec or {}).get("comment"))
+            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns, comment=(pk_spec or {}).get("comment"),
+                                           deferrable=bool((pk_spec or {}).get("deferrable")),
+                                           initially_deferred=bool((pk_spec or {}).get("initially_deferred")))
             if pk_spec is not None:
                 self._paths[(table.key, "primary key", "")] = (*path, "primary_key")
 

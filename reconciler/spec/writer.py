@@ -160,13 +160,18 @@ class _Writer:
             for name in pk.columns:
                 columns[name].pop("nullable", None)
         default = pk.name == self.default_name(table, [], "pkey")
-        if default and len(pk.columns) == 1 and pk.comment is None:
+        plain = pk.comment is None and not pk.deferrable
+        if default and len(pk.columns) == 1 and plain:
             columns[pk.columns[0]]["primary_key"] = True
-        elif default and pk.comment is None:
+        elif default and plain:
             spec["primary_key"] = list(pk.columns)
         else:
             spec["primary_key"] = {"columns": list(pk.columns)} if default else \
                 {"name": pk.name, "columns": list(pk.columns)}
+            if pk.deferrable:
+                spec["primary_key"]["deferrable"] = True
+            if pk.initially_deferred:
+                spec["primary_key"]["initially_deferred"] = True
             if pk.comment is not None:
                 spec["primary_key"]["comment"] = pk.comment
 

@@ -272,6 +272,34 @@ CREATE MATERIALIZED VIEW public.note_counts AS
     SELECT code, count(*) AS n FROM public.notes GROUP BY code WITH NO DATA;
 CREATE INDEX note_counts_code ON public.note_counts (code) WHERE n > 1;
 
+-- Cross-references between kinds
+CREATE TYPE public.priority AS ENUM ('low', 'high');
+CREATE DOMAIN public.priorities AS public.priority[] CHECK (cardinality(VALUE) > 0);
+CREATE TABLE public.tasks (
+    id integer NOT NULL,
+    tenant_id integer NOT NULL DEFAULT app.current_tenant(),
+    title text NOT NULL,
+    prios public.priorities,
+    slug text GENERATED ALWAYS AS (app.normalize_email(title)) STORED,
+    CONSTRAINT tasks_pkey PRIMARY KEY (id) DEFERRABLE,
+    CONSTRAINT tasks_title_key UNIQUE (tenant_id, title)
+);
+CREATE INDEX tasks_norm ON public.tasks (app.normalize_email(title));
+CREATE TABLE public.task_links (
+    tenant_id integer NOT NULL,
+    title text NOT NULL,
+    FOREIGN KEY (tenant_id, title) REFERENCES public.tasks (tenant_id, title) ON DELETE CASCADE
+);
+ALTER TABLE billing.payments ADD CONSTRAINT payments_positive CHECK (amount > 0);
+ALTER TABLE billing.payments ADD COLUMN invoice_id bigint REFERENCES billing.invoices (id);
+COMMENT ON COLUMN billing.payments.amount IS 'In the invoice currency';
+CREATE UNIQUE INDEX payments_invoice ON billing.payments (invoice_id, paid_on);
+CREATE TRIGGER payments_log AFTER INSERT ON billing.payments
+    FOR EACH ROW EXECUTE FUNCTION public.log_change('payments');
+CREATE VIEW public.task_titles AS SELECT app.normalize_email(title) AS t FROM public.tasks;
+CREATE MATERIALIZED VIEW app.admin_count AS SELECT count(*) AS n FROM app.active_admins;
+CREATE POLICY notes_two ON public.notes FOR DELETE TO __RO__, __RW__ USING (true);
+
 -- Grants
 GRANT USAGE ON SCHEMA app, billing TO __RO__, __RW__;
 GRANT SELECT ON app.users, app.active_users, billing.invoices, billing.tenant_totals TO __RO__;
@@ -285,3 +313,9 @@ GRANT TRUNCATE, REFERENCES, TRIGGER ON public.notes TO __RW__;
 GRANT ALL ON public.note_bodies TO __RO__;
 GRANT UPDATE ON SEQUENCE public.small_seq TO __RW__;
 GRANT EXECUTE ON FUNCTION public.split_pair(text), public.total_of(integer[]) TO __RO__;
+COMMENT ON INDEX billing.monthly_revenue_month IS 'One row per month';
+COMMENT ON CONSTRAINT short_code_upper ON DOMAIN public.short_code IS 'Upper case only';
+COMMENT ON COLUMN app.active_users.email IS 'From users';
+COMMENT ON COLUMN billing.monthly_revenue.revenue IS 'Gross';
+COMMENT ON COLUMN app.address.zip IS 'Postal code';
+GRANT SELECT ON app.admin_count TO __RO__;

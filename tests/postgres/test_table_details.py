@@ -416,3 +416,31 @@ def test_removing_an_enum_value_rebuilds_an_exclusion_that_mentions_it(pg_url, p
              "data_loss,table_rewrite,may_fail_on_data,access_exclusive_lock,blocks_writes,index_dropped,"
              "full_scan_validation")
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_deferrable_primary_key(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): PRIMARY KEY ... DEFERRABLE was read as a plain primary key, so
+    inspect lost it and a plan never noticed the difference."""
+    pg_conn.execute("CREATE TABLE t (id int, CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED)")
+    doc = inspect_doc(pg_url, tmp_path / "inspected.yaml")
+    assert doc["tables"]["t"]["primary_key"] == {"columns": ["id"], "deferrable": True, "initially_deferred": True}
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    # Not deferrable any more: the key is replaced (PostgreSQL alters only foreign keys' deferrability).
+    spec = write(tmp_path / "s.yaml", {"tables": {"t": {"columns": {"id": {"type": "int", "primary_key": True}}}}})
+    plan = replan(spec, pg_url)
+    assert 'ADD CONSTRAINT "t_pkey" PRIMARY KEY ("id");' in plan, plan
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards",
+             "index_dropped,blocks_writes,may_fail_on_data,full_scan_validation")
+    assert pg_conn.execute("SELECT condeferrable FROM pg_constraint WHERE conname = 't_pkey'").fetchone() == (False,)
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TABLE t")
+    apply_ok(tmp_path / "inspected.yaml", pg_url)
+    assert pg_conn.execute("SELECT condeferrable, condeferred FROM pg_constraint WHERE conname = 't_pkey'"
+                           ).fetchone() == (True, True)
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    # SQLite refuses it.
+    bad = tmp_path / "lite.yaml"
+    bad.write_text("version: 1\ndialect: sqlite\ntables:\n  t:\n    columns: {id: {type: integer}}\n"
+                   "    primary_key: {columns: [id], deferrable: true}\n")
+    code, out = invoke("validate", str(bad))
+    assert code == 1 and "deferrable primary keys are not supported by dialect sqlite" in out, out

@@ -86,6 +86,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
                 error((*cpath, "identity"), "identity always is not supported by dialect mysql "
                                             "(AUTO_INCREMENT is by_default)")
             errors.extend(_fk_errors(loaded, cpath, column))
+        primary_key = table.get("primary_key")
+        if isinstance(primary_key, dict) and (primary_key.get("deferrable") or primary_key.get("initially_deferred")):
+            error((*path, "primary_key"), "deferrable primary keys are not supported by dialect mysql")
         for i, unique in enumerate(table.get("unique") or []):
             if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
                 error((*path, "unique", i), "deferrable unique constraints are not supported by dialect mysql")
