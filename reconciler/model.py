@@ -185,6 +185,8 @@ class Table:
     prevent_destroy: bool = False
     # UNLOGGED (PostgreSQL): not written to the WAL, emptied after a crash.
     unlogged: bool = False
+    # Storage parameters (PostgreSQL WITH (fillfactor = 70, ...)), as pg_class.reloptions keeps them.
+    options: dict[str, str] = field(default_factory=dict)
     # PostgreSQL declarative partitioning. A partitioned table has `partition_by`; a partition names its
     # parent (schema, name) and its bound as pg_get_expr(relpartbound) prints it ("DEFAULT" for the default
     # partition). A partition's columns, keys and indexes are its parent's: the model keeps none for it.

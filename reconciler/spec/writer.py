@@ -125,6 +125,8 @@ class _Writer:
             spec["comment"] = table.comment
         if table.unlogged:
             spec["unlogged"] = True
+        if table.options:
+            spec["options"] = {k: int(v) if v.isdigit() else v for k, v in table.options.items()}
         if table.partition_of is not None:
             # A partition: its columns, keys and indexes are its parent's.
             spec["partition_of"] = self.key(*table.partition_of)

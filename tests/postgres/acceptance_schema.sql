@@ -319,3 +319,8 @@ COMMENT ON COLUMN app.active_users.email IS 'From users';
 COMMENT ON COLUMN billing.monthly_revenue.revenue IS 'Gross';
 COMMENT ON COLUMN app.address.zip IS 'Postal code';
 GRANT SELECT ON app.admin_count TO __RO__;
+ALTER TABLE app.sessions SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
+CREATE FUNCTION public.is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF
+    SET work_mem = '64MB' AS $$SELECT n % 2 = 0$$;
+CREATE PROCEDURE public.bump(INOUT counter integer, step integer DEFAULT 1) LANGUAGE plpgsql
+    SET search_path = pg_catalog AS $$BEGIN counter := counter + step; END$$;

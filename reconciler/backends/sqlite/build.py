@@ -46,6 +46,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
             error((*path, "comment"), "comments are not supported by dialect sqlite")
         if table.get("unlogged"):
             error((*path, "unlogged"), "unlogged tables are not supported by dialect sqlite")
+        if table.get("options"):
+            error((*path, "options"), "storage parameters are not supported by dialect sqlite")
         if table.get("exclusions"):
             error((*path, "exclusions"), "exclusion constraints are not supported by dialect sqlite")
         if not table.get("columns"):
