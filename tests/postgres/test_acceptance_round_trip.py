@@ -125,7 +125,8 @@ def test_a_hand_built_schema_round_trips(pg_server, pg_url, pg_conn, roles, seco
         pg_conn.execute(FIXTURE.read_text().replace("__RO__", ro).replace("__RW__", rw))
         spec = tmp_path / "spec.yaml"
         code, out = invoke("inspect", "--url", pg_url, "--role", ro, "--role", rw, "-o", str(spec))
-        assert code == 0, out
+        # No warning: inspect wrote every object of the fixture (its warnings name what it reads past).
+        assert code == 0 and "Warning" not in out, out
         code, out = invoke("plan", str(spec), "--url", pg_url)
         assert code == 0 and NO_CHANGES in out, out
 
