@@ -29,18 +29,11 @@ def load(rows: Rows, catalog: Catalog) -> None:
     by_oid, names = catalog.tables_by_oid, catalog.attnames
     for row in rows:
         oid, name, attnum = row[0], row[1], row[10]
-        table = by_oid[oid]
-        table.columns[name] = _column(row, _serial_name(table.schema, table.name, name, row[18], row[19]))
+        by_oid[oid].columns[name] = _column(row)
         names[(oid, attnum)] = name
 
 
-def _serial_name(table_schema: str, table: str, column: str, seq_schema: str | None, seq_name: str | None) -> bool:
-    """The owned sequence has the name serial gives it (`table_column_seq`, in the table's schema): otherwise
-    it is a standalone sequence with OWNED BY (the sequence kind's), whatever its options."""
-    return seq_schema == table_schema and seq_name == make_object_name(table, [column], "seq", MAX_IDENTIFIER)
-
-
-def _column(row: tuple, serial_name: bool = True) -> Column:
+def _column(row: tuple) -> Column:
     _, name, col_type, notnull, default, identity, generated, collation, comment, owned_seq, _ = row[:11]
     if identity:
         start, increment, low, high, cache, cycle = row[12:18]
@@ -50,7 +43,7 @@ def _column(row: tuple, serial_name: bool = True) -> Column:
     if generated:
         return Column(name, col_type, not notnull, None, None, None, comment, collation, generated=row[11])
     if default is not None and not generated:
-        match = _NEXTVAL.match(default) if owned_seq and serial_name else None
+        match = _NEXTVAL.match(default) if owned_seq else None
         if match and match.group(1).replace("''", "'") == owned_seq and col_type in SERIAL_BY_TYPE:
             return Column(name, col_type, not notnull, None, None, SERIAL_BY_TYPE[col_type], comment, collation)
         return Column(name, col_type, not notnull, Default(default, False), None, None, comment, collation)

@@ -8,9 +8,7 @@ SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a
        d.description, owned.seqname, a.attnum,
        -- A generated column's expression names other columns: printed with the table as context.
        CASE WHEN a.attgenerated = 's' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) END,
-       ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle,
-       -- The owned sequence's schema and name: serial names it table_column_seq, in the table's schema.
-       owned.seqschema, owned.seqrelname
+       ids.seqstart, ids.seqincrement, ids.seqmin, ids.seqmax, ids.seqcache, ids.seqcycle
 FROM managed m
 JOIN pg_catalog.pg_attribute a ON a.attrelid = m.oid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -22,10 +20,9 @@ LEFT JOIN (
     -- Sequences owned by a column (deptype 'a') with serial's options: what serial columns have.
     -- (A sequence with options of its own is a standalone sequence: the sequence kind reads it.)
     SELECT DISTINCT ON (dep.refobjid, dep.refobjsubid) dep.refobjid, dep.refobjsubid,
-           seq.oid::regclass::text AS seqname, seqn.nspname AS seqschema, seq.relname AS seqrelname
+           seq.oid::regclass::text AS seqname
     FROM pg_catalog.pg_depend dep
     JOIN pg_catalog.pg_class seq ON seq.oid = dep.objid
-    JOIN pg_catalog.pg_namespace seqn ON seqn.oid = seq.relnamespace
     JOIN pg_catalog.pg_sequence s ON s.seqrelid = seq.oid
     WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refclassid = 'pg_catalog.pg_class'::regclass
       AND dep.deptype = 'a' AND seq.relkind = 'S'

@@ -11,10 +11,9 @@ from typing import Any
 
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
 from reconciler.objects import ObjectKind, diff_object
-from reconciler.spec.relational import make_object_name
 
 from ..catalog import Catalog, Rows
-from ..types import MAX_IDENTIFIER, qualified_name, quote_ident, sql_string
+from ..types import qualified_name, quote_ident, sql_string
 
 QUERY = "sequence"
 READ_ORDER = 50
@@ -113,8 +112,7 @@ def to_spec(sequence: Sequence) -> tuple[str, dict[str, Any]]:
 def load(rows: Rows, catalog: Catalog) -> None:
     for (schema, name, type_name, start, increment, min_value, max_value, cache, cycle,
          owner_schema, owner_table, owner_column, comment, serial_like) in rows:
-        if serial_like and owner_schema == schema and name == make_object_name(owner_table, [owner_column], "seq",
-                                                                                MAX_IDENTIFIER):
+        if serial_like:
             continue  # a serial column's own: that column is `type: serial`
         owned_by = f"{owner_schema}.{owner_table}.{owner_column}" if owner_column is not None else None
         sequence = Sequence(name, schema, type_name, start, increment, min_value, max_value, cache, cycle,

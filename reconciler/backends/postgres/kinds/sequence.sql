@@ -1,7 +1,7 @@
 -- Standalone sequences: not an identity column's, and not a serial column's (owned by an integer
--- column whose default is nextval of it, with serial's options and name: that column is `type: serial` in
--- the spec; the same condition as in column.sql). The last column says whether all but the name holds: the
--- loader compares the name with the one serial gives (table_column_seq, in the table's schema).
+-- column whose default is nextval of it, with serial's options: that column is `type: serial` in the
+-- spec; the same condition as in column.sql). The last column says whether it is a serial's: the loader
+-- leaves those out. (A name is no sign of one: renaming the table keeps the sequence's name.)
 SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
        s.seqmin, s.seqmax, s.seqcache, s.seqcycle, own.nspname, own.relname, own.attname, d.description,
        COALESCE(own.deptype = 'a'
