@@ -107,10 +107,17 @@ JOIN pg_catalog.pg_description d
   ON d.objoid = s.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 JOIN pg_catalog.pg_depend dep ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
  AND dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.deptype IN ('a', 'i')
-JOIN pg_catalog.pg_class t ON t.oid = dep.refobjid
-JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = dep.refobjsubid
+JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = dep.refobjid AND ad.adnum = dep.refobjsubid
 WHERE s.relkind = 'S' AND n.nspname = ANY(%(schemas)s)
-  AND (dep.deptype = 'i' OR s.relname = t.relname || '_' || a.attname || '_seq')
+  -- identity, or what the sequence kind takes for a serial's (the condition of sequence.sql)
+  AND (dep.deptype = 'i'
+       OR (pg_catalog.pg_get_expr(ad.adbin, 0, true)
+               = 'nextval(''' || pg_catalog.replace(s.oid::regclass::text, '''', '''''') || '''::regclass)'
+           AND sq.seqstart = 1 AND sq.seqincrement = 1 AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle
+           AND sq.seqmax = CASE sq.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
+                                            WHEN 'pg_catalog.int4'::regtype THEN 2147483647
+                                            ELSE 9223372036854775807 END))
 UNION ALL
 SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) || ' on '
        || CASE da.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
