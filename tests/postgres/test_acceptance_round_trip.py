@@ -134,6 +134,12 @@ def test_a_hand_built_schema_round_trips(pg_server, pg_url, pg_conn, roles, seco
         assert code == 0, out
         code, out = invoke("plan", str(spec), "--url", second_db)
         assert code == 0 and NO_CHANGES in out, out
+        # B inspects to the very same spec.
+        spec_b = tmp_path / "spec_b.yaml"
+        code, out = invoke("inspect", "--url", second_db, "--role", ro, "--role", rw, "-o", str(spec_b))
+        assert code == 0 and "Warning" not in out, out
+        assert spec_b.read_text() == spec.read_text(), "\n".join(difflib.unified_diff(
+            spec.read_text().splitlines(), spec_b.read_text().splitlines(), "A", "B", lineterm=""))
 
         # Both databases are on the same cluster: role names in GRANTs and policies are the same ones.
         _assert_same_dump(_pg_dump(pg_server, pg_url), _pg_dump(pg_server, second_db))

@@ -79,6 +79,20 @@ def test_schema_comments_round_trip_and_change(pg_url, pg_conn, tmp_path) -> Non
     assert NO_CHANGES in replan(spec, pg_url)
 
 
+def test_schemactl_history_is_not_inspected_by_default(pg_url, tmp_path) -> None:
+    """Regression (issue 13's round trip): after an apply, `inspect` wrote schemactl's own history table (schema
+    `schemactl`) into the spec, which a plan would then manage as the user's."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns: {id: {type: integer}}\n")
+    apply_ok(spec, pg_url)
+    code, out, err = inspect("--url", pg_url)
+    assert code == 0, err
+    assert "schemactl" not in out and set(yaml.safe_load(out)["tables"]) == {"t"}
+    # Named, it is read like any schema.
+    code, out, err = inspect("--url", pg_url, "--schema", "schemactl")
+    assert code == 0 and "schemactl.schemactl_history" in yaml.safe_load(out)["tables"], err
+
+
 def test_a_schema_that_does_not_exist_is_an_error(pg_url) -> None:
     code, out, err = inspect("--url", pg_url, "--schema", "public", "--schema", "nope")
     assert code == 1
