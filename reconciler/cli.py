@@ -510,7 +510,7 @@ def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = Non
 @main.command()
 @click.option("--url", help="Database URL (or SCHEMACTL_URL).")
 @click.option("--schema", "schemas", multiple=True,
-              help="PostgreSQL schema to read (repeatable; default: every schema but the system's and extensions').")
+              help="PostgreSQL schema to read (repeatable; default: every schema but the system's, extensions' and schemactl's own).")
 @click.option("-o", "--output", type=click.Path(), help="Write the spec to this file instead of stdout.")
 @click.option("--ignore", "ignore", multiple=True, metavar="KIND:PATTERN",
               help="Leave these objects out of the spec, e.g. tables:alembic_* or columns:users.legacy_* "

@@ -189,7 +189,7 @@ def diff_table(live: Table, table: Table) -> list[Change]:
     """Changes inside one table that exists on both sides (after any table rename)."""
     key = table.key
     changes: list[Change] = []
-    table_attrs = [AttributeChange(a, getattr(live, a), getattr(table, a)) for a in ("comment", "unlogged")
+    table_attrs = [AttributeChange(a, getattr(live, a), getattr(table, a)) for a in ("comment", "unlogged", "options")
                    if getattr(live, a) != getattr(table, a)]
     if table_attrs:
         changes.append(Change(Action.ALTER, TABLE, f"table {key}", before=live, after=table, attributes=table_attrs))

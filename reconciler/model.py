@@ -98,6 +98,9 @@ class PrimaryKey:
     name: str
     columns: list[str]
     comment: str | None = None
+    # DEFERRABLE [INITIALLY DEFERRED] (PostgreSQL).
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 @dataclass(slots=True)
@@ -182,6 +185,8 @@ class Table:
     prevent_destroy: bool = False
     # UNLOGGED (PostgreSQL): not written to the WAL, emptied after a crash.
     unlogged: bool = False
+    # Storage parameters (PostgreSQL WITH (fillfactor = 70, ...)), as pg_class.reloptions keeps them.
+    options: dict[str, str] = field(default_factory=dict)
     # PostgreSQL declarative partitioning. A partitioned table has `partition_by`; a partition names its
     # parent (schema, name) and its bound as pg_get_expr(relpartbound) prints it ("DEFAULT" for the default
     # partition). A partition's columns, keys and indexes are its parent's: the model keeps none for it.
@@ -249,6 +254,10 @@ class Database:
 
     dialect: str
     schemas: list[str] = field(default_factory=list)
+    #: Schema comments (PostgreSQL). Desired: only those the spec gives (`{name, comment}`; the comment of a
+    #: schema listed by name alone is left as it is); live: every managed schema's that has one. Not part of
+    #: equality, as the two sides hold different things: the schema diff compares them itself.
+    schema_comments: dict[str, str | None] = field(default_factory=dict, compare=False)
     extensions: dict[str, Extension] = field(default_factory=dict)
     enums: dict[str, Enum] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)

@@ -53,7 +53,7 @@ FORMAT_VERSION = 1
 # creates of dependencies before their dependants; foreign keys are added last so
 # that cycles between tables never block a create.
 _PHASES: list[tuple[str, tuple[Action, ...]]] = [
-    (SCHEMA, (Action.CREATE,)),
+    (SCHEMA, (Action.CREATE, Action.ALTER)),
     (EXTENSION, (Action.CREATE,)),
     (ENUM, (Action.CREATE,)),
     # A domain may be based on an enum; columns may use a domain.

@@ -72,6 +72,19 @@ INDEX_STORAGE_PARAMETERS = {
 }
 
 
+# A table's storage parameters (PostgreSQL), those pg_class.reloptions holds for the table itself (the toast.*
+# ones are the TOAST table's).
+TABLE_STORAGE_PARAMETERS = frozenset({
+    "fillfactor", "toast_tuple_target", "parallel_workers", "autovacuum_enabled", "vacuum_index_cleanup",
+    "vacuum_truncate", "autovacuum_vacuum_threshold", "autovacuum_vacuum_scale_factor",
+    "autovacuum_vacuum_insert_threshold", "autovacuum_vacuum_insert_scale_factor", "autovacuum_analyze_threshold",
+    "autovacuum_analyze_scale_factor", "autovacuum_vacuum_cost_delay", "autovacuum_vacuum_cost_limit",
+    "autovacuum_freeze_min_age", "autovacuum_freeze_max_age", "autovacuum_freeze_table_age",
+    "autovacuum_multixact_freeze_min_age", "autovacuum_multixact_freeze_max_age",
+    "autovacuum_multixact_freeze_table_age", "log_autovacuum_min_duration", "user_catalog_table",
+})
+
+
 def storage_value(value: Any) -> str:
     """A storage parameter's value as pg_class.reloptions keeps it (booleans as PostgreSQL spells them)."""
     if isinstance(value, bool):
@@ -237,11 +250,17 @@ class _Builder:
         for feature in ("schemas", "extensions", "enums", "domains"):
             if self.data.get(feature) and feature not in rules.supports:
                 self.error((feature,), f"{feature} are not supported by dialect {rules.name}")
-        schemas = list(self.data.get("schemas") or [])
+        schemas = []
         if self.data.get("schema") and rules.default_schema:
             self.name_ok(("schema",), self.data["schema"], "schema")
-        for i, schema_name in enumerate(schemas):
+        for i, entry in enumerate(self.data.get("schemas") or []):
+            schema_name = entry["name"] if isinstance(entry, dict) else entry
             self.name_ok(("schemas", i), schema_name, "schema")
+            if schema_name in schemas:
+                self.error(("schemas", i), f"schema {schema_name!r} is listed twice")
+            schemas.append(schema_name)
+            if isinstance(entry, dict) and "comment" in entry:
+                db.schema_comments[schema_name] = entry["comment"]
         if default_schema and default_schema not in schemas:
             schemas.insert(0, default_schema)
         db.schemas = schemas
@@ -433,6 +452,17 @@ class _Builder:
         table = Table(name=name, schema=schema, comment=spec.get("comment"),
                       renamed_from=spec.get("renamed_from"), prevent_destroy=bool(spec.get("prevent_destroy")),
                       unlogged=bool(spec.get("unlogged")))
+        for parameter, value in (spec.get("options") or {}).items():
+            if parameter not in TABLE_STORAGE_PARAMETERS:
+                self.error((*path, "options", parameter), f"tables have no storage parameter {parameter!r} (they "
+                                                          f"have: {', '.join(sorted(TABLE_STORAGE_PARAMETERS))})")
+            elif parameter == "fillfactor" and not (isinstance(value, int) and not isinstance(value, bool)
+                                                    and 10 <= value <= 100):
+                self.error((*path, "options", parameter), "fillfactor must be a whole number from 10 to 100")
+            elif spec.get("partition_by"):
+                self.error((*path, "options"), "a partitioned table has no storage parameters (its partitions do)")
+            else:
+                table.options[parameter] = storage_value(value)
         self._paths.setdefault((table.key, "table", name), path)
         self.not_renamed_from_itself(path, spec, name, "table")
         limit = rules.max_identifier
@@ -537,7 +567,9 @@ class _Builder:
             if (pk_spec or {}).get("name"):
                 self.name_ok((*path, "primary_key", "name"), pk_spec["name"], "primary key")
             pk_name = (pk_spec or {}).get("name") or make_object_name(name, [], "pkey", limit)
-            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns, comment=(pk_spec or {}).get("comment"))
+            table.primary_key = PrimaryKey(name=pk_name, columns=pk_columns, comment=(pk_spec or {}).get("comment"),
+                                           deferrable=bool((pk_spec or {}).get("deferrable")),
+                                           initially_deferred=bool((pk_spec or {}).get("initially_deferred")))
             if pk_spec is not None:
                 self._paths[(table.key, "primary key", "")] = (*path, "primary_key")
 

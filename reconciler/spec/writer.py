@@ -63,7 +63,8 @@ class _Writer:
 
     def document(self, model: Database) -> dict[str, Any]:
         doc: dict[str, Any] = {"version": 1, "dialect": self.rules.name}
-        others = [s for s in model.schemas if s != self.rules.default_schema]
+        others: list[Any] = [s if model.schema_comments.get(s) is None else {"name": s, "comment": model.schema_comments[s]}
+                             for s in model.schemas if s != self.rules.default_schema]
         if others:
             doc["schemas"] = others
         if model.extensions:
@@ -109,7 +110,9 @@ class _Writer:
         if domain.default is not None:
             spec["default"] = self.style.default_value(as_column)
         if domain.checks:
-            spec["checks"] = {c.name: c.expression for c in domain.checks.values()}
+            spec["checks"] = {c.name: c.expression if c.comment is None else {"expression": c.expression,
+                                                                              "comment": c.comment}
+                              for c in domain.checks.values()}
         if domain.collation:
             spec["collation"] = collation_spelling(domain.collation)
         if domain.comment is not None:
@@ -122,6 +125,8 @@ class _Writer:
             spec["comment"] = table.comment
         if table.unlogged:
             spec["unlogged"] = True
+        if table.options:
+            spec["options"] = {k: int(v) if v.isdigit() else v for k, v in table.options.items()}
         if table.partition_of is not None:
             # A partition: its columns, keys and indexes are its parent's.
             spec["partition_of"] = self.key(*table.partition_of)
@@ -157,13 +162,18 @@ class _Writer:
             for name in pk.columns:
                 columns[name].pop("nullable", None)
         default = pk.name == self.default_name(table, [], "pkey")
-        if default and len(pk.columns) == 1 and pk.comment is None:
+        plain = pk.comment is None and not pk.deferrable
+        if default and len(pk.columns) == 1 and plain:
             columns[pk.columns[0]]["primary_key"] = True
-        elif default and pk.comment is None:
+        elif default and plain:
             spec["primary_key"] = list(pk.columns)
         else:
             spec["primary_key"] = {"columns": list(pk.columns)} if default else \
                 {"name": pk.name, "columns": list(pk.columns)}
+            if pk.deferrable:
+                spec["primary_key"]["deferrable"] = True
+            if pk.initially_deferred:
+                spec["primary_key"]["initially_deferred"] = True
             if pk.comment is not None:
                 spec["primary_key"]["comment"] = pk.comment
 

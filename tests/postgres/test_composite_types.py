@@ -127,3 +127,63 @@ def test_bad_type_specs_are_refused(tmp_path) -> None:
         spec = write(tmp_path / "bad.yaml", doc)
         code, out = invoke("validate", str(spec))
         assert code == 1 and message in out, (doc, out)
+
+
+def attribute_collations(pg_conn, name: str) -> list[tuple[str, str | None]]:
+    return pg_conn.execute(
+        "SELECT a.attname, CASE WHEN a.attcollation <> t.typcollation THEN c.collname END FROM pg_attribute a "
+        "JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_collation c ON c.oid = a.attcollation "
+        f"WHERE a.attrelid = (SELECT typrelid FROM pg_type WHERE typname = '{name}') AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY a.attnum").fetchall()
+
+
+def test_an_attribute_collation_is_kept(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): `city text COLLATE "C"` was read and created without its collation."""
+    pg_conn.execute('CREATE TYPE address AS (street text, city text COLLATE "C")')
+    spec = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(spec))[0] == 0
+    assert yaml.safe_load(spec.read_text())["types"]["address"]["attributes"] == {
+        "street": "text", "city": {"type": "text", "collation": "C"}}
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TYPE address")
+    apply_ok(spec, pg_url)
+    assert attribute_collations(pg_conn, "address") == [("street", None), ("city", "C")]
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # A new collation on an attribute no column uses: ALTER ATTRIBUTE ... TYPE ... COLLATE, in place.
+    write(spec, {"types": {"address": {"attributes": {"street": {"type": "text", "collation": "POSIX"},
+                                                      "city": "text"}}}})
+    plan = replan(spec, pg_url)
+    assert 'ALTER TYPE "public"."address" ALTER ATTRIBUTE "street" TYPE text COLLATE "POSIX";' in plan, plan
+    assert 'ALTER ATTRIBUTE "city" TYPE text;' in plan, plan
+    apply_ok(spec, pg_url)
+    assert attribute_collations(pg_conn, "address") == [("street", "POSIX"), ("city", None)]
+    assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_attribute_comments(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON COLUMN type.attribute was neither read nor written."""
+    pg_conn.execute("CREATE TYPE address AS (street text, zip text); COMMENT ON COLUMN address.zip IS 'Postal code'")
+    spec = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(spec))[0] == 0
+    assert yaml.safe_load(spec.read_text())["types"]["address"]["attributes"] == {
+        "street": "text", "zip": {"type": "text", "comment": "Postal code"}}
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TYPE address")
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    def comments() -> list[tuple]:
+        return pg_conn.execute("SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a "
+                               "WHERE a.attrelid = (SELECT typrelid FROM pg_type WHERE typname = 'address') "
+                               "AND a.attnum > 0 ORDER BY a.attnum").fetchall()
+
+    assert comments() == [("street", None), ("zip", "Postal code")]
+    # Changed, removed and added in place, beside a new attribute with a comment of its own.
+    write(spec, {"types": {"address": {"attributes": {
+        "street": {"type": "text", "comment": "Street"}, "zip": "text", "city": {"type": "text", "comment": "City"}}}}})
+    plan = replan(spec, pg_url)
+    assert 'COMMENT ON COLUMN "public"."address"."zip" IS NULL;' in plan, plan
+    apply_ok(spec, pg_url)
+    assert comments() == [("street", "Street"), ("zip", None), ("city", "City")]
+    assert NO_CHANGES in replan(spec, pg_url)

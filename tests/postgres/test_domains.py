@@ -335,3 +335,33 @@ def test_canonicalize_asks_the_server_for_domain_expressions(tmp_path, pg_conn) 
     online = BACKEND.canonicalize(pg_conn, model_from_spec(tmp_path, spec), current)
     assert [c.attributes[0].name for c in BACKEND.diff(current, offline)] == ["checks"]
     assert BACKEND.diff(current, online) == []
+
+
+def test_check_comments(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON CONSTRAINT ... ON DOMAIN was neither read nor written."""
+    pg_conn.execute("CREATE DOMAIN code AS text CONSTRAINT code_upper CHECK (VALUE = upper(VALUE))"
+                    " CONSTRAINT code_len CHECK (length(VALUE) > 1);"
+                    "COMMENT ON CONSTRAINT code_upper ON DOMAIN code IS 'Upper case only'")
+    spec = tmp_path / "inspected.yaml"
+    result = CliRunner().invoke(main, ["inspect", "--url", pg_url, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert "comment: Upper case only" in spec.read_text()
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP DOMAIN code")
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    def comments() -> list[tuple]:
+        return pg_conn.execute("SELECT conname, obj_description(oid, 'pg_constraint') FROM pg_constraint "
+                               "WHERE contypid = 'code'::regtype ORDER BY conname").fetchall()
+
+    assert comments() == [("code_len", None), ("code_upper", "Upper case only")]
+    # Changed in place; a check added again (new expression) gets its comment after it.
+    spec.write_text("version: 1\ndialect: postgres\ndomains:\n  code:\n    type: text\n    checks:\n"
+                    "      code_upper: VALUE = upper(VALUE)\n"
+                    "      code_len: {expression: length(VALUE) > 2, comment: Two at least}\n")
+    plan = replan(spec, pg_url)
+    assert """COMMENT ON CONSTRAINT "code_upper" ON DOMAIN "public"."code" IS NULL;""" in plan, plan
+    apply_ok(spec, pg_url)
+    assert comments() == [("code_len", "Two at least"), ("code_upper", None)]
+    assert NO_CHANGES in replan(spec, pg_url)

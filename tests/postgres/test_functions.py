@@ -192,3 +192,28 @@ def test_functions_are_refused_for_sqlite(tmp_path) -> None:
                                     "functions": {"f()": {"returns": "int", "body": "SELECT 1"}}}, sort_keys=False))
     code, out = invoke("validate", str(spec))
     assert code == 1 and "s.yaml:3:1" in out and "unknown key 'functions'" in out, out
+
+
+def test_leakproof(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): LEAKPROOF was neither read nor written: inspect lost it and a plan
+    never noticed."""
+    pg_conn.execute("CREATE FUNCTION is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF"
+                    " AS $$SELECT n % 2 = 0$$")
+    out = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(out))[0] == 0
+    assert yaml.safe_load(out.read_text())["functions"]["is_even(integer)"]["leakproof"] is True
+    assert NO_CHANGES in replan(out, pg_url)
+    spec = write(tmp_path / "s.yaml", {"functions": {"is_even(integer)": {
+        "returns": "boolean", "arguments": ["n"], "volatility": "immutable", "body": "SELECT n % 2 = 0"}}})
+    plan = replan(spec, pg_url)
+    assert "leakproof: true -> false" in plan and "LEAKPROOF" not in plan.split("Statements:")[1], plan
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT proleakproof FROM pg_proc WHERE proname = 'is_even'").fetchone() == (False,)
+    assert NO_CHANGES in replan(spec, pg_url)
+    apply_ok(out, pg_url)
+    assert pg_conn.execute("SELECT proleakproof FROM pg_proc WHERE proname = 'is_even'").fetchone() == (True,)
+    assert NO_CHANGES in replan(out, pg_url)
+    procedure = write(tmp_path / "p.yaml", {"functions": {"p()": {"kind": "procedure", "leakproof": True,
+                                                                  "body": "SELECT 1"}}})
+    code, output = invoke("validate", str(procedure))
+    assert code == 1 and "leakproof: a procedure has no leakproof" in output, output

@@ -6,6 +6,7 @@ from reconciler.backends.postgres.kinds import KINDS
 from reconciler.backends.postgres.kinds.composite_type import CompositeType
 from reconciler.backends.postgres.kinds.function import Function
 from reconciler.backends.postgres.kinds.materialized_view import MaterializedView
+from reconciler.backends.postgres.kinds.sequence import Sequence
 from reconciler.backends.postgres.kinds.trigger import Trigger
 from reconciler.backends.postgres.kinds.view import View, ViewDependency
 from reconciler.model import (
@@ -130,6 +131,9 @@ def expected_model() -> Database:
             "trigger": {"public.order.order_touch": Trigger(
                 name="order_touch", schema="public", table="order", function="public.touch", timing="before",
                 events=("update",), for_each="row")},
+            # A sequence with every default option and no owner (it was missed once).
+            "sequence": {"public.loose_seq": Sequence("loose_seq", "public", "bigint", 1, 1, 1, 9223372036854775807,
+                                                      1, False, None, None)},
             "composite_type": {"public.composite_thing": CompositeType(
                 name="composite_thing", schema="public", attributes=[("a", "integer"), ("b", "text")])},
             "view": {"public.user_names": View("user_names", "public", 'SELECT "User".name\n   FROM public."User"')},

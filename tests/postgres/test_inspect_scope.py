@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.spec.loader import load_spec
-from tests.cli.helpers import replan
+from tests.cli.helpers import apply_ok, replan
 
 NO_CHANGES = "No changes. The database matches the spec."
 
@@ -45,6 +45,54 @@ def test_every_schema_by_default_and_schema_narrows(pg_url, pg_conn, tmp_path) -
     assert set(yaml.safe_load(out)["tables"]) == {"Audit.log"}
 
 
+def test_schema_comments_round_trip_and_change(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON SCHEMA was neither read nor written."""
+    pg_conn.execute("CREATE SCHEMA app; CREATE SCHEMA plain; COMMENT ON SCHEMA app IS 'Application objects'")
+    code, out, err = inspect("--url", pg_url)
+    assert code == 0, err
+    assert yaml.safe_load(out)["schemas"] == [{"name": "app", "comment": "Application objects"}, "plain"]
+    spec = tmp_path / "s.yaml"
+    spec.write_text(out)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Created with its comment; public's own comment is left alone (public is listed by name only).
+    pg_conn.execute("DROP SCHEMA app")
+    plan = replan(spec, pg_url)
+    assert """COMMENT ON SCHEMA "app" IS 'Application objects';""" in plan, plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+    # Changed and removed in place; a schema given by name alone keeps its comment.
+    pg_conn.execute("COMMENT ON SCHEMA plain IS 'kept'")
+    spec.write_text("version: 1\ndialect: postgres\nschemas: [{name: app, comment: Apps}, plain, "
+                    "{name: other, comment: null}]\n")
+    plan = replan(spec, pg_url)
+    assert "~ schema app" in plan and """COMMENT ON SCHEMA "app" IS 'Apps';""" in plan, plan
+    assert '"plain"' not in plan and 'COMMENT ON SCHEMA "other"' not in plan, plan
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT obj_description('app'::regnamespace), obj_description('plain'::regnamespace)"
+                           ).fetchone() == ("Apps", "kept")
+    assert NO_CHANGES in replan(spec, pg_url)
+    spec.write_text("version: 1\ndialect: postgres\nschemas: [{name: app, comment: null}, plain]\n")
+    assert 'COMMENT ON SCHEMA "app" IS NULL;' in replan(spec, pg_url)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_schemactl_history_is_not_inspected_by_default(pg_url, tmp_path) -> None:
+    """Regression (issue 13's round trip): after an apply, `inspect` wrote schemactl's own history table (schema
+    `schemactl`) into the spec, which a plan would then manage as the user's."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\ndialect: postgres\ntables:\n  t:\n    columns: {id: {type: integer}}\n")
+    apply_ok(spec, pg_url)
+    code, out, err = inspect("--url", pg_url)
+    assert code == 0, err
+    assert "schemactl" not in out and set(yaml.safe_load(out)["tables"]) == {"t"}
+    # Named, it is read like any schema.
+    code, out, err = inspect("--url", pg_url, "--schema", "schemactl")
+    assert code == 0 and "schemactl.schemactl_history" in yaml.safe_load(out)["tables"], err
+
+
 def test_a_schema_that_does_not_exist_is_an_error(pg_url) -> None:
     code, out, err = inspect("--url", pg_url, "--schema", "public", "--schema", "nope")
     assert code == 1
@@ -68,6 +116,17 @@ def test_objects_a_spec_cannot_hold_are_named_on_stderr(pg_url, pg_conn) -> None
         CREATE INDEX p1_own ON p1 (id);
         ALTER TABLE p1 ADD CONSTRAINT p1_small CHECK (id < 5);
         ALTER TABLE p1 ALTER COLUMN d SET DEFAULT 2;
+        ALTER TABLE p1 SET (fillfactor = 70);
+        CREATE FUNCTION app.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+        CREATE VIEW app.base_ids AS SELECT id FROM app.base;
+        CREATE TRIGGER base_ids_insert INSTEAD OF INSERT ON app.base_ids FOR EACH ROW EXECUTE FUNCTION app.noop();
+        CREATE COLLATION app.german (provider = icu, locale = 'de-DE');
+        CREATE STATISTICS app.base_stats (dependencies) ON id, extra FROM app.child;
+        ALTER TABLE hits ALTER COLUMN n SET STATISTICS 500;
+        CREATE TABLE docs (id serial, body text);
+        ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL, REPLICA IDENTITY FULL;
+        COMMENT ON SEQUENCE docs_id_seq IS 'the serial''s';
+        ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO PUBLIC;
     """)
     try:
         code, out, err = inspect("--url", pg_url)
@@ -77,7 +136,13 @@ def test_objects_a_spec_cannot_hold_are_named_on_stderr(pg_url, pg_conn) -> None
     for line in ("aggregate app.total(integer)", "rule public.hits.no_delete", "event trigger ddl_log",
                  "table inheritance app.child inherits app.base", "range type public.floatrange",
                  "index of a partition public.p1_own on p1", "constraint of a partition public.p1.p1_small",
-                 "column default of a partition public.p1.d"):
+                 "column default of a partition public.p1.d",
+                 # Found by issue 13's round trip: read past silently before.
+                 "storage parameters of a partition public.p1", "trigger on a view app.base_ids.base_ids_insert",
+                 "collation app.german", "extended statistics app.base_stats",
+                 "column statistics target public.hits.n", "column storage public.docs.body",
+                 "replica identity public.docs", "comment on the sequence of a column public.docs_id_seq",
+                 "default privileges postgres on tables in app"):
         assert f"Warning: not written to the spec: {line} (not supported yet)" in err, err
     # Warnings go to stderr only: stdout stays a spec.
     assert "Warning" not in out

@@ -64,6 +64,25 @@ def test_a_policy_calling_a_function_filters_rows_under_set_role(pg_url, pg_conn
                            ).fetchone() == ("own rows only",)
 
 
+def test_an_unqualified_function_call_is_no_change(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): `using: owner = current_owner()` (a function of the spec, in public)
+    was compared with an empty search_path, so never matched the live `public.current_owner()`: ALTER POLICY on
+    every plan. Checks calling a function the same way are no change either."""
+    doc = {"functions": {"current_owner()": {"returns": "text", "volatility": "stable",
+                                             "body": "SELECT current_user::text"}},
+           "tables": {"documents": {**DOCUMENTS, "checks": {"owner_known": "owner <> current_owner() OR true"}}},
+           "policies": {"documents.own": {"using": "owner = current_owner()",
+                                          "with_check": "owner = CURRENT_OWNER()"}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    assert policies(pg_conn)["own"][3:] == ("(owner = current_owner())", "(owner = current_owner())")
+    assert NO_CHANGES in replan(spec, pg_url)
+    # A real change still is one.
+    doc["policies"]["documents.own"]["using"] = "owner = lower(current_owner())"
+    write(spec, doc)
+    assert "~ policy public.documents.own" in replan(spec, pg_url)
+
+
 def test_change_replace_and_drop(pg_url, pg_conn, tmp_path, role_names) -> None:
     writer, auditor = role_names("writer"), role_names("auditor")
     doc = {"roles": {writer: {}, auditor: {}},

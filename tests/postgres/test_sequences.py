@@ -59,6 +59,29 @@ def test_create_change_and_drop(pg_url, pg_conn, tmp_path) -> None:
     assert pg_conn.execute("SELECT to_regclass('public.countdown')").fetchone() == (None,)
 
 
+def test_a_serial_column_of_a_renamed_table_stays_serial(pg_url, tmp_path) -> None:
+    """Renaming a table keeps its serial sequence's name (users_id_seq): the column is still a serial, not a
+    default and a sequence of its own (a name-based rule once got this wrong)."""
+    spec = write(tmp_path / "s.yaml", {"tables": {"users": {"columns": {"id": {"type": "serial", "primary_key": True}}}}})
+    apply_ok(spec, pg_url)
+    write(spec, {"tables": {"people": {"renamed_from": "users",
+                                       "columns": {"id": {"type": "serial", "primary_key": True}}}}})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_a_sequence_with_every_default_option_and_no_owner_is_read(pg_url, pg_conn, tmp_path) -> None:
+    """Regression: `CREATE SEQUENCE s` (every option its default, no OWNED BY) was invisible to inspect and plan,
+    so a spec holding it planned CREATE SEQUENCE on every run (and apply then failed: it exists)."""
+    spec = write(tmp_path / "s.yaml", {"sequences": {"plain_seq": {}}})
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("CREATE SEQUENCE hand_seq")
+    out = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(out))[0] == 0
+    assert yaml.safe_load(out.read_text())["sequences"] == {"hand_seq": {}, "plain_seq": {}}
+
+
 def test_inspect_round_trips_a_hand_made_sequence(pg_url, pg_conn, tmp_path) -> None:
     """The inspected spec of a database with a standalone sequence builds the same database again."""
     pg_conn.execute("CREATE SCHEMA billing; CREATE SEQUENCE public.invoice_no_seq START 500 MAXVALUE 99999;"

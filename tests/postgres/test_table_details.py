@@ -416,3 +416,67 @@ def test_removing_an_enum_value_rebuilds_an_exclusion_that_mentions_it(pg_url, p
              "data_loss,table_rewrite,may_fail_on_data,access_exclusive_lock,blocks_writes,index_dropped,"
              "full_scan_validation")
     assert NO_CHANGES in replan(spec, pg_url)
+
+
+def test_deferrable_primary_key(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): PRIMARY KEY ... DEFERRABLE was read as a plain primary key, so
+    inspect lost it and a plan never noticed the difference."""
+    pg_conn.execute("CREATE TABLE t (id int, CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED)")
+    doc = inspect_doc(pg_url, tmp_path / "inspected.yaml")
+    assert doc["tables"]["t"]["primary_key"] == {"columns": ["id"], "deferrable": True, "initially_deferred": True}
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    # Not deferrable any more: the key is replaced (PostgreSQL alters only foreign keys' deferrability).
+    spec = write(tmp_path / "s.yaml", {"tables": {"t": {"columns": {"id": {"type": "int", "primary_key": True}}}}})
+    plan = replan(spec, pg_url)
+    assert 'ADD CONSTRAINT "t_pkey" PRIMARY KEY ("id");' in plan, plan
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards",
+             "index_dropped,blocks_writes,may_fail_on_data,full_scan_validation")
+    assert pg_conn.execute("SELECT condeferrable FROM pg_constraint WHERE conname = 't_pkey'").fetchone() == (False,)
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TABLE t")
+    apply_ok(tmp_path / "inspected.yaml", pg_url)
+    assert pg_conn.execute("SELECT condeferrable, condeferred FROM pg_constraint WHERE conname = 't_pkey'"
+                           ).fetchone() == (True, True)
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    # SQLite refuses it.
+    bad = tmp_path / "lite.yaml"
+    bad.write_text("version: 1\ndialect: sqlite\ntables:\n  t:\n    columns: {id: {type: integer}}\n"
+                   "    primary_key: {columns: [id], deferrable: true}\n")
+    code, out = invoke("validate", str(bad))
+    assert code == 1 and "deferrable primary keys are not supported by dialect sqlite" in out, out
+
+
+def test_table_storage_parameters(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): a table's WITH (fillfactor = 80, autovacuum_...) was neither read nor
+    written."""
+    pg_conn.execute("CREATE TABLE t (id int PRIMARY KEY) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05)")
+    doc = inspect_doc(pg_url, tmp_path / "inspected.yaml")
+    assert doc["tables"]["t"]["options"] == {"fillfactor": 80, "autovacuum_vacuum_scale_factor": "0.05"}
+    assert NO_CHANGES in replan(tmp_path / "inspected.yaml", pg_url)
+    # Changed in place: SET the new values, RESET the ones gone.
+    spec = write(tmp_path / "s.yaml", {"tables": {"t": {"columns": {"id": {"type": "int", "primary_key": True}},
+                                                        "options": {"fillfactor": 70, "autovacuum_enabled": False}}}})
+    plan = replan(spec, pg_url)
+    assert """ALTER TABLE "public"."t" SET ("fillfactor" = '70', "autovacuum_enabled" = 'false');""" in plan, plan
+    assert """ALTER TABLE "public"."t" RESET ("autovacuum_vacuum_scale_factor");""" in plan, plan
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT reloptions FROM pg_class WHERE relname = 't'").fetchone() == (
+        ["fillfactor=70", "autovacuum_enabled=false"],)
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("DROP TABLE t")
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # Refused: an unknown parameter, a bad fillfactor, storage parameters on a partitioned table, SQLite.
+    bad = write(tmp_path / "bad.yaml", {"tables": {
+        "a": {"columns": {"id": {"type": "int"}}, "options": {"fill_factor": 70}},
+        "b": {"columns": {"id": {"type": "int"}}, "options": {"fillfactor": 5}},
+        "c": {"columns": {"id": {"type": "int"}}, "options": {"fillfactor": 70},
+              "partition_by": {"strategy": "range", "key": "id"}}}})
+    code, out = invoke("validate", str(bad))
+    assert code == 1 and "tables have no storage parameter 'fill_factor'" in out, out
+    assert "fillfactor must be a whole number from 10 to 100" in out and "a partitioned table has no storage" in out
+    lite = tmp_path / "lite.yaml"
+    lite.write_text("version: 1\ndialect: sqlite\ntables:\n  t:\n    columns: {id: {type: integer}}\n"
+                    "    options: {fillfactor: 70}\n")
+    code, out = invoke("validate", str(lite))
+    assert code == 1 and "storage parameters are not supported by dialect sqlite" in out, out

@@ -112,6 +112,29 @@ CHAIN = {"v1": {"query": "SELECT id, email FROM users WHERE active"},
          "v2": {"query": "SELECT id, lower(email) AS email FROM v1"}}
 
 
+def test_a_view_over_domain_columns_spelled_differently_is_no_change(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): the server describes a domain column as its base type while the catalog
+    holds the domain, so a view reading one never compared equal: every plan dropped and created it again."""
+    doc = {"domains": {"email": {"type": "text"}, "short": {"type": "email"}},
+           "tables": {"users": {"columns": {"id": {"type": "int", "primary_key": True}, "email": {"type": "short"},
+                                            "amount": {"type": "numeric(12,2)"}}}},
+           "views": {"emails": {"query": "select ID, EMAIL from USERS where email like '%@%'"}},
+           "materialized_views": {"totals": {"query": "select email, SUM(amount) as total from users group by email"}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # A real change still works: a view with a domain column is rebuilt (its new column may lose the domain,
+    # which CREATE OR REPLACE would refuse), and converges.
+    doc["views"]["emails"]["query"] = "SELECT id, email::text AS email FROM users"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "- view public.emails" in plan and "+ view public.emails" in plan, plan
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert pg_conn.execute("SELECT atttypid::regtype::text FROM pg_attribute WHERE attrelid = 'emails'::regclass "
+                           "AND attname = 'email'").fetchone() == ("text",)
+    assert NO_CHANGES in replan(spec, pg_url)
+
+
 def test_column_type_change_under_a_view_chain(pg_url, pg_conn, tmp_path) -> None:
     spec = write(tmp_path / "s.yaml", {"tables": USERS, "views": CHAIN})
     plan = replan(spec, pg_url)
@@ -226,6 +249,34 @@ def test_materialized_view_with_index_and_no_data(pg_url, pg_conn, tmp_path) -> 
     apply_ok(spec, pg_url, "--allow-destroy")
     assert NO_CHANGES in replan(spec, pg_url)
     assert pg_conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'user_counts'").fetchone() == (2,)
+
+
+def test_materialized_view_index_comment_with_and_nulls_not_distinct(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): a materialized view's index took `comment`, `with` and
+    `nulls_not_distinct` in validate but dropped them: never created, never read back (a hand-made comment
+    was dropped with the index on every plan)."""
+    index = {"columns": ["email"], "unique": True, "nulls_not_distinct": True, "with": {"fillfactor": 80},
+             "comment": "one row per address"}
+    doc = {"tables": USERS, "materialized_views": {"emails": {
+        "query": "SELECT email FROM users GROUP BY email", "indexes": {"emails_email": index}}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    assert pg_conn.execute("SELECT obj_description('emails_email'::regclass, 'pg_class'), reloptions, "
+                           "pg_get_indexdef('emails_email'::regclass) LIKE '%NULLS NOT DISTINCT%' "
+                           "FROM pg_class WHERE relname = 'emails_email'").fetchone() == (
+        "one row per address", ["fillfactor=80"], True)
+    assert NO_CHANGES in replan(spec, pg_url)
+    out = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(out))[0] == 0
+    assert yaml.safe_load(out.read_text())["materialized_views"]["emails"]["indexes"]["emails_email"] == index
+    assert NO_CHANGES in replan(out, pg_url)
+    # A new comment alone is COMMENT ON INDEX: the index is not rebuilt.
+    index["comment"] = "changed"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert """COMMENT ON INDEX "public"."emails_email" IS 'changed';""" in plan and "DROP INDEX" not in plan, plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
 
 
 def test_view_over_a_materialized_view_is_rebuilt_with_it(pg_url, pg_conn, tmp_path) -> None:
@@ -379,3 +430,42 @@ def test_the_offline_comparison_is_conservative() -> None:
     assert not same_query("SELECT b.id FROM a JOIN b ON a.id = b.id", joined, "public")
     # A number and a string literal are different output types.
     assert not same_query("SELECT '5' AS n", "SELECT 5 AS n", "public")
+
+
+def test_column_comments_of_views_and_materialized_views(pg_url, pg_conn, tmp_path) -> None:
+    """Regression (issue 13's round trip): COMMENT ON COLUMN of a view or materialized view was neither read nor
+    written."""
+    spec = write(tmp_path / "s.yaml", {"tables": USERS})
+    apply_ok(spec, pg_url)
+    pg_conn.execute("CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;"
+                    "CREATE MATERIALIZED VIEW emails AS SELECT email FROM users;"
+                    "COMMENT ON COLUMN active_users.email IS 'From users';"
+                    "COMMENT ON COLUMN emails.email IS 'Lower case'")
+    out = tmp_path / "inspected.yaml"
+    assert invoke("inspect", "--url", pg_url, "-o", str(out))[0] == 0
+    doc = yaml.safe_load(out.read_text())
+    assert doc["views"]["active_users"]["column_comments"] == {"email": "From users"}
+    assert doc["materialized_views"]["emails"]["column_comments"] == {"email": "Lower case"}
+    assert NO_CHANGES in replan(out, pg_url)
+    pg_conn.execute("DROP VIEW active_users; DROP MATERIALIZED VIEW emails")
+    apply_ok(out, pg_url)
+    assert NO_CHANGES in replan(out, pg_url)
+
+    # Changed and removed in place.
+    doc["views"]["active_users"]["column_comments"] = {"id": "Key"}
+    doc["materialized_views"]["emails"]["column_comments"] = {"email": "Any case"}
+    write(out, {k: v for k, v in doc.items() if k not in ("version", "dialect")})
+    plan = replan(out, pg_url)
+    assert """COMMENT ON COLUMN "public"."active_users"."email" IS NULL;""" in plan, plan
+    assert "DROP" not in plan, plan
+    apply_ok(out, pg_url)
+    assert pg_conn.execute("SELECT col_description('active_users'::regclass, 1), "
+                           "col_description('active_users'::regclass, 2), col_description('emails'::regclass, 1)"
+                           ).fetchone() == ("Key", None, "Any case")
+    assert NO_CHANGES in replan(out, pg_url)
+
+    # A comment on a column the query does not output is refused by validate, with its position.
+    bad = write(tmp_path / "bad.yaml", {"tables": USERS, "views": {"v": {
+        "query": "SELECT id AS user_id FROM users", "column_comments": {"id": "x"}}}})
+    code, output = invoke("validate", str(bad))
+    assert code == 1 and "column_comments: 'id' is not a column of the query (it has user_id)" in output, output

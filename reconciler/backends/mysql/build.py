@@ -72,6 +72,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
             error(path, "schema-qualified table names are not supported by dialect mysql")
         if table.get("checks"):
             error((*path, "checks"), "check constraints are not supported by dialect mysql (yet)")
+        if table.get("options"):
+            error((*path, "options"), "storage parameters are not supported by dialect mysql")
         pk = table.get("primary_key")
         if isinstance(pk, dict) and pk.get("name"):
             error((*path, "primary_key", "name"), "MySQL names every primary key PRIMARY: remove the name")
@@ -86,6 +88,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
                 error((*cpath, "identity"), "identity always is not supported by dialect mysql "
                                             "(AUTO_INCREMENT is by_default)")
             errors.extend(_fk_errors(loaded, cpath, column))
+        primary_key = table.get("primary_key")
+        if isinstance(primary_key, dict) and (primary_key.get("deferrable") or primary_key.get("initially_deferred")):
+            error((*path, "primary_key"), "deferrable primary keys are not supported by dialect mysql")
         for i, unique in enumerate(table.get("unique") or []):
             if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
                 error((*path, "unique", i), "deferrable unique constraints are not supported by dialect mysql")

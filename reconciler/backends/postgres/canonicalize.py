@@ -391,10 +391,11 @@ def _read_only_probe(conn: psycopg.Connection[Any]) -> Iterator[Explain | None]:
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
-            # Never wait on other sessions; print every name schema-qualified, as the inspector reads them.
+            # Never wait on other sessions. The session's own search_path stays: a desired expression's
+            # unqualified names (`tenant_id = current_tenant()`) resolve as they will when `apply` creates it;
+            # the live texts are schema-qualified, the same under any search_path.
             cur.execute("SELECT pg_catalog.set_config('lock_timeout', %(t)s, true),"
-                        " pg_catalog.set_config('statement_timeout', %(t)s, true),"
-                        " pg_catalog.set_config('search_path', '', true)", {"t": SCRATCH_TIMEOUT})
+                        " pg_catalog.set_config('statement_timeout', %(t)s, true)", {"t": SCRATCH_TIMEOUT})
 
             def explain(query: str) -> list[str] | None:
                 try:

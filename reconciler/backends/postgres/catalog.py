@@ -76,10 +76,12 @@ def _read(conn: psycopg.Connection[Any], query: str, params: dict[str, Any]) -> 
 
 def inspect_scope(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> Database:
     """What `inspect` reads: the named schemas (a UsageError names those that do not exist), or every
-    schema that is not the system's or an extension's."""
+    schema that is not the system's, an extension's or schemactl's own (its apply history)."""
     from reconciler.errors import UsageError
 
-    readable = [row[0] for row in _read(conn, backend_query("inspect_schemas"), {})]
+    from .history import HISTORY_SCHEMA
+
+    readable = [row[0] for row in _read(conn, backend_query("inspect_schemas"), {"history": HISTORY_SCHEMA})]
     if not schemas:
         return Database(dialect="postgres", schemas=readable or [DEFAULT_SCHEMA])
     existing = {row[0] for row in _read(conn, "SELECT nspname FROM pg_catalog.pg_namespace", {})}

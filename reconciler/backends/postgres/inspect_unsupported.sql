@@ -63,4 +63,66 @@ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamesp
 JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
 JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
 WHERE c.relispartition AND n.nspname = ANY(%(schemas)s) AND NOT pn.nspname = ANY(%(schemas)s)
+UNION ALL
+-- Triggers on views (INSTEAD OF and statement triggers): the trigger kind takes tables only.
+SELECT 'trigger on a view', n.nspname || '.' || c.relname || '.' || t.tgname
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'v' AND NOT t.tgisinternal AND n.nspname = ANY(%(schemas)s)
+UNION ALL
+SELECT 'collation', n.nspname || '.' || co.collname
+FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND (('pg_catalog.pg_collation'::regclass, co.oid) NOT IN (SELECT classid, objid FROM ext))
+UNION ALL
+SELECT 'extended statistics', n.nspname || '.' || st.stxname
+FROM pg_catalog.pg_statistic_ext st JOIN pg_catalog.pg_namespace n ON n.oid = st.stxnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND (('pg_catalog.pg_statistic_ext'::regclass, st.oid) NOT IN (SELECT classid, objid FROM ext))
+UNION ALL
+-- Per-column settings of ALTER COLUMN SET STATISTICS / SET STORAGE, on tables and materialized views.
+SELECT 'column ' || x.what, n.nspname || '.' || c.relname || '.' || a.attname
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+CROSS JOIN LATERAL (VALUES ('statistics target', a.attstattarget > 0),
+                           ('storage', a.attstorage <> ty.typstorage)) x(what, differs)
+WHERE x.differs AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+  AND n.nspname = ANY(%(schemas)s)
+  AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
+UNION ALL
+SELECT 'replica identity', n.nspname || '.' || c.relname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'd' AND n.nspname = ANY(%(schemas)s)
+  AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
+UNION ALL
+SELECT 'storage parameters of a partition', n.nspname || '.' || c.relname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relispartition AND c.relkind = 'r' AND c.reloptions IS NOT NULL AND n.nspname = ANY(%(schemas)s)
+UNION ALL
+-- The sequence of an identity or serial column is the column's: the spec has no place for its comment.
+SELECT 'comment on the sequence of a column', n.nspname || '.' || s.relname
+FROM pg_catalog.pg_class s JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
+JOIN pg_catalog.pg_description d
+  ON d.objoid = s.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+JOIN pg_catalog.pg_depend dep ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
+ AND dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.deptype IN ('a', 'i')
+JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = dep.refobjid AND ad.adnum = dep.refobjsubid
+WHERE s.relkind = 'S' AND n.nspname = ANY(%(schemas)s)
+  -- identity, or what the sequence kind takes for a serial's (the condition of sequence.sql)
+  AND (dep.deptype = 'i'
+       OR (pg_catalog.pg_get_expr(ad.adbin, 0, true)
+               = 'nextval(''' || pg_catalog.replace(s.oid::regclass::text, '''', '''''') || '''::regclass)'
+           AND sq.seqstart = 1 AND sq.seqincrement = 1 AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle
+           AND sq.seqmax = CASE sq.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
+                                            WHEN 'pg_catalog.int4'::regtype THEN 2147483647
+                                            ELSE 9223372036854775807 END))
+UNION ALL
+SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) || ' on '
+       || CASE da.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+                                WHEN 'T' THEN 'types' ELSE 'schemas' END
+       || COALESCE(' in ' || n.nspname, '')
+FROM pg_catalog.pg_default_acl da LEFT JOIN pg_catalog.pg_namespace n ON n.oid = da.defaclnamespace
+WHERE da.defaclnamespace = 0 OR n.nspname = ANY(%(schemas)s)
 ORDER BY 1, 2

@@ -165,7 +165,7 @@ def index_elements_sql(index: Index) -> str:
 
 def constraint_body(obj: PrimaryKey | UniqueConstraint | CheckConstraint | ExclusionConstraint) -> str:
     if isinstance(obj, PrimaryKey):
-        return f"PRIMARY KEY ({columns_sql(obj.columns)})"
+        return f"PRIMARY KEY ({columns_sql(obj.columns)}){deferrable_sql(obj.deferrable, obj.initially_deferred)}"
     if isinstance(obj, UniqueConstraint):
         nulls = " NULLS NOT DISTINCT" if obj.nulls_not_distinct else ""
         return f"UNIQUE{nulls} ({columns_sql(obj.columns)}){deferrable_sql(obj.deferrable, obj.initially_deferred)}"

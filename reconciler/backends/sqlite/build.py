@@ -46,6 +46,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
             error((*path, "comment"), "comments are not supported by dialect sqlite")
         if table.get("unlogged"):
             error((*path, "unlogged"), "unlogged tables are not supported by dialect sqlite")
+        if table.get("options"):
+            error((*path, "options"), "storage parameters are not supported by dialect sqlite")
         if table.get("exclusions"):
             error((*path, "exclusions"), "exclusion constraints are not supported by dialect sqlite")
         if not table.get("columns"):
@@ -66,6 +68,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
         primary_key = table.get("primary_key")
         if isinstance(primary_key, dict) and primary_key.get("comment") is not None:
             error((*path, "primary_key", "comment"), "comments are not supported by dialect sqlite")
+        if isinstance(primary_key, dict) and (primary_key.get("deferrable") or primary_key.get("initially_deferred")):
+            error((*path, "primary_key"), "deferrable primary keys are not supported by dialect sqlite")
         for i, unique in enumerate(table.get("unique") or []):
             if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
                 error((*path, "unique", i), "deferrable unique constraints are not supported by dialect sqlite")

@@ -16,7 +16,7 @@ from reconciler.changes import Action, AttributeChange, Change, Hazard, Statemen
 from reconciler.errors import PlanError
 from reconciler.model import Column, Database
 from reconciler.objects import ObjectKind
-from reconciler.spec.relational import split_qualified
+from reconciler.spec.relational import collation_name, split_qualified
 
 from ..catalog import Catalog, Rows
 from ..types import normalize_type, qualified_name, quote_ident, sql_string, user_type_name
@@ -33,6 +33,10 @@ class CompositeType:
     #: (attribute name, type as format_type prints it), in order.
     attributes: list[tuple[str, str]]
     comment: str | None = None
+    #: attribute name -> collation (pg_collation.collname) where it is not its type's default.
+    collations: dict[str, str] = field(default_factory=dict)
+    #: attribute name -> comment (COMMENT ON COLUMN type.attribute).
+    attribute_comments: dict[str, str] = field(default_factory=dict)
     prevent_destroy: bool = field(default=False, compare=False)
 
     @property
@@ -79,20 +83,38 @@ def build(key: str, spec: dict[str, Any], context: Any) -> CompositeType:
             raise ValueError(f"type {qualified!r} has the name of a {what} (they share one namespace of types)")
     user_types = _user_types(context.db, context.default_schema)
     attributes = []
+    collations: dict[str, str] = {}
+    comments: dict[str, str] = {}
     for attribute, raw in spec["attributes"].items():
+        if isinstance(raw, dict):
+            if raw.get("collation"):
+                collations[attribute] = collation_name(raw["collation"])
+            if raw.get("comment") is not None:
+                comments[attribute] = raw["comment"]
+            raw = raw["type"]
         try:
             attributes.append((attribute, normalize_type(raw, user_types)))
         except ValueError as exc:
             raise ValueError(f"attribute {attribute!r}: {exc}") from None
     return CompositeType(name=name, schema=schema, attributes=attributes, comment=spec.get("comment"),
-                         prevent_destroy=bool(spec.get("prevent_destroy")))
+                         collations=collations, attribute_comments=comments, prevent_destroy=bool(spec.get("prevent_destroy")))
 
 
 def to_spec(composite: CompositeType) -> tuple[str, dict[str, Any]]:
+    from reconciler.spec.writer import collation_spelling
+
     from ..to_spec import spec_type
 
-    spec: dict[str, Any] = {"attributes": {name: spec_type(Column(name=name, type=type_))
-                                           for name, type_ in composite.attributes}}
+    attributes: dict[str, Any] = {}
+    for name, type_ in composite.attributes:
+        attributes[name] = spec_type(Column(name=name, type=type_))
+        if name in composite.collations or name in composite.attribute_comments:
+            attributes[name] = {"type": attributes[name]}
+            if name in composite.collations:
+                attributes[name]["collation"] = collation_spelling(composite.collations[name])
+            if name in composite.attribute_comments:
+                attributes[name]["comment"] = composite.attribute_comments[name]
+    spec: dict[str, Any] = {"attributes": attributes}
     if composite.comment is not None:
         spec["comment"] = composite.comment
     return composite.key if composite.schema != "public" else composite.name, spec
@@ -103,13 +125,17 @@ def to_spec(composite: CompositeType) -> tuple[str, dict[str, Any]]:
 
 def load(rows: Rows, catalog: Catalog) -> None:
     objects = catalog.db.objects
-    for schema, name, attribute, type_, comment in rows:
+    for schema, name, attribute, type_, comment, collation, attribute_comment in rows:
         found = objects.setdefault(NAME, {})
         composite = found.get(f"{schema}.{name}")
         if composite is None:
             composite = found[f"{schema}.{name}"] = CompositeType(name, schema, [], comment)
         if attribute is not None:
             composite.attributes.append((attribute, type_))
+            if collation is not None:
+                composite.collations[attribute] = collation
+            if attribute_comment is not None:
+                composite.attribute_comments[attribute] = attribute_comment
 
 
 # -- comparison -----------------------------------------------------------------------------------
@@ -130,20 +156,30 @@ def diff(kind: ObjectKind, key: str, before: CompositeType | None, after: Compos
     # ADD ATTRIBUTE appends: the kept attributes must keep their order and come before the new ones.
     in_order = kept_live == kept_wanted and [n for n, _ in after.attributes] == kept_wanted + added
     attributes = []
-    if before.attributes != after.attributes:
+    if _shown(before) != _shown(after):
         attributes.append(AttributeChange("attributes", _shown(before), _shown(after)))
     if before.comment != after.comment:
         attributes.append(AttributeChange("comment", before.comment, after.comment))
+    if before.attribute_comments != after.attribute_comments:
+        attributes.append(AttributeChange("attribute comments", before.attribute_comments, after.attribute_comments))
     if not in_order:
         return [Change(Action.REPLACE, kind.name, address, before=before, after=after, attributes=attributes,
                        notes=["attributes reordered: ALTER TYPE cannot, so the type is dropped and created again"])]
     extra = {"dropped": [name for name, _ in before.attributes if name not in wanted], "added": added,
-             "retyped": [name for name in kept_wanted if live[name] != wanted[name]]}
+             "retyped": [name for name in kept_wanted if live[name] != wanted[name]
+                         or before.collations.get(name) != after.collations.get(name)]}
     return [Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes, extra=extra)]
 
 
 def _shown(composite: CompositeType) -> str:
-    return ", ".join(f"{name} {type_}" for name, type_ in composite.attributes)
+    return ", ".join(f"{name} {_attribute_type(composite, name)}" for name, _ in composite.attributes)
+
+
+def _attribute_type(composite: CompositeType, attribute: str) -> str:
+    """The attribute's type as SQL, with its COLLATE when it has one of its own."""
+    type_ = dict(composite.attributes)[attribute]
+    collation = composite.collations.get(attribute)
+    return f"{type_} COLLATE {quote_ident(collation)}" if collation else type_
 
 
 def _using_columns(db: Database, composite: CompositeType) -> list[str]:
@@ -177,11 +213,20 @@ def after_diff(changes: list[Change], current: Database, desired: Database) -> l
 
 def _create(composite: CompositeType) -> list[Statement]:
     name = qualified_name(composite.schema, composite.name)
-    body = ",\n".join(f"    {quote_ident(attribute)} {type_}" for attribute, type_ in composite.attributes)
+    body = ",\n".join(f"    {quote_ident(attribute)} {_attribute_type(composite, attribute)}"
+                      for attribute, _ in composite.attributes)
     statements = [Statement(f"CREATE TYPE {name} AS (\n{body}\n);")]
     if composite.comment is not None:
         statements.append(Statement(_comment_sql(composite)))
+    statements += [Statement(_attribute_comment_sql(composite, attribute)) for attribute, _ in composite.attributes
+                   if attribute in composite.attribute_comments]
     return statements
+
+
+def _attribute_comment_sql(composite: CompositeType, attribute: str) -> str:
+    comment = composite.attribute_comments.get(attribute)
+    target = f"{qualified_name(composite.schema, composite.name)}.{quote_ident(attribute)}"
+    return f"COMMENT ON COLUMN {target} IS {'NULL' if comment is None else sql_string(comment)};"
 
 
 def _comment_sql(composite: CompositeType) -> str:
@@ -197,15 +242,18 @@ def render(change: Change, options: Any) -> list[Statement]:
     if change.action == Action.CREATE:
         return _create(after)
     name = qualified_name(after.schema, after.name)
-    types = dict(after.attributes)
     statements = [Statement(f"ALTER TYPE {name} DROP ATTRIBUTE {quote_ident(attribute)};")
                   for attribute in change.extra.get("dropped", [])]
-    statements += [Statement(f"ALTER TYPE {name} ALTER ATTRIBUTE {quote_ident(attribute)} TYPE {types[attribute]};")
+    statements += [Statement(f"ALTER TYPE {name} ALTER ATTRIBUTE {quote_ident(attribute)} TYPE {_attribute_type(after, attribute)};")
                    for attribute in change.extra.get("retyped", [])]
-    statements += [Statement(f"ALTER TYPE {name} ADD ATTRIBUTE {quote_ident(attribute)} {types[attribute]};")
+    statements += [Statement(f"ALTER TYPE {name} ADD ATTRIBUTE {quote_ident(attribute)} {_attribute_type(after, attribute)};")
                    for attribute in change.extra.get("added", [])]
     if change.before.comment != after.comment:
         statements.append(Statement(_comment_sql(after)))
+    # An added attribute starts without a comment; a kept one keeps its own until changed.
+    statements += [Statement(_attribute_comment_sql(after, attribute)) for attribute, _ in after.attributes
+                   if after.attribute_comments.get(attribute) != (
+                       None if attribute in change.extra.get("added", []) else change.before.attribute_comments.get(attribute))]
     return statements
 
 

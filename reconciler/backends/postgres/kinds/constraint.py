@@ -52,7 +52,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
             continue
         columns = [attnames[(oid, n)] for n in keys] if keys else []
         if contype == "p":
-            table.primary_key = PrimaryKey(name, columns, comment)
+            table.primary_key = PrimaryKey(name, columns, comment, deferrable, deferred)
         elif contype == "u":
             table.uniques[name] = UniqueConstraint(name, columns, deferrable, deferred, nulls_not_distinct, comment)
         elif contype == "f":

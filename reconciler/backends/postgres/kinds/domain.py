@@ -23,11 +23,11 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def _domain(row: tuple) -> Domain:
-    schema, name, base, notnull, default, collation, comment, check_names, check_defs = row
+    schema, name, base, notnull, default, collation, comment, check_names, check_defs, check_comments = row
     return Domain(name=name, type=base, schema=schema, nullable=not notnull, collation=collation, comment=comment,
                   default=Default(expression=default, literal=False) if default is not None else None,
-                  checks={n: CheckConstraint(name=n, expression=check_body(d))
-                          for n, d in zip(check_names, check_defs, strict=True)})
+                  checks={n: CheckConstraint(name=n, expression=check_body(d), comment=c)
+                          for n, d, c in zip(check_names, check_defs, check_comments, strict=True)})
 
 
 def _dependency_order(domains: list[Domain]) -> list[Domain]:
@@ -85,6 +85,10 @@ def diff_domains(current: Database, desired: Database) -> list[Change]:
         new_checks = {n: c.expression for n, c in domain.checks.items()}
         if old_checks != new_checks:
             attrs.append(AttributeChange("checks", old_checks, new_checks))
+        old_comments = {n: c.comment for n, c in live.checks.items() if c.comment is not None}
+        new_comments = {n: c.comment for n, c in domain.checks.items() if c.comment is not None}
+        if old_comments != new_comments:
+            attrs.append(AttributeChange("check comments", old_comments, new_comments))
         if attrs:
             changes.append(Change(Action.ALTER, DOMAIN, address, before=live, after=domain, attributes=attrs, extra={
                 "checks_dropped": [n for n, e in old_checks.items() if new_checks.get(n) != e],
@@ -117,11 +121,19 @@ def create_domain_sql(domain: Domain) -> str:
     return sql
 
 
+def _check_comment_sql(domain: Domain, check: CheckConstraint) -> str:
+    target = f"{quote_ident(check.name)} ON DOMAIN {qualified_name(domain.schema, domain.name)}"
+    return comment_sql("CONSTRAINT", target, check.comment)
+
+
 def _domain_create(r: Renderer) -> None:
     domain: Domain = r.change.after
     r.add(create_domain_sql(domain))
     if domain.comment is not None:
         r.add(comment_sql("DOMAIN", qualified_name(domain.schema, domain.name), domain.comment))
+    for check in domain.checks.values():
+        if check.comment is not None:
+            r.add(_check_comment_sql(domain, check))
 
 
 def _domain_drop(r: Renderer) -> None:
@@ -164,6 +176,11 @@ def _domain_alter(r: Renderer) -> None:
             r.add(f"ALTER DOMAIN {name} ADD CONSTRAINT {quote_ident(check.name)} {constraint_body(check)}")
     if before.comment != after.comment:
         r.add(comment_sql("DOMAIN", name, after.comment))
+    # A check added again starts without a comment; one kept keeps its own until changed.
+    for check_name, check in after.checks.items():
+        was = None if check_name in added or check_name not in before.checks else before.checks[check_name].comment
+        if check.comment != was:
+            r.add(_check_comment_sql(after, check))
 
 
 # (change kind, action) -> the renderer of that change (see render.render).

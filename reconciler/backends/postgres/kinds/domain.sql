@@ -1,4 +1,4 @@
--- Checks come along as parallel arrays (name, pg_get_constraintdef): one query for every domain.
+-- Checks come along as parallel arrays (name, pg_get_constraintdef, comment): one query for every domain.
 -- contype 'c' only: PostgreSQL 17 also records a domain's NOT NULL in pg_constraint (typnotnull says it too).
 SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull,
        pg_catalog.pg_get_expr(t.typdefaultbin, 0, true),
@@ -7,6 +7,8 @@ SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod),
        ARRAY(SELECT con.conname FROM pg_catalog.pg_constraint con
              WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
        ARRAY(SELECT pg_catalog.pg_get_constraintdef(con.oid, true) FROM pg_catalog.pg_constraint con
+             WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+       ARRAY(SELECT pg_catalog.obj_description(con.oid, 'pg_constraint') FROM pg_catalog.pg_constraint con
              WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname)
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace

@@ -80,6 +80,8 @@ class Function:
     volatility: str = "volatile"
     strict: bool = False
     security_definer: bool = False
+    #: LEAKPROOF (functions only; setting it takes a superuser).
+    leakproof: bool = False
     parallel: str = "unsafe"
     cost: float = DEFAULT_COST
     rows: float = 0.0
@@ -305,7 +307,7 @@ def build(key: str, spec: dict[str, Any] | None, context: Any) -> Function:
               "settings": _settings(spec.get("set")), "comment": spec.get("comment"),
               "prevent_destroy": bool(spec.get("prevent_destroy"))}
     if kind == "procedure":
-        for option in ("returns", "volatility", "strict", "parallel", "cost", "rows"):
+        for option in ("returns", "volatility", "strict", "leakproof", "parallel", "cost", "rows"):
             if option in spec:
                 raise ValueError(f"{option}: a procedure has no {option}")
         return Function(**common, returns=None)
@@ -318,7 +320,8 @@ def build(key: str, spec: dict[str, Any] | None, context: Any) -> Function:
     else:
         raise ValueError("returns is required for a function (kind: procedure has none)")
     function = Function(**common, returns=returns, volatility=spec.get("volatility", "volatile"),
-                        strict=bool(spec.get("strict")), parallel=spec.get("parallel", "unsafe"),
+                        strict=bool(spec.get("strict")), leakproof=bool(spec.get("leakproof")),
+                        parallel=spec.get("parallel", "unsafe"),
                         cost=float(spec.get("cost", DEFAULT_COST)))
     if "rows" in spec and not function.returns_set:
         raise ValueError("rows: only a set-returning function (SETOF, TABLE) has rows")
@@ -355,6 +358,8 @@ def to_spec(function: Function) -> tuple[str, dict[str, Any]]:
             spec["volatility"] = function.volatility
         if function.strict:
             spec["strict"] = True
+        if function.leakproof:
+            spec["leakproof"] = True
         if function.parallel != "unsafe":
             spec["parallel"] = function.parallel
         if function.cost != DEFAULT_COST:
@@ -378,7 +383,8 @@ def to_spec(function: Function) -> tuple[str, dict[str, Any]]:
 
 def load(rows: Rows, catalog: Catalog) -> None:
     for (schema, name, prokind, identity, types, modes, names, defaults, result, language, body, volatility,
-         strict, security_definer, parallel, cost, retset, rows_estimate, config, comment, dependents) in rows:
+         strict, security_definer, parallel, cost, retset, rows_estimate, config, comment, dependents,
+         leakproof) in rows:
         arguments = []
         for i, type_ in enumerate(types):
             mode = modes[i] if modes else "i"
@@ -393,6 +399,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
             returns=result if prokind == "f" else None, language=language, body=body,
             volatility=VOLATILITY[volatility] if prokind == "f" else "volatile",
             strict=strict if prokind == "f" else False, security_definer=security_definer,
+            leakproof=bool(leakproof) if prokind == "f" else False,
             parallel=PARALLEL[parallel] if prokind == "f" else "unsafe",
             cost=float(cost) if prokind == "f" else DEFAULT_COST, rows=float(rows_estimate) if retset else 0.0,
             settings=settings, comment=comment, dependents=tuple(dependents))
@@ -484,6 +491,8 @@ def create_sql(function: Function, or_replace: bool = False) -> str:
             clauses.append(function.volatility.upper())
         if function.strict:
             clauses.append("STRICT")
+        if function.leakproof:
+            clauses.append("LEAKPROOF")
         if function.parallel != "unsafe":
             clauses.append(f"PARALLEL {function.parallel.upper()}")
         if function.cost != DEFAULT_COST:

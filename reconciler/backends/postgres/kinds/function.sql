@@ -18,7 +18,8 @@ SELECT n.nspname, p.proname, p.prokind, pg_catalog.oidvectortypes(p.proargtypes)
              FROM pg_catalog.pg_depend dep
              WHERE dep.refclassid = 'pg_catalog.pg_proc'::regclass AND dep.refobjid = p.oid AND dep.deptype = 'n'
                AND dep.classid <> 'pg_catalog.pg_trigger'::regclass
-             ORDER BY 1)
+             ORDER BY 1),
+       p.proleakproof
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang

@@ -8,7 +8,7 @@ changes and the comparison of definitions are shared with views (`view.py`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.changes import Action, AttributeChange, Change, Statement
@@ -16,13 +16,16 @@ from reconciler.model import Index, IndexElement
 from reconciler.objects import ObjectKind
 
 from ..catalog import Catalog, Rows
+from ..render import comment_sql
 from ..types import qualified_name, quote_ident
 from .view import (
     MATERIALIZED_VIEW,
     OutputColumn,
+    build_column_comments,
     build_column_names,
     check_name_free,
     check_query,
+    column_comment_statements,
     column_list_sql,
     comment_statement,
     live_query,
@@ -47,6 +50,8 @@ class MaterializedView:
     options: dict[str, str] = field(default_factory=dict)
     comment: str | None = None
     indexes: dict[str, Index] = field(default_factory=dict)
+    #: Output column name -> comment (COMMENT ON COLUMN).
+    column_comments: dict[str, str] = field(default_factory=dict)
     #: Created WITH DATA (populated) or WITH NO DATA; only used when it is created (see the module doc).
     with_data: bool = field(default=True, compare=False)
     column_names: list[str] | None = field(default=None, compare=False)
@@ -92,8 +97,23 @@ def _build_index(name: str, spec: dict[str, Any]) -> Index:
             check_expression(where)
         except ValueError as exc:
             raise ValueError(f"indexes.{name}: invalid index predicate: {exc}") from None
-    return Index(name=name, elements=elements, unique=bool(spec.get("unique")), method=spec.get("method", "btree"),
-                 where=where, include=list(spec.get("include") or []))
+    from reconciler.spec.relational import INDEX_STORAGE_PARAMETERS, storage_value
+
+    method = spec.get("method", "btree")
+    for parameter, value in (spec.get("with") or {}).items():
+        allowed = INDEX_STORAGE_PARAMETERS.get(method, frozenset())
+        if parameter not in allowed:
+            raise ValueError(f"indexes.{name}: {method} indexes have no storage parameter {parameter!r} "
+                             f"(they have: {', '.join(sorted(allowed)) or 'none'})")
+        if parameter == "fillfactor" and not (isinstance(value, int) and not isinstance(value, bool)
+                                              and 10 <= value <= 100):
+            raise ValueError(f"indexes.{name}: fillfactor must be a whole number from 10 to 100")
+    if spec.get("nulls_not_distinct") and not spec.get("unique"):
+        raise ValueError(f"indexes.{name}: nulls_not_distinct needs unique: true")
+    return Index(name=name, elements=elements, unique=bool(spec.get("unique")), method=method,
+                 where=where, include=list(spec.get("include") or []),
+                 nulls_not_distinct=bool(spec.get("nulls_not_distinct")),
+                 with_={k: storage_value(v) for k, v in (spec.get("with") or {}).items()}, comment=spec.get("comment"))
 
 
 def build(key: str, spec: dict[str, Any], context: Any) -> MaterializedView:
@@ -108,9 +128,12 @@ def build(key: str, spec: dict[str, Any], context: Any) -> MaterializedView:
         options[option] = _option_text(value)
     indexes = {index_name: _build_index(index_name, index_spec)
                for index_name, index_spec in (spec.get("indexes") or {}).items()}
-    return MaterializedView(name=name, schema=schema, query=check_query(spec.get("query")), options=options,
+    query, column_names = check_query(spec.get("query")), build_column_names(spec)
+    return MaterializedView(name=name, schema=schema, query=query, options=options,
                             comment=spec.get("comment"), indexes=indexes, with_data=spec.get("with_data", True),
-                            column_names=build_column_names(spec), prevent_destroy=bool(spec.get("prevent_destroy")))
+                            column_names=column_names,
+                            column_comments=build_column_comments(spec, query, column_names),
+                            prevent_destroy=bool(spec.get("prevent_destroy")))
 
 
 def _index_spec(index: Index) -> dict[str, Any]:
@@ -133,6 +156,12 @@ def _index_spec(index: Index) -> dict[str, Any]:
         spec["where"] = index.where
     if index.include:
         spec["include"] = list(index.include)
+    if index.nulls_not_distinct:
+        spec["nulls_not_distinct"] = True
+    if index.with_:
+        spec["with"] = {k: int(v) if v.isdigit() else v for k, v in index.with_.items()}
+    if index.comment is not None:
+        spec["comment"] = index.comment
     return spec
 
 
@@ -146,6 +175,8 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
         spec["indexes"] = {name: _index_spec(index) for name, index in view.indexes.items()}
     if view.comment is not None:
         spec["comment"] = view.comment
+    if view.column_comments:
+        spec["column_comments"] = dict(view.column_comments)
     return spec_key(view), spec
 
 
@@ -153,10 +184,12 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, populated, names, types, typmods in rows:
+    for schema, name, definition, reloptions, comment, populated, names, described, column_comments in rows:
         view = MaterializedView(name=name, schema=schema, query=live_query(definition),
                                 options=parse_reloptions(reloptions), comment=comment, with_data=bool(populated),
-                                columns=output_columns(names, types, typmods))
+                                columns=output_columns(names, described),
+                                column_comments={n: c for n, c in zip(names, column_comments, strict=True)
+                                                 if c is not None})
         catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})[view.key] = view
 
 
@@ -195,7 +228,8 @@ def diff(kind: ObjectKind, key: str, before: MaterializedView | None,
                                                  "it is dropped and created again (and filled, unless with_data "
                                                  "is false)")
     attributes = [AttributeChange(name, getattr(before, name), getattr(after, name))
-                  for name in ("options", "comment", "indexes") if getattr(before, name) != getattr(after, name)]
+                  for name in ("options", "comment", "indexes", "column_comments")
+                  if getattr(before, name) != getattr(after, name)]
     return [Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes)]
 
 
@@ -210,6 +244,18 @@ def _drop_index(view: MaterializedView, name: str) -> Statement:
     return Statement(f"DROP INDEX {qualified_name(view.schema, name)};")
 
 
+def _index_statements(view: MaterializedView, index: Index) -> list[Statement]:
+    """CREATE INDEX, and its comment."""
+    statements = [_create_index(view, index)]
+    if index.comment is not None:
+        statements.append(_comment_index(view, index))
+    return statements
+
+
+def _comment_index(view: MaterializedView, index: Index) -> Statement:
+    return Statement(comment_sql("INDEX", qualified_name(view.schema, index.name), index.comment))
+
+
 def render(change: Change, options: Any) -> list[Statement]:
     if change.action == Action.DROP:
         before: MaterializedView = change.before
@@ -220,10 +266,10 @@ def render(change: Change, options: Any) -> list[Statement]:
         data = "" if view.with_data else " NO"
         statements = [Statement(f"CREATE MATERIALIZED VIEW {name}{column_list_sql(view)}{options_sql(view.options)}"
                                 f" AS\n{view.query}\nWITH{data} DATA;")]
-        statements += [_create_index(view, index) for index in view.indexes.values()]
+        statements += [s for index in view.indexes.values() for s in _index_statements(view, index)]
         if view.comment is not None:
             statements.append(comment_statement("MATERIALIZED VIEW", view))
-        return statements
+        return statements + column_comment_statements("MATERIALIZED VIEW", view)
     before = change.before
     changed = {a.name for a in change.attributes}
     statements = []
@@ -236,14 +282,22 @@ def render(change: Change, options: Any) -> list[Statement]:
             reset = ", ".join(".".join(quote_ident(p) for p in option.split(".")) for option in gone)
             statements.append(Statement(f"ALTER MATERIALIZED VIEW {name} RESET ({reset});"))
     if "indexes" in changed:
+        # An index whose comment alone changes keeps its data: COMMENT ON INDEX, not a rebuild.
+        recomment = {index_name for index_name, index in view.indexes.items()
+                     if index_name in before.indexes and before.indexes[index_name] != index
+                     and replace(before.indexes[index_name], comment=index.comment) == index}
         for index_name, index in before.indexes.items():
-            if view.indexes.get(index_name) != index:
+            if view.indexes.get(index_name) != index and index_name not in recomment:
                 statements.append(_drop_index(view, index_name))
         for index_name, index in view.indexes.items():
-            if before.indexes.get(index_name) != index:
-                statements.append(_create_index(view, index))
+            if index_name in recomment:
+                statements.append(_comment_index(view, index))
+            elif before.indexes.get(index_name) != index:
+                statements += _index_statements(view, index)
     if "comment" in changed:
         statements.append(comment_statement("MATERIALIZED VIEW", view))
+    if "column_comments" in changed:
+        statements += column_comment_statements("MATERIALIZED VIEW", view, before)
     return statements
 
 

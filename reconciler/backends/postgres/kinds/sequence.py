@@ -111,7 +111,9 @@ def to_spec(sequence: Sequence) -> tuple[str, dict[str, Any]]:
 
 def load(rows: Rows, catalog: Catalog) -> None:
     for (schema, name, type_name, start, increment, min_value, max_value, cache, cycle,
-         owner_schema, owner_table, owner_column, comment) in rows:
+         owner_schema, owner_table, owner_column, comment, serial_like) in rows:
+        if serial_like:
+            continue  # a serial column's own: that column is `type: serial`
         owned_by = f"{owner_schema}.{owner_table}.{owner_column}" if owner_column is not None else None
         sequence = Sequence(name, schema, type_name, start, increment, min_value, max_value, cache, cycle,
                             owned_by, comment)

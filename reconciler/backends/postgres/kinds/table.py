@@ -7,7 +7,7 @@ from reconciler.model import CheckConstraint, ExclusionConstraint, PrimaryKey, T
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, column_definition, comment_sql, constraint_body
-from ..types import qualified_name, quote_ident
+from ..types import qualified_name, quote_ident, sql_string
 
 QUERY = "table"
 READ_ORDER = 60
@@ -15,9 +15,10 @@ READ_ORDER = 60
 
 def load(rows: Rows, catalog: Catalog) -> None:
     tables, by_oid = catalog.db.tables, catalog.tables_by_oid
-    for oid, schema, name, comment, reltuples, unlogged in rows:
+    for oid, schema, name, comment, reltuples, unlogged, reloptions in rows:
         # reltuples is -1 for a table never vacuumed or analyzed (PostgreSQL 14+): no estimate.
-        table = Table(name=name, schema=schema, comment=comment, unlogged=bool(unlogged),
+        options = dict(item.split("=", 1) for item in reloptions or [])
+        table = Table(name=name, schema=schema, comment=comment, unlogged=bool(unlogged), options=options,
                       row_estimate=float(reltuples) if reltuples is not None else -1.0)
         by_oid[oid] = tables[table.key] = table
 
@@ -44,7 +45,12 @@ def create_table_sql(table: Table) -> str:
     unlogged = "UNLOGGED " if table.unlogged else ""
     name = qualified_name(table.schema, table.name)
     return (f"CREATE {unlogged}TABLE {name} (\n{body}\n)" if body else f"CREATE {unlogged}TABLE {name} ()") + \
-        partition_by_sql(table)
+        partition_by_sql(table) + (f" WITH ({storage_parameters_sql(table.options)})" if table.options else "")
+
+
+def storage_parameters_sql(options: dict[str, str]) -> str:
+    # The names are from TABLE_STORAGE_PARAMETERS (validate) or the catalog; values are literals.
+    return ", ".join(f"{quote_ident(name)} = {sql_string(value)}" for name, value in options.items())
 
 
 def _table_create(r: Renderer) -> None:
@@ -84,6 +90,13 @@ def _table_alter(r: Renderer) -> None:
     name = qualified_name(after.schema, after.name)
     if before.unlogged != after.unlogged:
         r.add(f"ALTER TABLE {name} SET {'UNLOGGED' if after.unlogged else 'LOGGED'}")
+    if before.options != after.options:
+        wanted = {k: v for k, v in after.options.items() if before.options.get(k) != v}
+        gone = [k for k in before.options if k not in after.options]
+        if wanted:
+            r.add(f"ALTER TABLE {name} SET ({storage_parameters_sql(wanted)})")
+        if gone:
+            r.add(f"ALTER TABLE {name} RESET ({', '.join(quote_ident(k) for k in gone)})")
     if before.comment != after.comment:
         r.add(comment_sql("TABLE", name, after.comment))
 

@@ -1,5 +1,5 @@
 /*managed_tables*/
-SELECT m.oid, m.nspname, m.relname, d.description, c.reltuples, c.relpersistence = 'u'
+SELECT m.oid, m.nspname, m.relname, d.description, c.reltuples, c.relpersistence = 'u', c.reloptions
 FROM managed m
 JOIN pg_catalog.pg_class c ON c.oid = m.oid
 LEFT JOIN pg_catalog.pg_description d

@@ -49,10 +49,15 @@ class View:
     security_invoker: bool = False
     check_option: str | None = None
     comment: str | None = None
+    #: Output column name -> comment (COMMENT ON COLUMN view.column).
+    column_comments: dict[str, str] = field(default_factory=dict)
     #: The spec's `columns:` (CREATE VIEW v (a, b)); the live definition carries them as aliases.
     column_names: list[str] | None = field(default=None, compare=False)
     #: Output columns: live, from the catalog; desired, as the server describes the query (None: unknown).
     columns: list[OutputColumn] | None = field(default=None, compare=False)
+    #: Live: a column is of a domain type. `columns` hold its base type (what describing a query gives), so
+    #: whether a new definition keeps the domain, as CREATE OR REPLACE requires, is unknown.
+    domain_columns: bool = field(default=False, compare=False)
     prevent_destroy: bool = field(default=False, compare=False)
 
     @property
@@ -110,6 +115,37 @@ def build_column_names(spec: dict[str, Any]) -> list[str] | None:
     return list(names)
 
 
+def build_column_comments(spec: dict[str, Any], query: str, column_names: list[str] | None) -> dict[str, str]:
+    """`column_comments:`; each must name an output column where the query tells its names offline (no `*`)."""
+    import sqlglot
+
+    comments = dict(spec.get("column_comments") or {})
+    if not comments:
+        return comments
+    statement = sqlglot.parse_one(query, dialect="postgres")
+    outputs = [e.alias_or_name for e in getattr(statement, "selects", [])]
+    if outputs and all(outputs) and not any(e.find(sqlglot.exp.Star) for e in statement.selects):
+        names = list(column_names or []) + outputs[len(column_names or []):]
+        for column in comments:
+            if column not in names:
+                raise ValueError(f"column_comments: {column!r} is not a column of the query (it has "
+                                 f"{', '.join(names)})")
+    return comments
+
+
+def column_comment_statements(what: str, view: Any, before: Any | None = None) -> list[Statement]:
+    """COMMENT ON COLUMN for each output column whose comment differs from `before`'s (None: a new view)."""
+    old = before.column_comments if before is not None else {}
+    name = qualified_name(view.schema, view.name)
+    statements = []
+    for column in [*view.column_comments, *(c for c in old if c not in view.column_comments)]:
+        comment = view.column_comments.get(column)
+        if comment != old.get(column):
+            text = "NULL" if comment is None else sql_string(comment)
+            statements.append(Statement(f"COMMENT ON COLUMN {name}.{quote_ident(column)} IS {text};"))
+    return statements
+
+
 def check_name_free(schema: str, name: str, context: Any) -> None:
     """Tables, views and materialized views share one namespace per schema."""
     if f"{schema}.{name}" in context.db.tables:
@@ -124,10 +160,12 @@ def build(key: str, spec: dict[str, Any], context: Any) -> View:
     check_option = spec.get("check_option")
     if check_option is not None and check_option not in CHECK_OPTIONS:
         raise ValueError(f"check_option must be one of {', '.join(CHECK_OPTIONS)}")
-    return View(name=name, schema=schema, query=check_query(spec.get("query")),
+    query, column_names = check_query(spec.get("query")), build_column_names(spec)
+    return View(name=name, schema=schema, query=query,
                 security_barrier=bool(spec.get("security_barrier", False)),
                 security_invoker=bool(spec.get("security_invoker", False)), check_option=check_option,
-                comment=spec.get("comment"), column_names=build_column_names(spec),
+                comment=spec.get("comment"), column_names=column_names,
+                column_comments=build_column_comments(spec, query, column_names),
                 prevent_destroy=bool(spec.get("prevent_destroy")))
 
 
@@ -145,6 +183,8 @@ def to_spec(view: View) -> tuple[str, dict[str, Any]]:
         spec["check_option"] = view.check_option
     if view.comment is not None:
         spec["comment"] = view.comment
+    if view.column_comments:
+        spec["column_comments"] = dict(view.column_comments)
     return spec_key(view), spec
 
 
@@ -164,18 +204,25 @@ def parse_reloptions(reloptions: list[str] | None) -> dict[str, str]:
     return options
 
 
-def output_columns(names: list[str], types: list[int], typmods: list[int]) -> list[OutputColumn]:
-    return [(name, int(oid), int(mod)) for name, oid, mod in zip(names, types, typmods, strict=True)]
+def output_columns(names: list[str], described: list[list[int]]) -> list[OutputColumn]:
+    """The live columns as a described query gives them: (name, base type, its typmod) per {type, typmod, depth}
+    from the catalog (a domain column is described as its base type)."""
+    return [(name, int(oid), int(mod)) for name, (oid, mod, _) in zip(names, described, strict=True)]
+
+
+def has_domain_columns(described: list[list[int]]) -> bool:
+    return any(depth > 0 for _, _, depth in described)
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, names, types, typmods in rows:
+    for schema, name, definition, reloptions, comment, names, described, column_comments in rows:
         options = parse_reloptions(reloptions)
         view = View(name=name, schema=schema, query=live_query(definition),
                     security_barrier=options.get("security_barrier", "false").lower() in _TRUE,
                     security_invoker=options.get("security_invoker", "false").lower() in _TRUE,
                     check_option=options.get("check_option"), comment=comment,
-                    columns=output_columns(names, types, typmods))
+                    columns=output_columns(names, described), domain_columns=has_domain_columns(described),
+                    column_comments={n: c for n, c in zip(names, column_comments, strict=True) if c is not None})
         catalog.db.objects.setdefault(VIEW, {})[view.key] = view
 
 
@@ -343,7 +390,7 @@ def _probe(conn: Any) -> Iterator[tuple[Callable[[str], list[OutputColumn] | Non
 
 def replaceable_in_place(before: Any, after: Any) -> bool:
     """PostgreSQL's CREATE OR REPLACE rule: the live columns (names, types) lead the new ones, in order."""
-    if before.columns is None or after.columns is None:
+    if before.columns is None or after.columns is None or getattr(before, "domain_columns", False):
         return False
     return after.columns[:len(before.columns)] == before.columns
 
@@ -369,7 +416,8 @@ def diff(kind: ObjectKind, key: str, before: View | None, after: View | None) ->
         return rebuild(kind, key, before, after, "its columns change (or could not be described): PostgreSQL "
                                                  "cannot replace it in place, so it is dropped and created again")
     attributes = [AttributeChange(name, getattr(before, name), getattr(after, name))
-                  for name in ("query", "security_barrier", "security_invoker", "check_option", "comment")
+                  for name in ("query", "security_barrier", "security_invoker", "check_option", "comment",
+                               "column_comments")
                   if getattr(before, name) != getattr(after, name)]
     change = Change(Action.ALTER, kind.name, address, before=before, after=after, attributes=attributes)
     if before.query != after.query:
@@ -423,7 +471,7 @@ def render(change: Change, options: Any) -> list[Statement]:
                                 f" AS\n{view.query};")]
         if view.comment is not None:
             statements.append(comment_statement("VIEW", view))
-        return statements
+        return statements + column_comment_statements("VIEW", view)
     changed = {a.name for a in change.attributes}
     statements = []
     if "query" in changed:
@@ -439,6 +487,8 @@ def render(change: Change, options: Any) -> list[Statement]:
             statements.append(Statement(f"ALTER VIEW {name} RESET ({', '.join(quote_ident(o) for o in gone)});"))
     if "comment" in changed:
         statements.append(comment_statement("VIEW", view))
+    if "column_comments" in changed:
+        statements += column_comment_statements("VIEW", view, change.before)
     return statements
 
 

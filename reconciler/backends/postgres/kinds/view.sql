@@ -4,9 +4,17 @@
 SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloptions, d.description,
        ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
-       ARRAY(SELECT a.atttypid::int8 FROM pg_catalog.pg_attribute a
+       -- Each column's type as the server describes a query's result (a domain as its base type and typmod,
+       -- as the wire protocol does): {type oid, typmod, how many domains deep it was}.
+       ARRAY(SELECT ARRAY[b.typ, b.mod, b.depth] FROM pg_catalog.pg_attribute a, LATERAL (
+                WITH RECURSIVE chain(typ, mod, depth) AS (
+                    SELECT a.atttypid::int8, a.atttypmod::int8, 0::int8
+                    UNION ALL
+                    SELECT t.typbasetype::int8, t.typtypmod::int8, chain.depth + 1
+                    FROM chain JOIN pg_catalog.pg_type t ON t.oid = chain.typ AND t.typtype = 'd')
+                SELECT chain.typ, chain.mod, chain.depth FROM chain ORDER BY chain.depth DESC LIMIT 1) b
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
-       ARRAY(SELECT a.atttypmod FROM pg_catalog.pg_attribute a
+       ARRAY(SELECT pg_catalog.col_description(c.oid, a.attnum) FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
