@@ -13,7 +13,6 @@ from reconciler import __version__
 from reconciler.backends import ApplyResult, Backend, Progress, ProgressCallback
 from reconciler.changes import Action, Change, Hazard
 from reconciler.errors import PlanError
-from reconciler.history import applied_by, applied_from, archive_spec
 from reconciler.plan import Plan
 from reconciler.spec.loader import LoadedSpec
 
@@ -78,6 +77,8 @@ def check_guards(plan: Plan, guards: Guards) -> None:
 def history_entry(plan: Plan, loaded: LoadedSpec | None = None, *, rollback_to: int | None = None) -> dict[str, Any]:
     """What every history record of this apply holds besides its outcome: with the spec applied (`loaded`)
     archived, so that `rollback` can go back to it; `rollback_to`: the record a rollback goes back to."""
+    from reconciler.history import applied_by, applied_from, archive_spec
+
     return {
         "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec_hash": plan.spec_hash,

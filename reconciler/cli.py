@@ -10,51 +10,21 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from reconciler import __version__
-from reconciler.apply import (
-    CONFIRM_PROMPT,
-    Guards,
-    ProgressPrinter,
-    check_guards,
-    check_prevented,
-    execute_plan,
-)
-from reconciler.backends import ConnectOptions, PlanScope, RenderOptions, get_backend
-from reconciler.changes import Hazard
 from reconciler.durations import DurationError, parse_duration, postgres_duration
 from reconciler.errors import ApplyError, Interrupted, PlanError, SchemactlError, UsageError
-from reconciler.formats import render_plan
-from reconciler.formats.common import summary_line
-from reconciler.history import (
-    format_entry_lines,
-    history_document,
-    one_line,
-    restore_spec,
-    rollback_target,
-    short_hash,
-    who,
-)
-from reconciler.ignore import rules_from_flags
-from reconciler.model import Database
-from reconciler.plan import Plan
-from reconciler.project import Environment, load_environment
 from reconciler.redact import redact_urls
-from reconciler.saved_plan import load_saved_plan, save_plan, verify_saved_plan
-from reconciler.spec import build_loaded, load_model
-from reconciler.spec.loader import escape_references
-from reconciler.workflow import (
-    Target,
-    check_scope,
-    load_spec_model,
-    offline_plan,
-    open_target,
-    plan_for_target,
-)
+
+if TYPE_CHECKING:
+    from reconciler.apply import Guards
+    from reconciler.backends import ConnectOptions, PlanScope, RenderOptions
+    from reconciler.plan import Plan
+    from reconciler.project import Environment
+    from reconciler.workflow import Target
 
 FORMAT_CHOICES = click.Choice(["text", "sql", "json", "markdown"])
 
@@ -67,6 +37,8 @@ def _resolve(spec: str | None, url: str | None, env: str | None, config: str | N
     An environment's allowances (allow_destroy, allow_hazards) belong to its own database: with an
     explicit --url they are not used, and the user is told so.
     """
+    from reconciler.project import load_environment
+
     environment = load_environment(env, config) if env else None
     if environment is not None:
         spec = spec or environment.spec
@@ -176,11 +148,15 @@ def main(debug: bool) -> None:
 @click.argument("spec", type=click.Path())
 def validate(spec: str) -> None:
     """Check a spec file or directory without touching any database."""
+    from reconciler.spec import load_model
+
     loaded, desired = load_model(spec)
     _echo(f"{spec}: valid {loaded.dialect} spec ({_describe(desired)}).")
 
 
 def _describe(model: Any) -> str:
+    from reconciler.model import Database
+
     if isinstance(model, Database):
         return f"{len(model.tables)} tables, {len(model.enums)} enums"
     describe = getattr(model, "describe", None)
@@ -207,6 +183,8 @@ def _timeout_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _connect_options(connect_timeout: float | None, network_timeout: float | None,
                      environment: Environment | None = None) -> ConnectOptions:
+    from reconciler.backends import ConnectOptions
+
     defaults = ConnectOptions()
     if environment is not None:
         connect_timeout = connect_timeout if connect_timeout is not None else environment.connect_timeout
@@ -227,6 +205,8 @@ def _online_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _render_options(online: bool, statement_lock_timeout: float | None = None, statement_timeout: float | None = None,
                     environment: Environment | None = None) -> RenderOptions:
+    from reconciler.backends import RenderOptions
+
     if environment is not None:
         online = online or environment.online
         if statement_lock_timeout is None:
@@ -254,6 +234,9 @@ def _scope_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _scope(dialect: str, scope_args: dict[str, Any]) -> PlanScope:
     """The scope the flags ask for, refused at once when the spec's backend cannot be scoped."""
+    from reconciler.backends import PlanScope, get_backend
+    from reconciler.workflow import check_scope
+
     scope = PlanScope(public_only=scope_args["public_only"], tenants_only=scope_args["tenants_only"],
                       databases=tuple(scope_args["scope_databases"]),
                       collections=tuple(scope_args["scope_collections"]),
@@ -268,6 +251,8 @@ def _target_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_plan(plan: Plan, fmt: str, no_color: bool) -> None:
+    from reconciler.formats import render_plan
+
     _echo(render_plan(plan, fmt, color=_use_color(no_color)), nl=False)
     for warning in plan.warnings:
         # Also on stderr: a plan piped to a file or a comment must not hide it from the person running it.
@@ -291,6 +276,10 @@ def plan(spec: str | None, url: str | None, env: str | None, config: str | None,
          statement_lock_timeout: float | None, statement_timeout: float | None, connect_timeout: float | None,
          network_timeout: float | None, **scope_args: Any) -> None:
     """Show what apply would change in the target database."""
+    from reconciler.apply import check_prevented
+    from reconciler.saved_plan import save_plan
+    from reconciler.workflow import load_spec_model, open_target, plan_for_target
+
     spec, url, environment = _resolve(spec, url, env, config)
     options = _render_options(online, statement_lock_timeout, statement_timeout, environment)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
@@ -331,6 +320,10 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
           no_color: bool, parallel: int | None, fail_fast: bool, targets: tuple[str, ...],
           connect_timeout: float | None, network_timeout: float | None, **scope_args: Any) -> None:
     """Apply a spec (or a saved plan file) to the target database."""
+    from reconciler.backends import get_backend
+    from reconciler.saved_plan import load_saved_plan
+    from reconciler.workflow import load_spec_model
+
     spec_or_plan, url, environment = _resolve(spec_or_plan, url, env, config)
     interval = None if quiet else _progress_interval()
     guards = _guards(allow_destroy, allow_hazards, environment)
@@ -360,6 +353,9 @@ def apply(spec_or_plan: str | None, url: str | None, env: str | None, config: st
 
 def _guards(allow_destroy: bool, allow_hazards: str, environment: Environment | None) -> Guards:
     """What an apply may do: the flags, plus the environment's allowances."""
+    from reconciler.apply import Guards
+    from reconciler.changes import Hazard
+
     allowed = {h.strip() for h in allow_hazards.split(",") if h.strip()}
     if environment is not None:
         allowed |= environment.allow_hazards
@@ -401,6 +397,10 @@ def _apply_to_target(url: str, loaded: Any, desired: Any, saved: Any, timeouts: 
     """Inspect, plan, confirm, execute, verify, under the target's apply lock; None when there is nothing to do.
     `stage[0]` follows along, for the report of an interrupt. The history record keeps the spec (`loaded`)
     and, for a rollback, the record it went back to."""
+    from reconciler.apply import ProgressPrinter, check_guards, execute_plan
+    from reconciler.saved_plan import verify_saved_plan
+    from reconciler.workflow import open_target, plan_for_target
+
     with open_target(url, loaded.dialect, read_only=False, options=timeouts) as target, \
             _apply_lock(target, lock_timeout):
         if saved is not None:
@@ -488,6 +488,8 @@ def _interrupt_on_sigterm() -> None:
 
 
 def _confirm() -> None:
+    from reconciler.apply import CONFIRM_PROMPT
+
     _echo(CONFIRM_PROMPT + " ", nl=False)
     answer = sys.stdin.readline().strip() if sys.stdin else ""
     if answer != "yes":
@@ -500,6 +502,9 @@ def _verify_converged(target: Target, loaded: Any, scope: PlanScope | None = Non
     # A fresh model: planning rewrote the first one to the spelling of the schema as it was before.
     # Within the plan's scope only, and a partial plan (-target) on its targets only: what they left out
     # may well still differ.
+    from reconciler.backends import RenderOptions
+    from reconciler.workflow import plan_for_target
+
     after = plan_for_target(target, loaded, target.backend.build_model(loaded), RenderOptions(), scope,
                             targets or ())
     if not after.plan.empty:
@@ -522,7 +527,14 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, ignor
             roles: tuple[str, ...],
             connect_timeout: float | None, network_timeout: float | None) -> None:
     """Write the live schema as a spec that plans with no changes."""
+    import yaml
+
+    from reconciler.spec.loader import escape_references
+    from reconciler.workflow import open_target
+
     url = _resolve_url(url)
+    from reconciler.ignore import rules_from_flags
+
     rules = rules_from_flags(ignore)
     with open_target(url, read_only=True, options=_connect_options(connect_timeout, network_timeout)) as target:
         scope = target.backend.inspect_scope(target.conn, schemas, roles)
@@ -553,6 +565,8 @@ def inspect(url: str | None, schemas: tuple[str, ...], output: str | None, ignor
 @click.option("--no-color", is_flag=True, help="Plain text output even on a terminal.")
 def show(plan_file: str, fmt: str, no_color: bool) -> None:
     """Print a saved plan (from `plan -out`) in any format, without a database."""
+    from reconciler.saved_plan import load_saved_plan
+
     saved = load_saved_plan(plan_file)
     if saved is None:
         raise UsageError(f"{plan_file}: not a saved plan (create one with `schemactl plan SPEC -out {plan_file}`)")
@@ -566,7 +580,9 @@ def show(plan_file: str, fmt: str, no_color: bool) -> None:
 @click.option("-o", "--output", type=click.Path(), help="Write the diagram to this file instead of stdout.")
 def diagram(spec: str, fmt: str, output: str | None) -> None:
     """Draw the spec as an entity-relationship diagram (SPEC may be a git path like main:db/schema.yaml)."""
+    from reconciler.backends import get_backend
     from reconciler.diagram import FORMATS
+    from reconciler.spec import load_model
     from reconciler.workflow import spec_at_revision
 
     with spec_at_revision(spec) as path:
@@ -592,6 +608,9 @@ def diagram(spec: str, fmt: str, output: str | None) -> None:
 def diff(old_spec: str, new_spec: str, fmt: str, no_color: bool, online: bool, statement_lock_timeout: float | None,
          statement_timeout: float | None, detailed_exitcode: bool) -> None:
     """Plan between two specs without a database (OLD may be a git path like main:db/schema.yaml)."""
+    from reconciler.apply import check_prevented
+    from reconciler.workflow import offline_plan
+
     plan_ = offline_plan(old_spec, new_spec, _render_options(online, statement_lock_timeout, statement_timeout))
     _print_plan(plan_, fmt, no_color)
     check_prevented(plan_)
@@ -606,6 +625,8 @@ HISTORY_FORMATS = click.Choice(["text", "json"])
 def _history_target(spec: str | None, url: str, timeouts: ConnectOptions) -> Iterator[Target]:
     """A read-only target whose history can be read: a spec, when given, must be for the URL's kind of
     database and says where the history lives (MongoDB's history_database)."""
+    from reconciler.workflow import load_spec_model, open_target
+
     loaded, desired = load_spec_model(spec) if spec else (None, None)
     with open_target(url, loaded.dialect if loaded else None, read_only=True, options=timeouts) as target:
         if desired is not None:
@@ -626,6 +647,9 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
            detailed_exitcode: bool, connect_timeout: float | None, network_timeout: float | None,
            **scope_args: Any) -> None:
     """Show the last apply recorded in the target and whether it drifted from the spec (given one)."""
+    from reconciler.backends import RenderOptions
+    from reconciler.workflow import load_spec_model, open_target, plan_for_target
+
     spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
     if spec is None and detailed_exitcode:
         raise UsageError("--detailed-exitcode needs a spec to compare the database with: pass SPEC or --env NAME")
@@ -653,6 +677,9 @@ def status(spec: str | None, url: str | None, env: str | None, config: str | Non
 
 
 def _status_document(target: str, last: dict[str, Any] | None, run_: Any) -> dict[str, Any]:
+    from reconciler.formats.common import summary_line
+    from reconciler.history import history_document
+
     drift: dict[str, Any] = {"checked": run_ is not None, "in_sync": None, "summary": None, "changes": []}
     if run_ is not None:
         drift.update(in_sync=run_.plan.empty, summary=summary_line(run_.plan),
@@ -662,6 +689,9 @@ def _status_document(target: str, last: dict[str, Any] | None, run_: Any) -> dic
 
 
 def _print_status(last: dict[str, Any] | None, run_: Any) -> None:
+    from reconciler.formats.common import summary_line
+    from reconciler.history import one_line, short_hash, who
+
     if last:
         rollback = f" rollback_to={last['rollback_to']}" if last.get("rollback_to") is not None else ""
         _echo(f"Last apply: {last.get('applied_at')} outcome={last.get('outcome')} tool={last.get('tool_version')} "
@@ -696,6 +726,9 @@ def list_(spec: str | None, url: str | None, env: str | None, config: str | None
           connect_timeout: float | None, network_timeout: float | None) -> None:
     """MongoDB: the databases the spec manages on the target (public ones, and those its templates match),
     with their collection counts and drift. Read-only."""
+    from reconciler.backends import RenderOptions, get_backend
+    from reconciler.workflow import load_spec_model, open_target, plan_for_target
+
     spec, url, environment = _resolve(spec, url, env, config)
     loaded, desired = load_spec_model(spec)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)
@@ -744,6 +777,8 @@ def history(spec: str | None, url: str | None, env: str | None, config: str | No
 
     SPEC (or --env) is optional: it only says where MongoDB keeps the history.
     """
+    from reconciler.history import format_entry_lines, history_document
+
     spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
     with _history_target(spec, url, _connect_options(connect_timeout, network_timeout, environment)) as target:
         entries = target.backend.read_history(target.conn, limit)
@@ -787,6 +822,11 @@ def rollback(spec: str | None, to: int | None, url: str | None, env: str | None,
 
     SPEC (or --env) only says where MongoDB keeps the history; the spec applied is the one the history recorded.
     """
+    from reconciler.apply import check_prevented
+    from reconciler.history import restore_spec, rollback_target, short_hash, who
+    from reconciler.spec import build_loaded
+    from reconciler.workflow import open_target, plan_for_target
+
     spec, url, environment = _resolve(spec, url, env, config, spec_required=False)
     guards = _guards(allow_destroy, allow_hazards, environment)
     timeouts = _connect_options(connect_timeout, network_timeout, environment)

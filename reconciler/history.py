@@ -9,10 +9,8 @@ record has a number (`id`) that `history` shows and `rollback --to` takes.
 from __future__ import annotations
 
 import base64
-import getpass
 import json
 import os
-import socket
 import zlib
 from typing import Any
 
@@ -60,6 +58,8 @@ def applied_by() -> str | None:
     if named:
         return named
     try:
+        import getpass
+
         return getpass.getuser()
     except (KeyError, OSError):  # no user name for this uid (containers)
         return None
@@ -68,6 +68,8 @@ def applied_by() -> str | None:
 def applied_from() -> str | None:
     """The host the apply ran on."""
     try:
+        import socket
+
         return socket.gethostname() or None
     except OSError:
         return None

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler import __version__
 from reconciler.backends import Backend, PlanScope, RenderOptions
@@ -36,16 +36,10 @@ from reconciler.changes import (
     Hazard,
     Statement,
 )
-from reconciler.hooks import attach_hooks
-from reconciler.ignore import (
-    IgnoreRules,
-    bookkeeping_hint,
-    filter_changes,
-    partial_plan_note,
-    refuse_lost_ignored,
-    select_targets,
-)
 from reconciler.objects import ObjectKind
+
+if TYPE_CHECKING:
+    from reconciler.ignore import IgnoreRules
 
 FORMAT_VERSION = 1
 
@@ -248,6 +242,16 @@ def make_plan(
     """`ignore`: changes of ignored objects are left out (the models should already be pruned of them, see
     `Backend.prune_ignored`, which reports in `pruned` what it took out of kept tables); `targets`: only the
     changes of these addresses and what they need (a partial plan, which says so)."""
+    # Imported here: `schemactl --help` and `validate` need neither (start-up time).
+    from reconciler.hooks import attach_hooks
+    from reconciler.ignore import (
+        bookkeeping_hint,
+        filter_changes,
+        partial_plan_note,
+        refuse_lost_ignored,
+        select_targets,
+    )
+
     options = options or RenderOptions()
     changes = backend.diff(current, desired)
     if ignore:

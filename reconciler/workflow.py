@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler.backends import Backend, ConnectOptions, RenderOptions, dialect_of_url, get_backend
-from reconciler.diagram import plan_diagram
 from reconciler.errors import SpecError, SpecErrors, UsageError, raise_spec_errors, spec_error_list
-from reconciler.ignore import rules_from_spec
 from reconciler.plan import Plan, make_plan, warn_if_empty_spec
 from reconciler.redact import redact_url
 from reconciler.spec import LoadedSpec, load_model
@@ -154,6 +152,8 @@ def plan_for_target(target: Target, loaded: LoadedSpec, desired: Any, options: R
     if scope is not None and not scope.empty:
         check_scope(backend, scope)
         desired = backend.with_scope(desired, scope)
+    from reconciler.ignore import rules_from_spec
+
     rules = rules_from_spec(loaded.data, loaded.positions)
     current = backend.inspect(target.conn, desired)
     pruned = backend.prune_ignored(current, rules) if rules else {}
@@ -175,6 +175,8 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
     new_loaded, new = load_spec_model(new_path)
     if old_loaded.dialect != new_loaded.dialect:
         raise UsageError("the two specs are for different dialects")
+    from reconciler.ignore import rules_from_spec
+
     backend = get_backend(new_loaded.dialect)
     canonical = backend.canonicalize(None, new, old)
     plan = make_plan(backend, old, canonical, target=f"{old_path} -> {new_path}",
@@ -187,6 +189,8 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
 
 def draw_plan(backend: Backend, current: Any, desired: Any, plan: Plan) -> None:
     """The plan's picture: the touched tables (collections) and their neighbours, for `--format markdown`."""
+    from reconciler.diagram import plan_diagram
+
     if plan.empty:
         return
     er_current, er_desired = backend.er_model(current), backend.er_model(desired)

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
+import reconciler.apply
 import reconciler.cli
 from reconciler.backends.postgres import BACKEND as PG
 from reconciler.backends.sqlite import BACKEND as SQLITE
@@ -135,7 +136,7 @@ def test_an_interrupt_before_applying_says_nothing_changed(tmp_path: Path, pg_ur
     def interrupted(*args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reconciler.cli, "check_guards", interrupted)
+    monkeypatch.setattr(reconciler.apply, "check_guards", interrupted)
     code, out = apply(spec, pg_url)
     assert code == 130, out
     assert "Interrupted before applying anything: nothing was changed." in out, out
