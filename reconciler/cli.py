@@ -726,8 +726,9 @@ def list_(spec: str | None, url: str | None, env: str | None, config: str | None
           connect_timeout: float | None, network_timeout: float | None) -> None:
     """MongoDB: the databases the spec manages on the target (public ones, and those its templates match),
     with their collection counts and drift. Read-only."""
-    from reconciler.backends import RenderOptions, get_backend
-    from reconciler.workflow import load_spec_model, open_target, plan_for_target
+    from reconciler.backends import get_backend
+    from reconciler.formats.listing import format_listing
+    from reconciler.workflow import list_databases, load_spec_model, open_target
 
     spec, url, environment = _resolve(spec, url, env, config)
     loaded, desired = load_spec_model(spec)
@@ -737,31 +738,11 @@ def list_(spec: str | None, url: str | None, env: str | None, config: str | None
         raise UsageError(f"list is for MongoDB specs (public databases and tenant templates); this spec is "
                          f"{loaded.dialect}: use `schemactl status` for its drift")
     with open_target(url, loaded.dialect, read_only=True, options=timeouts) as target:
-        run = plan_for_target(target, loaded, desired, RenderOptions())
-        rows = target.backend.list_databases(run.desired, run.current) or []
-    changes: dict[str, int] = {}
-    for planned in run.plan.changes:
-        database = planned.change.extra.get("database")
-        changes[database] = changes.get(database, 0) + 1
-    for row in rows:
-        count = changes.get(row["database"], 0)
-        row["changes"] = count
-        row["status"] = "missing" if not row["exists"] else "drifted" if count else "in sync"
+        rows = list_databases(target, loaded, desired)
     if fmt == "json":
         _echo(json.dumps({"target": target.display, "databases": rows}, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        _echo("No databases: the spec names none and its templates match none on the target.")
-        return
-    width = max(len(row["database"]) for row in rows)
-    for row in rows:
-        kind = "public" if row["template"] is None else f"tenant ({row['template']})"
-        state = f"drifted ({row['changes']} changes)" if row["status"] == "drifted" else row["status"]
-        collections = f"{row['collections']} collections" if row["exists"] else "-"
-        _echo(f"{row['database']:<{width}}  {kind:<20}  {collections:>16}  {state}")
-    drifted = sum(1 for row in rows if row["status"] == "drifted")
-    missing = sum(1 for row in rows if row["status"] == "missing")
-    _echo(f"{len(rows)} databases: {len(rows) - drifted - missing} in sync, {drifted} drifted, {missing} missing.")
+    else:
+        _echo(format_listing(rows), nl=False)
 
 
 @main.command()

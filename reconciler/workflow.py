@@ -196,3 +196,19 @@ def draw_plan(backend: Backend, current: Any, desired: Any, plan: Plan) -> None:
     er_current, er_desired = backend.er_model(current), backend.er_model(desired)
     if er_current is not None and er_desired is not None:
         plan.diagram = plan_diagram(er_current, er_desired, [p.change for p in plan.changes])
+
+
+def list_databases(target: Target, loaded: LoadedSpec, desired: Any) -> list[dict[str, Any]]:
+    """`schemactl list`: the backend's databases of the spec on the target, each with its number of planned
+    changes and its status (`in sync`, `drifted`, `missing`)."""
+    run = plan_for_target(target, loaded, desired, RenderOptions())
+    rows = target.backend.list_databases(run.desired, run.current) or []
+    changes: dict[str, int] = {}
+    for planned in run.plan.changes:
+        database = planned.change.extra.get("database")
+        changes[database] = changes.get(database, 0) + 1
+    for row in rows:
+        count = changes.get(row["database"], 0)
+        row["changes"] = count
+        row["status"] = "missing" if not row["exists"] else "drifted" if count else "in sync"
+    return rows
