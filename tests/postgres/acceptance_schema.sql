@@ -268,6 +268,14 @@ CREATE VIEW public.note_bodies (note_id, note_body) WITH (security_invoker = tru
 CREATE VIEW public.short_notes AS
     SELECT note_id FROM public.note_bodies WHERE length(note_body) < 10
     WITH LOCAL CHECK OPTION;
+CREATE FUNCTION public.note_bodies_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$BEGIN INSERT INTO public.notes (body) VALUES (NEW.note_body); RETURN NEW; END$$;
+CREATE TRIGGER note_bodies_insert INSTEAD OF INSERT OR UPDATE ON public.note_bodies
+    FOR EACH ROW EXECUTE FUNCTION public.note_bodies_insert();
+COMMENT ON TRIGGER note_bodies_insert ON public.note_bodies IS 'Writes through';
+CREATE TRIGGER note_bodies_log BEFORE DELETE ON public.note_bodies
+    FOR EACH STATEMENT EXECUTE FUNCTION public.log_change('view');
 CREATE MATERIALIZED VIEW public.note_counts AS
     SELECT code, count(*) AS n FROM public.notes GROUP BY code WITH NO DATA;
 CREATE INDEX note_counts_code ON public.note_counts (code) WHERE n > 1;

@@ -107,6 +107,7 @@ EVERY_KIND = (
     "WITH NO DATA", "SECURITY DEFINER", "VARIADIC", "ROWS 20", "RETURNS TABLE(", "OUT head text",
     "GRANT ALL ON SCHEMA public", "GRANT UPDATE ON SEQUENCE", "ON UPDATE CASCADE", "gen_random_uuid()",
     "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public", "app.citext", "room_id WITH =",
+    "INSTEAD OF INSERT OR UPDATE ON public.note_bodies", "BEFORE DELETE ON public.note_bodies",
 )
 
 

@@ -64,12 +64,6 @@ JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
 JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
 WHERE c.relispartition AND n.nspname = ANY(%(schemas)s) AND NOT pn.nspname = ANY(%(schemas)s)
 UNION ALL
--- Triggers on views (INSTEAD OF and statement triggers): the trigger kind takes tables only.
-SELECT 'trigger on a view', n.nspname || '.' || c.relname || '.' || t.tgname
-FROM pg_catalog.pg_trigger t
-JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'v' AND NOT t.tgisinternal AND n.nspname = ANY(%(schemas)s)
-UNION ALL
 SELECT 'collation', n.nspname || '.' || co.collname
 FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
 WHERE n.nspname = ANY(%(schemas)s)
