@@ -328,6 +328,9 @@ COMMENT ON COLUMN billing.monthly_revenue.revenue IS 'Gross';
 COMMENT ON COLUMN app.address.zip IS 'Postal code';
 GRANT SELECT ON app.admin_count TO __RO__;
 ALTER TABLE app.sessions SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
+ALTER TABLE app.tenants REPLICA IDENTITY FULL;
+CREATE UNIQUE INDEX tasks_id_tenant ON public.tasks (id, tenant_id);
+ALTER TABLE public.tasks REPLICA IDENTITY USING INDEX tasks_id_tenant;
 CREATE FUNCTION public.is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF
     SET work_mem = '64MB' AS $$SELECT n % 2 = 0$$;
 CREATE PROCEDURE public.bump(INOUT counter integer, step integer DEFAULT 1) LANGUAGE plpgsql

@@ -109,6 +109,7 @@ EVERY_KIND = (
     "GRANT ALL ON SCHEMA public", "GRANT UPDATE ON SEQUENCE", "ON UPDATE CASCADE", "gen_random_uuid()",
     "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public", "app.citext", "room_id WITH =",
     "INSTEAD OF INSERT OR UPDATE ON public.note_bodies", "BEFORE DELETE ON public.note_bodies",
+    "REPLICA IDENTITY FULL", "REPLICA IDENTITY USING INDEX tasks_id_tenant",
 )
 
 

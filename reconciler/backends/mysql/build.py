@@ -74,6 +74,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
             error((*path, "checks"), "check constraints are not supported by dialect mysql (yet)")
         if table.get("options"):
             error((*path, "options"), "storage parameters are not supported by dialect mysql")
+        if table.get("replica_identity") not in (None, "default"):
+            error((*path, "replica_identity"), "replica identity is not supported by dialect mysql")
         pk = table.get("primary_key")
         if isinstance(pk, dict) and pk.get("name"):
             error((*path, "primary_key", "name"), "MySQL names every primary key PRIMARY: remove the name")

@@ -85,10 +85,10 @@ WHERE x.differs AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.atti
   AND n.nspname = ANY(%(schemas)s)
   AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
-SELECT 'replica identity', n.nspname || '.' || c.relname
+-- A partition's own replica identity (the replica_identity kind reads the tables a spec holds, not partitions).
+SELECT 'replica identity of a partition', n.nspname || '.' || c.relname
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'd' AND n.nspname = ANY(%(schemas)s)
-  AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND c.relreplident <> 'd' AND n.nspname = ANY(%(schemas)s)
 UNION ALL
 SELECT 'storage parameters of a partition', n.nspname || '.' || c.relname
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -99,7 +99,10 @@ def object_sections(db: Database) -> dict[str, dict[str, Any]]:
     for kind in OBJECT_KINDS.values():
         objects = db.objects.get(kind.name)
         if objects:
-            sections[kind.section] = dict(kind.to_spec(obj) for obj in objects.values())
+            # Kinds sharing a section (row_security and replica_identity add to `tables:` entries) merge theirs.
+            section = sections.setdefault(kind.section, {})
+            for key, value in (kind.to_spec(obj) for obj in objects.values()):
+                section[key] = {**section[key], **value} if isinstance(section.get(key), dict) else value
     return sections
 
 
