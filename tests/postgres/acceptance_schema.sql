@@ -329,6 +329,10 @@ COMMENT ON COLUMN app.address.zip IS 'Postal code';
 GRANT SELECT ON app.admin_count TO __RO__;
 ALTER TABLE app.sessions SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
 ALTER TABLE app.tenants REPLICA IDENTITY FULL;
+CREATE STATISTICS app.tenant_names (dependencies, mcv) ON name, created_at FROM app.tenants;
+ALTER STATISTICS app.tenant_names SET STATISTICS 300;
+COMMENT ON STATISTICS app.tenant_names IS 'Names by creation date';
+CREATE STATISTICS public.task_stats ON tenant_id, title FROM public.tasks;
 CREATE UNIQUE INDEX tasks_id_tenant ON public.tasks (id, tenant_id);
 ALTER TABLE public.tasks REPLICA IDENTITY USING INDEX tasks_id_tenant;
 CREATE FUNCTION public.is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF

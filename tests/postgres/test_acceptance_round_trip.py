@@ -110,6 +110,8 @@ EVERY_KIND = (
     "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public", "app.citext", "room_id WITH =",
     "INSTEAD OF INSERT OR UPDATE ON public.note_bodies", "BEFORE DELETE ON public.note_bodies",
     "REPLICA IDENTITY FULL", "REPLICA IDENTITY USING INDEX tasks_id_tenant",
+    "CREATE STATISTICS app.tenant_names (dependencies, mcv)", "SET STATISTICS 300", "COMMENT ON STATISTICS",
+    "CREATE STATISTICS public.task_stats ON",
 )
 
 

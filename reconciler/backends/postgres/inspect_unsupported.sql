@@ -69,9 +69,15 @@ FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.col
 WHERE n.nspname = ANY(%(schemas)s)
   AND (('pg_catalog.pg_collation'::regclass, co.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
-SELECT 'extended statistics', n.nspname || '.' || st.stxname
+-- Extended statistics the statistics kind does not read: on expressions, or on a table it does not write
+-- (a partition, a table of a schema not read).
+SELECT CASE WHEN st.stxexprs IS NOT NULL THEN 'extended statistics on expressions'
+            ELSE 'extended statistics on a partition or a table not read' END,
+       n.nspname || '.' || st.stxname
 FROM pg_catalog.pg_statistic_ext st JOIN pg_catalog.pg_namespace n ON n.oid = st.stxnamespace
+JOIN pg_catalog.pg_class tc ON tc.oid = st.stxrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)
+  AND (st.stxexprs IS NOT NULL OR tc.relispartition OR NOT tn.nspname = ANY(%(schemas)s))
   AND (('pg_catalog.pg_statistic_ext'::regclass, st.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
 -- Per-column settings of ALTER COLUMN SET STATISTICS / SET STORAGE, on tables and materialized views.
