@@ -333,6 +333,8 @@ CREATE STATISTICS app.tenant_names (dependencies, mcv) ON name, created_at FROM 
 ALTER STATISTICS app.tenant_names SET STATISTICS 300;
 COMMENT ON STATISTICS app.tenant_names IS 'Names by creation date';
 CREATE STATISTICS public.task_stats ON tenant_id, title FROM public.tasks;
+ALTER TABLE public.notes ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN body SET STATISTICS 400;
+ALTER TABLE billing.payments ALTER COLUMN amount SET STATISTICS 250;
 CREATE UNIQUE INDEX tasks_id_tenant ON public.tasks (id, tenant_id);
 ALTER TABLE public.tasks REPLICA IDENTITY USING INDEX tasks_id_tenant;
 CREATE FUNCTION public.is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF

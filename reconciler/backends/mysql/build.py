@@ -21,7 +21,7 @@ from .types import INTEGERS, RULES, UNINDEXABLE, base_type
 
 # schemas, extensions, enums and domains: the relational builder refuses them (RULES.supports is empty).
 _TOP_LEVEL_UNSUPPORTED = ("schema",)
-_COLUMN_UNSUPPORTED = ("collation", "using")
+_COLUMN_UNSUPPORTED = ("collation", "using", "statistics", "storage")
 _INDEX_ELEMENT_UNSUPPORTED = ("expression", "nulls", "opclass", "collation")
 
 

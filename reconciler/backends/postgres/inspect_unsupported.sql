@@ -80,14 +80,20 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND (st.stxexprs IS NOT NULL OR tc.relispartition OR NOT tn.nspname = ANY(%(schemas)s))
   AND (('pg_catalog.pg_statistic_ext'::regclass, st.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
--- Per-column settings of ALTER COLUMN SET STATISTICS / SET STORAGE, on tables and materialized views.
+-- Per-column settings of ALTER COLUMN SET STATISTICS / SET STORAGE that the column_settings kind does not
+-- read: on materialized views, and a partition's own (one that differs from its parent's, which it copies).
 SELECT 'column ' || x.what, n.nspname || '.' || c.relname || '.' || a.attname
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
-CROSS JOIN LATERAL (VALUES ('statistics target', a.attstattarget > 0),
-                           ('storage', a.attstorage <> ty.typstorage)) x(what, differs)
-WHERE x.differs AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+CROSS JOIN LATERAL (VALUES ('statistics target', CASE WHEN c.relispartition
+                                                      THEN a.attstattarget <> pa.attstattarget
+                                                      ELSE a.attstattarget >= 0 END),
+                           ('storage', CASE WHEN c.relispartition THEN a.attstorage <> pa.attstorage
+                                            ELSE a.attstorage <> ty.typstorage END)) x(what, differs)
+WHERE x.differs AND (c.relkind = 'm' OR c.relispartition) AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname = ANY(%(schemas)s)
   AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL

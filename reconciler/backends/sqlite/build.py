@@ -63,6 +63,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
                 error((*cpath, "comment"), "comments are not supported by dialect sqlite")
             if isinstance(column, dict) and column.get("generated") is not None:
                 error((*cpath, "generated"), "generated columns are not supported by dialect sqlite")
+            for setting in ("statistics", "storage"):
+                if isinstance(column, dict) and column.get(setting) is not None:
+                    error((*cpath, setting), f"column {setting} is not supported by dialect sqlite")
             if isinstance(column, dict) and isinstance(column.get("identity"), dict):
                 error((*cpath, "identity"), "identity options are not supported by dialect sqlite")
             if isinstance(column, dict) and isinstance(column.get("on_delete"), dict):
