@@ -171,6 +171,27 @@ def _differences_for(live: ColumnSettings | None, wanted: ColumnSettings | None,
     return found
 
 
+def adopt_live_settings(desired: Any, current: Any) -> None:
+    """Canonicalize (desired in the live form): a table whose spec asks for exactly what it holds (its settings
+    left out are the defaults it has) takes the live object, so that the two models are equal, as for any other
+    kind whose spelling differs but not its meaning. Any difference leaves the spec's object to the diff."""
+    live_objects = current.objects.get(KIND.name, {})
+    if not live_objects:
+        return
+    wanted = desired.objects.setdefault(KIND.name, {})
+    for key, live in live_objects.items():
+        table, live_table = desired.tables.get(key), current.tables.get(key)
+        if table is None or live_table is None or table.partition_of is not None:
+            continue
+        if set(table.columns) != set(live_table.columns) or any(
+                column.type != live_table.columns[name].type for name, column in table.columns.items()):
+            continue
+        if not _differences_for(live, wanted.get(key), table, set(live_table.columns), set()):
+            wanted[key] = ColumnSettings(live.schema, live.table, dict(live.columns))
+    if not wanted:
+        del desired.objects[KIND.name]
+
+
 def render(change: Change, options: Any) -> list[Statement]:
     after: ColumnSettings = change.after
     clauses = []
