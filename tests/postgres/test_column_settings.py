@@ -124,3 +124,31 @@ def test_other_dialects_refuse_them(tmp_path, dialect: str) -> None:
                  dialect)
     code, out = invoke("validate", str(spec))
     assert code == 1 and f"storage is not supported by dialect {dialect}" in out, out
+
+
+def test_renamed_tables_and_columns_keep_or_reset_their_settings(pg_url, pg_conn, tmp_path) -> None:
+    doc = {"tables": {"docs": {"columns": {"body": {"type": "text", "storage": "external", "statistics": 300},
+                                           "other": {"type": "text", "storage": "main"}},
+                               "replica_identity": "full"}}}
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+    # Renamed table and column, settings kept: only the renames.
+    doc = {"tables": {"papers": {"renamed_from": "docs", "replica_identity": "full", "columns": {
+        "text": {"type": "text", "storage": "external", "statistics": 300, "renamed_from": "body"},
+        "other": {"type": "text", "storage": "main"}}}}}
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "SET STORAGE" not in plan and "SET STATISTICS" not in plan and "REPLICA IDENTITY" not in plan, plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    # Renamed again, the settings left out: back to the defaults in the same apply.
+    doc = {"tables": {"pages": {"renamed_from": "papers", "columns": {
+        "words": {"type": "text", "renamed_from": "text"}, "other": {"type": "text"}}}}}
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert 'ALTER TABLE "public"."pages" REPLICA IDENTITY DEFAULT;' in plan
+    assert ('ALTER TABLE "public"."pages" ALTER COLUMN "words" SET STATISTICS -1, ALTER COLUMN "words" SET STORAGE '
+            'EXTENDED, ALTER COLUMN "other" SET STORAGE EXTENDED;') in plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert settings(pg_conn, "pages") == {"words": (-1, "x"), "other": (-1, "x")}

@@ -20,6 +20,7 @@ from reconciler.objects import ObjectKind
 
 from ..catalog import Catalog, Rows
 from ..types import qualified_name, quote_ident
+from .replica_identity import renamed_tables
 
 QUERY = "column_settings"
 READ_ORDER = 75
@@ -128,14 +129,19 @@ def complete_settings(changes: list[Change], current: Any, desired: Any) -> list
         if change.kind == "column" and change.action == Action.ALTER and \
                 {a.name for a in change.attributes} & {"type"}:
             retyped.setdefault(change.table, set()).add(change.before.name)
+    old_keys = {new: old for old, new in renamed_tables(current, desired).items()}
     for key, table in desired.tables.items():
         if table.partition_of is not None:
             continue
-        live, wanted = live_objects.get(key), wanted_objects.get(key)
+        old_key = old_keys.get(key, key)  # a table the plan renames: its settings are the old name's
+        live, wanted = live_objects.get(old_key), wanted_objects.get(key)
         if live is None and wanted is None:
             continue
-        live_table = current.tables.get(key)
+        live_table = current.tables.get(old_key)
         live_names = set(live_table.columns) if live_table is not None else set()
+        live = _renamed_columns(live, table, live_names)
+        live_names |= {name for name, column in table.columns.items()
+                       if column.renamed_from in live_names and name not in live_names}
         differences = _differences_for(live, wanted, table, live_names, retyped.get(key, set()))
         if differences:
             change = _change(key, live, wanted or ColumnSettings(table.schema, table.name), differences)
@@ -143,6 +149,17 @@ def complete_settings(changes: list[Change], current: Any, desired: Any) -> list
                 change.notes.append(f"storage of {name} set again: its type change resets it to the new type's")
             changes.append(change)
     return changes
+
+
+def _renamed_columns(live: ColumnSettings | None, table: Any, live_names: set[str]) -> ColumnSettings | None:
+    """The live settings with the columns the plan renames under their new names."""
+    if live is None:
+        return None
+    columns = dict(live.columns)
+    for name, column in table.columns.items():
+        if column.renamed_from in columns and name not in live_names:
+            columns[name] = columns.pop(column.renamed_from)
+    return ColumnSettings(live.schema, live.table, columns)
 
 
 def _differences_for(live: ColumnSettings | None, wanted: ColumnSettings | None, table: Any, live_names: set[str],

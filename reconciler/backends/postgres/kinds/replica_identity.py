@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.changes import Action, AttributeChange, Change, Statement
+from reconciler.model import qualified
 from reconciler.objects import ObjectKind
 
 from ..catalog import Catalog, Rows
@@ -118,9 +119,18 @@ def complete_identities(changes: list[Change], current: Any, desired: Any) -> li
     """Back to DEFAULT for a table the spec keeps with no identity of its own; and set again where the index it
     names is dropped and created by the plan (the new index is not flagged)."""
     wanted = desired.objects.get(KIND.name, {})
-    for key, live in current.objects.get(KIND.name, {}).items():
-        if key not in wanted and key in desired.tables:
-            changes.append(_alter(KIND, key, live, ReplicaIdentity(live.schema, live.table)))
+    renamed = renamed_tables(current, desired)
+    for old_key, live in current.objects.get(KIND.name, {}).items():
+        key = renamed.get(old_key, old_key)  # a table the plan renames keeps its identity under its new name
+        if key not in desired.tables:
+            continue
+        table = desired.tables[key]
+        if key not in wanted:
+            changes.append(_alter(KIND, key, live, ReplicaIdentity(table.schema, table.name)))
+        elif key != old_key:
+            changes = [c for c in changes if not (c.kind == KIND.name and c.after.key == key)]
+            if (live.identity, live.index) != (wanted[key].identity, wanted[key].index):
+                changes.append(_alter(KIND, key, live, wanted[key]))
     altered = {c.after.key for c in changes if c.kind == KIND.name}
     for change in list(changes):
         if change.kind not in ("index", "unique", "primary_key") or change.before is None:
@@ -136,6 +146,17 @@ def complete_identities(changes: list[Change], current: Any, desired: Any) -> li
                 changes.append(alter)
                 altered.add(key)
     return changes
+
+
+def renamed_tables(current: Any, desired: Any) -> dict[str, str]:
+    """Live key -> desired key of the tables the plan renames (`renamed_from`, the old name still live)."""
+    renamed = {}
+    for key, table in desired.tables.items():
+        if table.renamed_from and key not in current.tables:
+            old_key = qualified(table.schema, table.renamed_from)
+            if old_key in current.tables:
+                renamed[old_key] = key
+    return renamed
 
 
 def render(change: Change, options: Any) -> list[Statement]:
