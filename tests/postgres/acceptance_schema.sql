@@ -6,7 +6,7 @@ COMMENT ON SCHEMA app IS 'Application objects';
 COMMENT ON SCHEMA billing IS 'Money';
 
 CREATE ROLE __RO__ NOLOGIN;
-CREATE ROLE __RW__ LOGIN;
+CREATE ROLE __RW__ LOGIN CREATEDB CONNECTION LIMIT 20 IN ROLE __RO__;
 
 CREATE EXTENSION btree_gist SCHEMA public;
 CREATE EXTENSION citext SCHEMA app;
@@ -268,6 +268,14 @@ CREATE VIEW public.note_bodies (note_id, note_body) WITH (security_invoker = tru
 CREATE VIEW public.short_notes AS
     SELECT note_id FROM public.note_bodies WHERE length(note_body) < 10
     WITH LOCAL CHECK OPTION;
+CREATE FUNCTION public.note_bodies_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$BEGIN INSERT INTO public.notes (body) VALUES (NEW.note_body); RETURN NEW; END$$;
+CREATE TRIGGER note_bodies_insert INSTEAD OF INSERT OR UPDATE ON public.note_bodies
+    FOR EACH ROW EXECUTE FUNCTION public.note_bodies_insert();
+COMMENT ON TRIGGER note_bodies_insert ON public.note_bodies IS 'Writes through';
+CREATE TRIGGER note_bodies_log BEFORE DELETE ON public.note_bodies
+    FOR EACH STATEMENT EXECUTE FUNCTION public.log_change('view');
 CREATE MATERIALIZED VIEW public.note_counts AS
     SELECT code, count(*) AS n FROM public.notes GROUP BY code WITH NO DATA;
 CREATE INDEX note_counts_code ON public.note_counts (code) WHERE n > 1;
@@ -320,6 +328,15 @@ COMMENT ON COLUMN billing.monthly_revenue.revenue IS 'Gross';
 COMMENT ON COLUMN app.address.zip IS 'Postal code';
 GRANT SELECT ON app.admin_count TO __RO__;
 ALTER TABLE app.sessions SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
+ALTER TABLE app.tenants REPLICA IDENTITY FULL;
+CREATE STATISTICS app.tenant_names (dependencies, mcv) ON name, created_at FROM app.tenants;
+ALTER STATISTICS app.tenant_names SET STATISTICS 300;
+COMMENT ON STATISTICS app.tenant_names IS 'Names by creation date';
+CREATE STATISTICS public.task_stats ON tenant_id, title FROM public.tasks;
+ALTER TABLE public.notes ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN body SET STATISTICS 400;
+ALTER TABLE billing.payments ALTER COLUMN amount SET STATISTICS 250;
+CREATE UNIQUE INDEX tasks_id_tenant ON public.tasks (id, tenant_id);
+ALTER TABLE public.tasks REPLICA IDENTITY USING INDEX tasks_id_tenant;
 CREATE FUNCTION public.is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF
     SET work_mem = '64MB' AS $$SELECT n % 2 = 0$$;
 CREATE PROCEDURE public.bump(INOUT counter integer, step integer DEFAULT 1) LANGUAGE plpgsql

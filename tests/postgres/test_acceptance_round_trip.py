@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 from psycopg import sql
 
 from tests.cli.helpers import invoke
@@ -107,6 +108,12 @@ EVERY_KIND = (
     "WITH NO DATA", "SECURITY DEFINER", "VARIADIC", "ROWS 20", "RETURNS TABLE(", "OUT head text",
     "GRANT ALL ON SCHEMA public", "GRANT UPDATE ON SEQUENCE", "ON UPDATE CASCADE", "gen_random_uuid()",
     "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public", "app.citext", "room_id WITH =",
+    "INSTEAD OF INSERT OR UPDATE ON public.note_bodies", "BEFORE DELETE ON public.note_bodies",
+    "REPLICA IDENTITY FULL", "REPLICA IDENTITY USING INDEX tasks_id_tenant",
+    "CREATE STATISTICS app.tenant_names (dependencies, mcv)", "SET STATISTICS 300", "COMMENT ON STATISTICS",
+    "CREATE STATISTICS public.task_stats ON",
+    "ALTER COLUMN body SET STATISTICS 400", "ALTER COLUMN body SET STORAGE EXTERNAL",
+    "ALTER COLUMN amount SET STATISTICS 250",
 )
 
 
@@ -127,6 +134,9 @@ def test_a_hand_built_schema_round_trips(pg_server, pg_url, pg_conn, roles, seco
         code, out = invoke("inspect", "--url", pg_url, "--role", ro, "--role", rw, "-o", str(spec))
         # No warning: inspect wrote every object of the fixture (its warnings name what it reads past).
         assert code == 0 and "Warning" not in out, out
+        # Roles are cluster-wide (B shares them): the spec at least carries their attributes and membership.
+        assert yaml.safe_load(spec.read_text())["roles"][rw] == {
+            "login": True, "createdb": True, "connection_limit": 20, "member_of": [ro]}
         code, out = invoke("plan", str(spec), "--url", pg_url)
         assert code == 0 and NO_CHANGES in out, out
 

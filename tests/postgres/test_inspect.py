@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.backends.postgres.kinds import KINDS
+from reconciler.backends.postgres.kinds.column_settings import ColumnSetting, ColumnSettings
 from reconciler.backends.postgres.kinds.composite_type import CompositeType
 from reconciler.backends.postgres.kinds.function import Function
 from reconciler.backends.postgres.kinds.materialized_view import MaterializedView
@@ -139,6 +140,17 @@ def expected_model() -> Database:
             "view": {"public.user_names": View("user_names", "public", 'SELECT "User".name\n   FROM public."User"')},
             "materialized_view": {"public.order_codes": MaterializedView(
                 "order_codes", "public", 'SELECT "order".code\n   FROM public."order"')},
+            # Every column whose type is not stored plain, with its type's storage (what a spec that names none
+            # wants) and the default statistics target.
+            "column_settings": {
+                "audit.events": ColumnSettings("audit", "events", {"tags": ColumnSetting(None, "extended", "extended")}),
+                "public.User": ColumnSettings("public", "User", {
+                    name: ColumnSetting(None, storage, storage) for name, storage in (
+                        ("email", "extended"), ("name", "extended"), ("nick", "extended"), ("roles", "extended"),
+                        ("tags", "extended"), ("matrix", "extended"), ("score", "main"), ("data", "extended"),
+                        ("raw", "extended"), ("ip", "main"), ("doc", "extended"), ("Mixed Case", "extended"))}),
+                "public.order": ColumnSettings("public", "order", {
+                    name: ColumnSetting(None, "extended", "extended") for name in ("code", "status", "note")})},
             "view_dependency": {
                 "public.order_codes->public.order.code": ViewDependency(
                     "public.order_codes", "materialized_view", "public.order", "code"),

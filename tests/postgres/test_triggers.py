@@ -149,7 +149,7 @@ ROW = {"timing": "before", "events": ["insert"], "for_each": "row", "function": 
 
 @pytest.mark.parametrize(("doc", "message"), [
     (_with_trigger({**ROW, "function": "missing"}), "no function public.missing() in the functions of the spec"),
-    ({"triggers": {"nowhere.t": ROW}}, "triggers.nowhere.t: no table public.nowhere"),
+    ({"triggers": {"nowhere.t": ROW}}, "triggers.nowhere.t: no table or view public.nowhere"),
     (_with_trigger({**ROW, "timing": "sometime"}), "triggers.orders.t.timing"),
     (_with_trigger({**ROW, "update_of": ["nope"], "events": ["update"]}), "update_of: no column 'nope'"),
     (_with_trigger({**ROW, "update_of": ["status"]}), "update_of: needs the update event"),
@@ -194,3 +194,138 @@ def test_hostile_names_and_arguments_round_trip(pg_url, pg_conn, tmp_path) -> No
     pg_conn.execute('DROP TABLE "t WHEN (x"; DROP FUNCTION "f.x"')
     apply_ok(inspected, pg_url)
     assert NO_CHANGES in replan(inspected, pg_url)
+
+
+VIEW_DOC = {
+    "tables": {"orders": {"columns": {
+        "id": {"type": "bigint", "primary_key": True},
+        "status": {"type": "text"}}}},
+    "views": {"open_orders": {"query": "SELECT id, status FROM orders WHERE status = 'open'"}},
+    "functions": {
+        "insert_open_order()": {"returns": "trigger", "language": "plpgsql",
+                                "body": "BEGIN\n  INSERT INTO public.orders VALUES (NEW.id, 'open');\n  RETURN NEW;\nEND\n"},
+        "count_statements()": {"returns": "trigger", "language": "plpgsql",
+                               "body": "BEGIN\n  PERFORM set_config('app.hits', '1', true);\n  RETURN NULL;\nEND\n"}},
+    "triggers": {
+        "open_orders.insert_order": {"timing": "instead_of", "events": ["insert"], "for_each": "row",
+                                     "function": "insert_open_order", "comment": "writes through"},
+        "open_orders.notice": {"timing": "before", "events": ["insert", "update"], "update_of": ["status"],
+                               "function": "count_statements"}},
+}
+
+
+def _view_triggers(pg_conn) -> dict:
+    return dict(pg_conn.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                                "WHERE tgrelid = 'open_orders'::regclass ORDER BY tgname").fetchall())
+
+
+def test_triggers_on_a_view_create_change_drop(pg_url, pg_conn, tmp_path) -> None:
+    doc = copy.deepcopy(VIEW_DOC)
+    spec = write(tmp_path / "s.yaml", doc)
+    plan = replan(spec, pg_url)
+    # After the view they are on.
+    assert plan.index('CREATE VIEW "public"."open_orders"') < plan.index('CREATE TRIGGER "insert_order"') \
+        and plan.index('CREATE VIEW "public"."open_orders"') < plan.index('CREATE TRIGGER "notice"')
+    assert 'INSTEAD OF INSERT ON "public"."open_orders"' in plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    pg_conn.execute("INSERT INTO open_orders VALUES (7, 'ignored')")
+    assert pg_conn.execute("SELECT id, status FROM orders").fetchall() == [(7, "open")]
+
+    # A change recreates it in place (CREATE OR REPLACE TRIGGER); the comment changes in place.
+    doc["triggers"]["open_orders.insert_order"].update({"events": ["insert", "update"], "comment": "both"})
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "-/+ trigger public.open_orders.insert_order" in plan
+    assert 'CREATE OR REPLACE TRIGGER "insert_order" INSTEAD OF INSERT OR UPDATE ON "public"."open_orders"' in plan
+    apply_ok(spec, pg_url)
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert "INSTEAD OF INSERT OR UPDATE" in _view_triggers(pg_conn)["insert_order"]
+
+    # Dropping the view with its triggers: the triggers go first.
+    del doc["views"], doc["triggers"]
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert plan.index('DROP TRIGGER IF EXISTS "insert_order"') < plan.index('DROP VIEW IF EXISTS "public"."open_orders"')
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert pg_conn.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal").fetchone() == (0,)
+
+
+def test_triggers_of_a_rebuilt_view_are_created_again(pg_url, pg_conn, tmp_path) -> None:
+    doc = copy.deepcopy(VIEW_DOC)
+    spec = write(tmp_path / "s.yaml", doc)
+    apply_ok(spec, pg_url)
+
+    # A definition PostgreSQL cannot replace in place (a column removed): the view is dropped and created,
+    # and its triggers with it (the comment too).
+    doc["views"]["open_orders"]["query"] = "SELECT status, id FROM orders WHERE status = 'open'"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert plan.index('DROP VIEW IF EXISTS "public"."open_orders"') < plan.index('CREATE VIEW "public"."open_orders"') \
+        < plan.index('CREATE TRIGGER "insert_order"')
+    assert 'COMMENT ON TRIGGER "insert_order"' in plan and 'CREATE TRIGGER "notice"' in plan
+    apply_ok(spec, pg_url, "--allow-destroy")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert set(_view_triggers(pg_conn)) == {"insert_order", "notice"}
+
+    # Rebuilt around a column type change under it, while one of its triggers changes: created once, as wanted.
+    doc["tables"]["orders"]["columns"]["status"]["type"] = "varchar(20)"
+    doc["triggers"]["open_orders.notice"]["timing"] = "after"
+    write(spec, doc)
+    plan = replan(spec, pg_url)
+    assert "rebuilt around the type change of public.orders.status" in plan
+    assert plan.index('ALTER COLUMN "status" TYPE') < plan.index('CREATE TRIGGER "notice" AFTER INSERT')
+    assert "CREATE OR REPLACE TRIGGER" not in plan
+    apply_ok(spec, pg_url, "--allow-destroy", "--allow-hazards", "access_exclusive_lock,may_fail_on_data,table_rewrite")
+    assert NO_CHANGES in replan(spec, pg_url)
+    assert "AFTER INSERT OR UPDATE OF status" in _view_triggers(pg_conn)["notice"]
+
+
+def test_inspect_of_hand_made_view_triggers_plans_empty(pg_url, pg_conn, tmp_path) -> None:
+    pg_conn.execute("""
+        CREATE TABLE t (a int, b int);
+        CREATE VIEW "V w" AS SELECT a, b FROM t;
+        CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+        CREATE TRIGGER s1 AFTER UPDATE OF a ON "V w" FOR EACH STATEMENT EXECUTE FUNCTION f('x');
+        CREATE TRIGGER "i 1" INSTEAD OF INSERT OR DELETE ON "V w" FOR EACH ROW EXECUTE FUNCTION f();
+        COMMENT ON TRIGGER "i 1" ON "V w" IS 'instead';
+    """)
+    inspected = tmp_path / "inspected.yaml"
+    code, out = invoke("inspect", "--url", pg_url, "-o", str(inspected))
+    assert code == 0 and "trigger on a view" not in out, out
+    doc = yaml.safe_load(inspected.read_text())
+    assert doc["triggers"]["V w.i 1"] == {"timing": "instead_of", "events": ["insert", "delete"], "for_each": "row",
+                                          "function": "f", "comment": "instead"}
+    assert doc["triggers"]["V w.s1"] == {"timing": "after", "events": ["update"], "update_of": ["a"],
+                                         "for_each": "statement", "function": "f", "arguments": ["x"]}
+    assert NO_CHANGES in replan(inspected, pg_url)
+    pg_conn.execute('DROP VIEW "V w"; DROP TABLE t; DROP FUNCTION f')
+    apply_ok(inspected, pg_url)
+    assert NO_CHANGES in replan(inspected, pg_url)
+
+
+def _on_view(trigger: dict) -> dict:
+    return {**copy.deepcopy({k: v for k, v in VIEW_DOC.items() if k != "triggers"}),
+            "triggers": {"open_orders.t": trigger}}
+
+
+INSTEAD = {"timing": "instead_of", "events": ["insert"], "for_each": "row", "function": "insert_open_order"}
+
+
+@pytest.mark.parametrize(("doc", "message"), [
+    (_on_view({**INSTEAD, "for_each": "statement"}), "an instead_of trigger is for_each: row"),
+    (_on_view({**INSTEAD, "when": "NEW.id > 1"}), "an instead_of trigger has no condition"),
+    (_on_view({**INSTEAD, "events": ["update"], "update_of": ["id"]}), "an instead_of trigger has no column list"),
+    (_on_view({**INSTEAD, "timing": "after"}), "row triggers on a view are instead_of"),
+    (_on_view({**INSTEAD, "timing": "after", "for_each": "statement", "events": ["truncate"]}),
+     "a view has no truncate triggers"),
+    (_on_view({**INSTEAD, "enabled": False}), "a view's triggers cannot be disabled"),
+    (_on_view({**INSTEAD, "timing": "after", "for_each": "statement", "events": ["update"], "update_of": ["x"]}),
+     "update_of: no column 'x' in view public.open_orders"),
+    (_with_trigger({**ROW, "timing": "instead_of"}), "instead_of triggers are for views"),
+])
+def test_bad_view_triggers_are_refused_by_validate(tmp_path, doc: dict, message: str) -> None:
+    spec = write(tmp_path / "s.yaml", doc)
+    code, out = invoke("validate", str(spec))
+    assert code == 1 and message in out and "s.yaml:" in out, out

@@ -21,7 +21,7 @@ from .types import INTEGERS, RULES, UNINDEXABLE, base_type
 
 # schemas, extensions, enums and domains: the relational builder refuses them (RULES.supports is empty).
 _TOP_LEVEL_UNSUPPORTED = ("schema",)
-_COLUMN_UNSUPPORTED = ("collation", "using")
+_COLUMN_UNSUPPORTED = ("collation", "using", "statistics", "storage")
 _INDEX_ELEMENT_UNSUPPORTED = ("expression", "nulls", "opclass", "collation")
 
 
@@ -74,6 +74,8 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
             error((*path, "checks"), "check constraints are not supported by dialect mysql (yet)")
         if table.get("options"):
             error((*path, "options"), "storage parameters are not supported by dialect mysql")
+        if table.get("replica_identity") not in (None, "default"):
+            error((*path, "replica_identity"), "replica identity is not supported by dialect mysql")
         pk = table.get("primary_key")
         if isinstance(pk, dict) and pk.get("name"):
             error((*path, "primary_key", "name"), "MySQL names every primary key PRIMARY: remove the name")

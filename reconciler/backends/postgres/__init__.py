@@ -240,7 +240,15 @@ class PostgresBackend(Backend):
             if section in document:
                 # A kind that adds attributes to another section's entries (row_security: to tables').
                 for key, value in entries.items():
-                    document[section][key] = {**document[section].get(key, {}), **value}
+                    entry = {**document[section].get(key, {})}
+                    for name, attribute in value.items():
+                        if name == "columns" and isinstance(entry.get("columns"), dict):
+                            # column_settings: attributes of the table's columns, merged into each column.
+                            entry["columns"] = {column: {**spec, **attribute.get(column, {})}
+                                                for column, spec in entry["columns"].items()}
+                        else:
+                            entry[name] = attribute
+                    document[section][key] = entry
             else:
                 document[section] = entries
         return document

@@ -108,7 +108,10 @@ def canonicalize(conn: psycopg.Connection[Any] | None, desired: Database, curren
             domain_work.append(pending_domain)
     if domain_work and conn is not None:
         ask_database_domains(conn, domain_work)
+    from .kinds.column_settings import adopt_live_settings
     from .kinds.view import canonicalize_views
+
+    adopt_live_settings(result, current)
 
     canonicalize_views(conn, result, current)
     canonicalize_policies(conn, result, current)

@@ -64,37 +64,43 @@ JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
 JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
 WHERE c.relispartition AND n.nspname = ANY(%(schemas)s) AND NOT pn.nspname = ANY(%(schemas)s)
 UNION ALL
--- Triggers on views (INSTEAD OF and statement triggers): the trigger kind takes tables only.
-SELECT 'trigger on a view', n.nspname || '.' || c.relname || '.' || t.tgname
-FROM pg_catalog.pg_trigger t
-JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'v' AND NOT t.tgisinternal AND n.nspname = ANY(%(schemas)s)
-UNION ALL
 SELECT 'collation', n.nspname || '.' || co.collname
 FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND (('pg_catalog.pg_collation'::regclass, co.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
-SELECT 'extended statistics', n.nspname || '.' || st.stxname
+-- Extended statistics the statistics kind does not read: on expressions, or on a table it does not write
+-- (a partition, a table of a schema not read).
+SELECT CASE WHEN st.stxexprs IS NOT NULL THEN 'extended statistics on expressions'
+            ELSE 'extended statistics on a partition or a table not read' END,
+       n.nspname || '.' || st.stxname
 FROM pg_catalog.pg_statistic_ext st JOIN pg_catalog.pg_namespace n ON n.oid = st.stxnamespace
+JOIN pg_catalog.pg_class tc ON tc.oid = st.stxrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)
+  AND (st.stxexprs IS NOT NULL OR tc.relispartition OR NOT tn.nspname = ANY(%(schemas)s))
   AND (('pg_catalog.pg_statistic_ext'::regclass, st.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
--- Per-column settings of ALTER COLUMN SET STATISTICS / SET STORAGE, on tables and materialized views.
+-- Per-column settings of ALTER COLUMN SET STATISTICS / SET STORAGE that the column_settings kind does not
+-- read: on materialized views, and a partition's own (one that differs from its parent's, which it copies).
 SELECT 'column ' || x.what, n.nspname || '.' || c.relname || '.' || a.attname
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
-CROSS JOIN LATERAL (VALUES ('statistics target', a.attstattarget > 0),
-                           ('storage', a.attstorage <> ty.typstorage)) x(what, differs)
-WHERE x.differs AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+CROSS JOIN LATERAL (VALUES ('statistics target', CASE WHEN c.relispartition
+                                                      THEN a.attstattarget <> pa.attstattarget
+                                                      ELSE a.attstattarget >= 0 END),
+                           ('storage', CASE WHEN c.relispartition THEN a.attstorage <> pa.attstorage
+                                            ELSE a.attstorage <> ty.typstorage END)) x(what, differs)
+WHERE x.differs AND (c.relkind = 'm' OR c.relispartition) AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname = ANY(%(schemas)s)
   AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
 UNION ALL
-SELECT 'replica identity', n.nspname || '.' || c.relname
+-- A partition's own replica identity (the replica_identity kind reads the tables a spec holds, not partitions).
+SELECT 'replica identity of a partition', n.nspname || '.' || c.relname
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'd' AND n.nspname = ANY(%(schemas)s)
-  AND (('pg_catalog.pg_class'::regclass, c.oid) NOT IN (SELECT classid, objid FROM ext))
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND c.relreplident <> 'd' AND n.nspname = ANY(%(schemas)s)
 UNION ALL
 SELECT 'storage parameters of a partition', n.nspname || '.' || c.relname
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -55,12 +55,17 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
         for switch in ("row_level_security", "force_row_level_security"):
             if table.get(switch):
                 error((*path, switch), "row-level security is not supported by dialect sqlite")
+        if table.get("replica_identity") not in (None, "default"):
+            error((*path, "replica_identity"), "replica identity is not supported by dialect sqlite")
         for name, column in (table.get("columns") or {}).items():
             cpath = (*path, "columns", name)
             if isinstance(column, dict) and column.get("comment") is not None:
                 error((*cpath, "comment"), "comments are not supported by dialect sqlite")
             if isinstance(column, dict) and column.get("generated") is not None:
                 error((*cpath, "generated"), "generated columns are not supported by dialect sqlite")
+            for setting in ("statistics", "storage"):
+                if isinstance(column, dict) and column.get(setting) is not None:
+                    error((*cpath, setting), f"column {setting} is not supported by dialect sqlite")
             if isinstance(column, dict) and isinstance(column.get("identity"), dict):
                 error((*cpath, "identity"), "identity options are not supported by dialect sqlite")
             if isinstance(column, dict) and isinstance(column.get("on_delete"), dict):

@@ -59,6 +59,8 @@ class SpecContext:
     schemas: list[str]
     #: The model built so far (tables, enums ...), for references to it.
     db: Database
+    #: The names the spec's `roles:` declares (a role's `member_of` names others, built or not yet).
+    declared_roles: frozenset[str] = frozenset()
 
     def split(self, key: str) -> tuple[str, str]:
         """`schema.name` or `name` (in the default schema); ValueError for a schema the spec does not list."""
@@ -71,7 +73,8 @@ class SpecContext:
 def build_objects(loaded: Any, db: Database) -> None:
     """Each registered kind's spec section -> `db.objects`; every error at its position, all at once."""
     data = loaded.data
-    context = SpecContext(data.get("schema", "public"), db.schemas or ["public"], db)
+    context = SpecContext(data.get("schema", "public"), db.schemas or ["public"], db,
+                          frozenset(data.get("roles") or {}))
     errors: list[SpecError] = []
     for kind in OBJECT_KINDS.values():
         for key, value in (data.get(kind.section) or {}).items():
@@ -96,7 +99,10 @@ def object_sections(db: Database) -> dict[str, dict[str, Any]]:
     for kind in OBJECT_KINDS.values():
         objects = db.objects.get(kind.name)
         if objects:
-            sections[kind.section] = dict(kind.to_spec(obj) for obj in objects.values())
+            # Kinds sharing a section (row_security and replica_identity add to `tables:` entries) merge theirs.
+            section = sections.setdefault(kind.section, {})
+            for key, value in (kind.to_spec(obj) for obj in objects.values()):
+                section[key] = {**section[key], **value} if isinstance(section.get(key), dict) else value
     return sections
 
 

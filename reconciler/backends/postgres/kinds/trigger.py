@@ -1,4 +1,4 @@
-"""Triggers on tables: timing, events, UPDATE OF columns, FOR EACH, WHEN, the function and its arguments,
+"""Triggers on tables and views: timing, events, UPDATE OF columns, FOR EACH, WHEN, the function and its arguments,
 constraint triggers (deferrable, initially deferred), enabled state and comment.
 
 The live trigger is read from pg_trigger's columns; only its WHEN condition comes from pg_get_triggerdef,
@@ -7,6 +7,10 @@ the enabled state or the comment is made in place; any other change recreates th
 REPLACE TRIGGER, PostgreSQL 14+, for a plain trigger; DROP and CREATE for a constraint trigger). A trigger
 function is never dropped and recreated under its triggers: it takes no arguments and returns trigger, so
 CREATE OR REPLACE can make any change to it.
+
+A view takes INSTEAD OF triggers (for each row) and statement triggers. Its triggers are created after it and
+dropped before it; a view the plan drops and creates again (`view.after_diff`) loses them, so `after_diff`
+creates the spec's triggers on it again once it is back.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ..types import check_expression, qualified_name, quote_ident, sql_string
 from .function import key_part, split_name
 
 QUERY = "trigger"
-READ_ORDER = 70
+READ_ORDER = 105  # after views: a trigger names its view (build), and after_diff follows theirs
 
 # pg_trigger.tgtype bits (catalog/pg_trigger.h).
 _ROW, _BEFORE, _INSERT, _DELETE, _UPDATE, _TRUNCATE, _INSTEAD = 1, 2, 4, 8, 16, 32, 64
@@ -54,6 +58,8 @@ class Trigger:
     enabled: bool | str = True
     comment: str | None = None
     prevent_destroy: bool = field(default=False, compare=False)
+    #: On a view (the relation is looked up in the spec's views, or read from pg_class).
+    on_view: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -90,8 +96,9 @@ def build(key: str, spec: dict[str, Any], context: Any) -> Trigger:
     if schema not in context.schemas:
         raise ValueError(f"schema {schema!r} is not listed in schemas")
     wanted = context.db.tables.get(f"{schema}.{table}")
-    if wanted is None:
-        raise ValueError(f"no table {schema}.{table} in the tables of the spec")
+    view = context.db.objects.get("view", {}).get(f"{schema}.{table}")
+    if wanted is None and view is None:
+        raise ValueError(f"no table or view {schema}.{table} in the tables or views of the spec")
     timing = spec["timing"]
     events = tuple(e for e in EVENTS if e in spec["events"])
     if len(events) != len(spec["events"]):
@@ -99,16 +106,24 @@ def build(key: str, spec: dict[str, Any], context: Any) -> Trigger:
     update_of = tuple(spec.get("update_of") or ())
     if update_of and "update" not in events:
         raise ValueError("update_of: needs the update event")
+    if view is not None:
+        from .view import offline_output_names
+
+        columns = offline_output_names(view)  # None: the query does not tell them offline (the server checks)
+    else:
+        columns = list(wanted.columns)
     for column in update_of:
-        if column not in wanted.columns:
-            raise ValueError(f"update_of: no column {column!r} in table {schema}.{table}")
+        if columns is not None and column not in columns:
+            raise ValueError(f"update_of: no column {column!r} in {'view' if view else 'table'} {schema}.{table}")
     for_each = spec.get("for_each", "statement")
     when = spec.get("when")
     if when is not None:
         when = str(when)
         check_expression(when)
     constraint = bool(spec.get("constraint"))
-    if timing == "instead_of":
+    if view is not None:
+        _check_view_trigger(spec, timing, events, update_of, for_each, when, constraint)
+    elif timing == "instead_of":
         raise ValueError("timing: instead_of triggers are for views; tables take before or after")
     if (spec.get("deferrable") or spec.get("initially_deferred")) and not constraint:
         raise ValueError("deferrable, initially_deferred: only a constraint trigger (constraint: true) has them")
@@ -124,7 +139,30 @@ def build(key: str, spec: dict[str, Any], context: Any) -> Trigger:
                    arguments=tuple(str(a) for a in spec.get("arguments") or ()), constraint=constraint,
                    deferrable=bool(spec.get("deferrable")) or bool(spec.get("initially_deferred")),
                    initially_deferred=bool(spec.get("initially_deferred")), enabled=spec.get("enabled", True),
-                   comment=spec.get("comment"), prevent_destroy=bool(spec.get("prevent_destroy")))
+                   comment=spec.get("comment"), prevent_destroy=bool(spec.get("prevent_destroy")),
+                   on_view=view is not None)
+
+
+def _check_view_trigger(spec: dict[str, Any], timing: str, events: tuple[str, ...], update_of: tuple[str, ...],
+                        for_each: str, when: str | None, constraint: bool) -> None:
+    """What PostgreSQL accepts on a view: INSTEAD OF ... FOR EACH ROW, or BEFORE/AFTER ... FOR EACH STATEMENT."""
+    if timing == "instead_of":
+        if for_each != "row":
+            raise ValueError("for_each: an instead_of trigger is for_each: row")
+        if when is not None:
+            raise ValueError("when: an instead_of trigger has no condition")
+        if update_of:
+            raise ValueError("update_of: an instead_of trigger has no column list")
+    elif for_each == "row":
+        raise ValueError("for_each: a before or after trigger on a view is for_each: statement "
+                         "(row triggers on a view are instead_of)")
+    if "truncate" in events:
+        raise ValueError("events: a view has no truncate triggers")
+    if constraint:
+        raise ValueError("constraint: a view has no constraint triggers")
+    if spec.get("enabled", True) is not True:
+        raise ValueError("enabled: a view's triggers cannot be disabled (ALTER TABLE ... DISABLE TRIGGER takes "
+                         "tables only)")
 
 
 def to_spec(trigger: Trigger) -> tuple[str, dict[str, Any]]:
@@ -191,7 +229,7 @@ def when_clause(definition: str) -> str | None:
 
 def load(rows: Rows, catalog: Catalog) -> None:
     for (schema, table, name, tgtype, update_of, nargs, args, enabled, constraint, deferrable, initially_deferred,
-         fn_schema, fn_name, definition, comment) in rows:
+         fn_schema, fn_name, definition, comment, on_view) in rows:
         timing = "before" if tgtype & _BEFORE else "instead_of" if tgtype & _INSTEAD else "after"
         arguments = tuple(bytes(args).split(b"\x00")[:nargs]) if nargs else ()
         trigger = Trigger(
@@ -199,7 +237,7 @@ def load(rows: Rows, catalog: Catalog) -> None:
             events=tuple(e for e in EVENTS if tgtype & _EVENT_BITS[e]), update_of=tuple(update_of),
             for_each="row" if tgtype & _ROW else "statement", when=when_clause(definition),
             arguments=tuple(a.decode("utf-8") for a in arguments), constraint=constraint, deferrable=deferrable,
-            initially_deferred=initially_deferred, enabled=ENABLED[enabled], comment=comment)
+            initially_deferred=initially_deferred, enabled=ENABLED[enabled], comment=comment, on_view=on_view)
         catalog.db.objects.setdefault("trigger", {})[trigger.key] = trigger
 
 
@@ -287,5 +325,34 @@ def render(change: Change, options: Any) -> list[Statement]:
     return statements
 
 
+# -- the pass over the whole plan ------------------------------------------------------------------------
+
+#: Kinds whose objects carry triggers and that a plan may drop and create again.
+_RELATION_KINDS = ("table", "view")
+
+
+def recreate_and_order(changes: list[Change], current: Any, desired: Any) -> list[Change]:
+    """Triggers on a relation the plan drops and creates again (a view rebuilt) are gone with it: the spec's
+    triggers on it are created again once it is back, replacing any change of theirs (which would run on the
+    old relation). Then every trigger drop goes before the drops of its phase (a view's triggers before the
+    view) and every other trigger change after the changes of its phase (after the views they are on)."""
+    created = {(c.kind, c.address) for c in changes if c.action == Action.CREATE}
+    recreated = {c.before.key for c in changes if c.kind in _RELATION_KINDS and c.action == Action.DROP
+                 and (c.kind, c.address) in created}
+    if recreated:
+        wanted = {key: trigger for key, trigger in desired.objects.get(KIND.name, {}).items()
+                  if trigger.table_key in recreated}
+        changes = [c for c in changes if not (c.kind == KIND.name and c.action != Action.DROP
+                                               and c.after.key in wanted)]
+        for trigger in wanted.values():
+            change = Change(Action.CREATE, KIND.name, KIND.address(trigger.key), after=trigger)
+            change.notes.append(f"created again: {trigger.table_key} is dropped and created again")
+            changes.append(change)
+    mine = [c for c in changes if c.kind == KIND.name]
+    others = [c for c in changes if c.kind != KIND.name]
+    return ([c for c in mine if c.action == Action.DROP] + others
+            + [c for c in mine if c.action != Action.DROP])
+
+
 KIND = ObjectKind(name="trigger", section="triggers", build=build, to_spec=to_spec, render=render,
-                  create_before="foreign_key", diff=diff)
+                  create_before="foreign_key", diff=diff, after_diff=recreate_and_order)

@@ -133,6 +133,19 @@ def build_column_comments(spec: dict[str, Any], query: str, column_names: list[s
     return comments
 
 
+def offline_output_names(view: View) -> list[str] | None:
+    """The view's output column names where its query tells them offline (no `*`, every column named)."""
+    import sqlglot
+
+    statement = sqlglot.parse_one(view.query, dialect="postgres")
+    outputs = [e.alias_or_name for e in getattr(statement, "selects", [])]
+    if view.column_names and len(view.column_names) >= len(outputs):
+        return list(view.column_names)
+    if outputs and all(outputs) and not any(e.find(sqlglot.exp.Star) for e in statement.selects):
+        return list(view.column_names or []) + outputs[len(view.column_names or []):]
+    return None
+
+
 def column_comment_statements(what: str, view: Any, before: Any | None = None) -> list[Statement]:
     """COMMENT ON COLUMN for each output column whose comment differs from `before`'s (None: a new view)."""
     old = before.column_comments if before is not None else {}
