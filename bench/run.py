@@ -193,7 +193,11 @@ def main() -> int:
               f"{base_memory / 2**20:.0f} MiB."]
     report = "\n".join(lines) + "\n"
     print(report)
-    (ROOT / "bench" / "results.md").write_text(report)
+    results = ROOT / "bench" / "results.md"
+    # bench/mongo_tenants.py writes its own section after this table: keep it.
+    kept = results.read_text(encoding="utf-8") if results.exists() else ""
+    mongo = kept[kept.index("## MongoDB tenants"):] if "## MongoDB tenants" in kept else ""
+    results.write_text(report + ("\n" + mongo if mongo else ""))
     (ROOT / "bench" / "runs.log").write_text("\n".join(log) + "\n")
     return 0
 
