@@ -49,6 +49,24 @@ def refuse_separators(sql: str, dialect: str) -> None:
         raise ValueError("';' is not allowed: write one expression, without a statement separator")
 
 
+def parse_one_expression(sql: str, dialect: str) -> Any:
+    """One expression of `dialect` parsed by sqlglot, with the shared refusals; ValueError with the reason."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    if not sql.strip():
+        raise ValueError("empty expression")
+    refuse_separators(sql, dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError as exc:
+        raise ValueError(parse_error_message(exc)) from None
+    if tree is None:
+        raise ValueError("empty expression")
+    refuse_subquery(tree)
+    return tree
+
+
 def refuse_subquery(tree: Any) -> None:
     """ValueError if the parsed expression holds a subquery (SELECT, EXISTS, IN (SELECT ...))."""
     from sqlglot import exp

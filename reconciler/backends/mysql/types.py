@@ -138,23 +138,10 @@ def literal_error(value: Any, col_type: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def parse_expression(sql: str) -> Any:
-    """Parse one MySQL expression (cached); ValueError with the reason."""
-    import sqlglot
-    from sqlglot.errors import SqlglotError
+    """Parse one MySQL expression; ValueError with the reason."""
+    from reconciler.spec.expressions import parse_one_expression
 
-    from reconciler.spec.expressions import parse_error_message, refuse_separators, refuse_subquery
-
-    if not sql.strip():
-        raise ValueError("empty expression")
-    refuse_separators(sql, "mysql")
-    try:
-        tree = sqlglot.parse_one(sql, read="mysql")
-    except SqlglotError as exc:
-        raise ValueError(parse_error_message(exc)) from None
-    if tree is None:
-        raise ValueError("empty expression")
-    refuse_subquery(tree)
-    return tree
+    return parse_one_expression(sql, "mysql")
 
 
 def check_expression(sql: str) -> None:

@@ -32,6 +32,8 @@ class Catalog:
     schemas: list[str]
     db: Database = field(default_factory=lambda: Database(dialect="postgres"))
     tables_by_oid: dict[int, Table] = field(default_factory=dict)
+    #: Materialized views by oid: their indexes are read by the index kind's query (`materialized_view_index`).
+    materialized_views_by_oid: dict[int, Any] = field(default_factory=dict)
     #: (table oid, attnum) -> column name: constraints name their key columns by number.
     attnames: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -47,12 +49,13 @@ class CatalogKind(Protocol):
 
 
 @cache
-def load_query(name: str) -> str:
-    """The text of `kinds/<name>.sql`; `/*managed_tables*/` stands for the managed-tables CTE."""
+def load_query(name: str, managed: str = "managed_tables") -> str:
+    """The text of `kinds/<name>.sql`; `/*managed_tables*/` stands for the `managed` CTE (`kinds/<managed>.sql`:
+    the managed tables, or another set of relations a kind reads with the same query)."""
     folder = resources.files("reconciler.backends.postgres.kinds")
     text = folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
     if "/*managed_tables*/" in text:
-        text = text.replace("/*managed_tables*/", folder.joinpath("managed_tables.sql").read_text(encoding="utf-8"))
+        text = text.replace("/*managed_tables*/", folder.joinpath(f"{managed}.sql").read_text(encoding="utf-8"))
     return text
 
 
@@ -106,7 +109,8 @@ def inspect(conn: psycopg.Connection[Any], desired: Database | None) -> Database
     params = {"schemas": schemas, "extensions": list(desired.extensions) if desired is not None else [],
               # Roles are cluster-wide: only the managed ones (the spec's `roles:`, `inspect --role`) are read.
               "roles": sorted(desired.objects.get("role", {})) if desired is not None else []}
-    queries = [load_query(kind.QUERY) for kind in KINDS]
+    # A kind may read its relations with another kind's query over another set of relations (`MANAGED`).
+    queries = [load_query(kind.QUERY, getattr(kind, "MANAGED", "managed_tables")) for kind in KINDS]
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         # No JIT: some catalog queries are estimated far above jit_above_cost (a view's column types walk

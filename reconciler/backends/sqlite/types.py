@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Any
 
 import sqlglot
-from sqlglot.errors import SqlglotError
 
 from reconciler.spec.relational import DialectRules
 
@@ -98,19 +97,9 @@ def literal_sql(value: Any, col_type: str) -> str:
 @lru_cache(maxsize=4096)
 def parse_expression(sql: str) -> sqlglot.exp.Expression:
     """Parse one SQLite expression (cached); raises ValueError with sqlglot's reason."""
-    from reconciler.spec.expressions import parse_error_message, refuse_separators, refuse_subquery
+    from reconciler.spec.expressions import parse_one_expression
 
-    if not sql.strip():
-        raise ValueError("empty expression")
-    refuse_separators(sql, "sqlite")
-    try:
-        tree = sqlglot.parse_one(sql, read="sqlite")
-    except SqlglotError as exc:
-        raise ValueError(parse_error_message(exc)) from None
-    if tree is None:
-        raise ValueError("empty expression")
-    refuse_subquery(tree)
-    return tree
+    return parse_one_expression(sql, "sqlite")
 
 
 def check_expression(sql: str) -> None:

@@ -1,7 +1,8 @@
 """One module per kind of PostgreSQL object, found by looking: a new module is its own registration.
 
-Every kind module has its catalog query (`<kind>.sql`, named by `QUERY`), `READ_ORDER` (its rows are
-read after those of the kinds it looks up: columns after their tables) and `load(rows, catalog)`.
+Every kind module has its catalog query (`<kind>.sql`, named by `QUERY`; `MANAGED` names another set of
+relations for its `/*managed_tables*/`), `READ_ORDER` (its rows are read after those of the kinds it looks
+up: columns after their tables) and `load(rows, catalog)`.
 A kind whose objects live in `Database.objects` also has `KIND`, a `reconciler.objects.ObjectKind`
 (spec section, spec -> model, model -> spec, rendering, place in a plan, optional diff and hazards)
 and its spec's JSON Schema fragment, `<kind>.schema.json`: `{"description": ..., "properties":

@@ -184,13 +184,14 @@ def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, populated, names, described, column_comments in rows:
+    for oid, schema, name, definition, reloptions, comment, populated, names, described, column_comments in rows:
         view = MaterializedView(name=name, schema=schema, query=live_query(definition),
                                 options=parse_reloptions(reloptions), comment=comment, with_data=bool(populated),
                                 columns=output_columns(names, described),
                                 column_comments={n: c for n, c in zip(names, column_comments, strict=True)
                                                  if c is not None})
         catalog.db.objects.setdefault(MATERIALIZED_VIEW, {})[view.key] = view
+        catalog.materialized_views_by_oid[oid] = view
 
 
 # -- comparison, rendering ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 -- Materialized views in the managed schemas: as view.sql, and whether they hold data (relispopulated;
--- compared only when one is created: REFRESH is not a schema change). Their indexes: materialized_view_index.sql.
-SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloptions, d.description, c.relispopulated,
+-- compared only when one is created: REFRESH is not a schema change). Their indexes: materialized_view_index.py.
+SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloptions, d.description,
+       c.relispopulated,
        ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
        -- Each column's type as the server describes a query's result (a domain as its base type and typmod,

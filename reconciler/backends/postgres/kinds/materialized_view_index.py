@@ -1,4 +1,5 @@
-"""The indexes of materialized views, read like a table's (`index._index`) into their `MaterializedView`."""
+"""The indexes of materialized views: the index kind's query (`index.sql`) over the managed materialized views
+instead of the tables (`MANAGED`), its rows read by `index._index` into their `MaterializedView`."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ from operator import itemgetter
 
 from ..catalog import Catalog, Rows
 from .index import _index
-from .view import MATERIALIZED_VIEW
 
-QUERY = "materialized_view_index"
+QUERY = "index"
+MANAGED = "managed_materialized_views"
 READ_ORDER = 102
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    views = catalog.db.objects.get(MATERIALIZED_VIEW, {})
-    # One row per key, an index's rows together and in order; `_index` reads them without the view's name.
-    for (schema, view_name, _name), keys in groupby(rows, key=itemgetter(0, 1, 2)):
-        view = views.get(f"{schema}.{view_name}")
+    # One row per key, an index's rows together and in order, as for a table's indexes.
+    for (oid, _name), keys in groupby(rows, key=itemgetter(0, 1)):
+        view = catalog.materialized_views_by_oid.get(oid)
         if view is not None:
-            index = _index([(None, *row[2:]) for row in keys])
+            index = _index(list(keys))
             view.indexes[index.name] = index

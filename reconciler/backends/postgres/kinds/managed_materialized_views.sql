@@ -1,0 +1,9 @@
+-- The managed materialized views, as managed_tables.sql is for tables: the index kind's query reads their
+-- indexes with this CTE in place of the tables' (kinds/materialized_view_index.py).
+WITH managed AS MATERIALIZED (
+    SELECT c.oid, n.nspname, c.relname
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'm' AND n.nspname = ANY(%(schemas)s)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                      WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')
+)
