@@ -94,7 +94,7 @@ def relational_er(db: Any) -> ERModel:
         er.entities[key] = Entity(key, attributes)
     for key, table in db.tables.items():
         for fk in table.foreign_keys.values():
-            parent = _referenced_key(db, table, fk)
+            parent = _referenced_key(table, fk)
             if parent not in er.entities:
                 er.entities[parent] = Entity(parent)
             actions = [f"on {event} {action}" for event, action in (("delete", fk.on_delete), ("update", fk.on_update))
@@ -105,7 +105,7 @@ def relational_er(db: Any) -> ERModel:
     return er
 
 
-def _referenced_key(db: Any, table: Any, fk: Any) -> str:
+def _referenced_key(table: Any, fk: Any) -> str:
     schema = fk.ref_schema if fk.ref_schema is not None else table.schema
     return f"{schema}.{fk.ref_table}" if schema else fk.ref_table
 

@@ -140,8 +140,9 @@ class Plan:
     #: Things the reader must not miss (an empty spec that drops everything), shown in every format.
     warnings: list[str] = field(default_factory=list)
     #: Mermaid `erDiagram` of the tables (collections) the plan touches and their neighbours, coloured by
-    #: change (`reconciler.diagram.plan_diagram`); shown by `--format markdown`, never hashed.
-    diagram: str | None = None
+    #: change (`reconciler.diagram.plan_diagram`), or how to draw it: only the markdown and JSON formats (and a
+    #: saved plan) show it, so a text plan never draws it. Never hashed.
+    diagram_source: str | None | Callable[[], str | None] = None
     #: `-target` addresses of a partial plan (empty: the whole plan).
     targets: list[str] = field(default_factory=list)
 
@@ -150,6 +151,12 @@ class Plan:
         if callable(self.fingerprint_source):
             self.fingerprint_source = self.fingerprint_source()
         return self.fingerprint_source
+
+    @property
+    def diagram(self) -> str | None:
+        if callable(self.diagram_source):
+            self.diagram_source = self.diagram_source()
+        return self.diagram_source
 
     @property
     def empty(self) -> bool:

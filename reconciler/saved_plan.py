@@ -106,7 +106,7 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
                 spec_hash=document["spec_hash"], fingerprint_source=document["live_fingerprint"],
                 tool_version=document["tool_version"], created_at=document["created_at"],
                 online=document.get("online", False), warnings=list(document.get("warnings", [])),
-                diagram=document.get("diagram"),
+                diagram_source=document.get("diagram"),
                 # A partial plan (`-target`): apply checks that these converged, not the whole spec.
                 targets=list(document.get("targets", [])))
 

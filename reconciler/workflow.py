@@ -189,13 +189,18 @@ def offline_plan(old_path: str, new_path: str, options: RenderOptions) -> Plan:
 
 def draw_plan(backend: Backend, current: Any, desired: Any, plan: Plan) -> None:
     """The plan's picture: the touched tables (collections) and their neighbours, for `--format markdown`."""
-    from reconciler.diagram import plan_diagram
-
     if plan.empty:
         return
-    er_current, er_desired = backend.er_model(current), backend.er_model(desired)
-    if er_current is not None and er_desired is not None:
-        plan.diagram = plan_diagram(er_current, er_desired, [p.change for p in plan.changes])
+
+    def draw() -> str | None:
+        from reconciler.diagram import plan_diagram
+
+        er_current, er_desired = backend.er_model(current), backend.er_model(desired)
+        if er_current is None or er_desired is None:
+            return None
+        return plan_diagram(er_current, er_desired, [p.change for p in plan.changes])
+
+    plan.diagram_source = draw
 
 
 def list_databases(target: Target, loaded: LoadedSpec, desired: Any) -> list[dict[str, Any]]:
