@@ -340,9 +340,10 @@ SCRATCH_TIMEOUT = "2s"
 
 def ask_database(conn: psycopg.Connection[Any], work: list[TablePending]) -> None:
     """Let PostgreSQL decide the expressions the normaliser could not, in a read-only transaction."""
-    with _read_only_probe(conn) as explain:
-        if explain is None:
+    with read_only_probe(conn) as probe:
+        if probe is None:
             return
+        explain = probe.explain
         for item in work:
             live_rows = _rows_of(item.live, {c: c for c in item.live.columns})
             desired_rows = _rows_of(item.live, _unchanged_columns(item))
@@ -361,9 +362,10 @@ def ask_database(conn: psycopg.Connection[Any], work: list[TablePending]) -> Non
 
 def ask_database_domains(conn: psycopg.Connection[Any], work: list[DomainPending]) -> None:
     """As `ask_database`, for domain defaults and checks (VALUE is a column of one row of the base type)."""
-    with _read_only_probe(conn) as explain:
-        if explain is None:
+    with read_only_probe(conn) as probe:
+        if probe is None:
             return
+        explain = probe.explain
         for item in work:
             if item.desired.type != item.live.type:
                 continue
@@ -388,9 +390,51 @@ def _selected_from(rows: str) -> Query:
     return lambda text: f"SELECT ({text}) FROM {rows}"
 
 
+class _Refused(Exception):
+    """The server would not take a statement to describe."""
+
+
+@dataclass(frozen=True)
+class ReadOnlyProbe:
+    """Questions to the server inside one READ ONLY transaction that is always rolled back: statements are
+    planned or described, never executed. Each question is a savepoint: a refused one answers None."""
+
+    conn: psycopg.Connection[Any]
+    cursor: psycopg.Cursor[Any]
+
+    def explain(self, query: str) -> list[str] | None:
+        """The plan of one statement (`EXPLAIN (VERBOSE, COSTS OFF)`)."""
+        try:
+            with self.conn.transaction():
+                # binary=True sends it through the extended protocol: one statement, never two.
+                rows = self.cursor.execute("EXPLAIN (VERBOSE, COSTS OFF) " + query, binary=True).fetchall()
+        except psycopg.Error:
+            return None
+        return [row[0] for row in rows]
+
+    def describe(self, query: str) -> list[tuple[str, int, int]] | None:
+        """The output columns (name, type oid, typmod) of one statement: the protocol's Parse + Describe of an
+        unnamed statement, nothing runs."""
+        from psycopg import pq
+
+        try:
+            # A refusal is raised inside the savepoint, so that it is rolled back (a failed Parse aborts it).
+            with self.conn.transaction():
+                pgconn = self.conn.pgconn
+                if pgconn.prepare(b"", query.encode()).status != pq.ExecStatus.COMMAND_OK:
+                    raise _Refused
+                described = pgconn.describe_prepared(b"")
+                if described.status != pq.ExecStatus.COMMAND_OK:
+                    raise _Refused
+                return [(described.fname(i).decode(), described.ftype(i), described.fmod(i))
+                        for i in range(described.nfields)]
+        except (_Refused, psycopg.Error):
+            return None
+
+
 @contextmanager
-def _read_only_probe(conn: psycopg.Connection[Any]) -> Iterator[Explain | None]:
-    """An `explain(query)` that plans one statement in a READ ONLY transaction, always rolled back."""
+def read_only_probe(conn: psycopg.Connection[Any]) -> Iterator[ReadOnlyProbe | None]:
+    """A `ReadOnlyProbe` for one round of questions; None when the transaction cannot be opened."""
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
@@ -399,17 +443,7 @@ def _read_only_probe(conn: psycopg.Connection[Any]) -> Iterator[Explain | None]:
             # the live texts are schema-qualified, the same under any search_path.
             cur.execute("SELECT pg_catalog.set_config('lock_timeout', %(t)s, true),"
                         " pg_catalog.set_config('statement_timeout', %(t)s, true)", {"t": SCRATCH_TIMEOUT})
-
-            def explain(query: str) -> list[str] | None:
-                try:
-                    with conn.transaction():
-                        # binary=True sends it through the extended protocol: one statement, never two.
-                        rows = cur.execute("EXPLAIN (VERBOSE, COSTS OFF) " + query, binary=True).fetchall()
-                except psycopg.Error:
-                    return None
-                return [row[0] for row in rows]
-
-            yield explain
+            yield ReadOnlyProbe(conn, cur)
     except psycopg.Error:
         # A best effort: undecided expressions are simply shown as changed.
         yield None

@@ -14,8 +14,7 @@ Also what views and materialized views share (`materialized_view.py` is the othe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -330,10 +329,13 @@ def canonicalize_views(conn: Any | None, desired: Any, current: Any) -> None:
 
 
 def _ask_database(conn: Any, pending: list[tuple[Any, Any]]) -> None:
-    with _probe(conn) as probe:
+    # The session's own search_path stays: the desired query is read as `apply` will create it.
+    from ..canonicalize import read_only_probe
+
+    with read_only_probe(conn) as probe:
         if probe is None:
             return
-        describe, explain = probe
+        describe, explain = probe.describe, probe.explain
         for view, live in pending:
             columns = describe(view.query)
             if columns is not None and view.column_names is not None:
@@ -348,54 +350,6 @@ def _ask_database(conn: Any, pending: list[tuple[Any, Any]]) -> None:
             plan = explain(view.query)
             if plan is not None and plan == explain(live.query):
                 view.query, view.column_names = live.query, None
-
-
-@contextmanager
-def _probe(conn: Any) -> Iterator[tuple[Callable[[str], list[OutputColumn] | None],
-                                          Callable[[str], list[str] | None]] | None]:
-    """`describe(query)` and `explain(query)` in a READ ONLY transaction, always rolled back. The session's own
-    search_path stays: the desired query is read as `apply` will create it."""
-    import psycopg
-    from psycopg import pq
-
-    from ..canonicalize import SCRATCH_TIMEOUT
-
-    class Refused(Exception):
-        pass
-
-    try:
-        with conn.transaction(force_rollback=True), conn.cursor() as cur:
-            cur.execute("SET TRANSACTION READ ONLY")
-            cur.execute("SELECT pg_catalog.set_config('lock_timeout', %(t)s, true),"
-                        " pg_catalog.set_config('statement_timeout', %(t)s, true)", {"t": SCRATCH_TIMEOUT})
-
-            def describe(query: str) -> list[OutputColumn] | None:
-                # Parse and describe an unnamed statement (the protocol's Parse + Describe): nothing runs.
-                try:
-                    with conn.transaction():
-                        pgconn = conn.pgconn
-                        result = pgconn.prepare(b"", query.encode())
-                        if result.status != pq.ExecStatus.COMMAND_OK:
-                            raise Refused
-                        described = pgconn.describe_prepared(b"")
-                        if described.status != pq.ExecStatus.COMMAND_OK:
-                            raise Refused
-                        return [(described.fname(i).decode(), described.ftype(i), described.fmod(i))
-                                for i in range(described.nfields)]
-                except (Refused, psycopg.Error):
-                    return None
-
-            def explain(query: str) -> list[str] | None:
-                try:
-                    with conn.transaction():
-                        rows = cur.execute("EXPLAIN (VERBOSE, COSTS OFF) " + query, binary=True).fetchall()
-                except psycopg.Error:
-                    return None
-                return [row[0] for row in rows]
-
-            yield describe, explain
-    except psycopg.Error:
-        yield None
 
 
 # -- comparison and rendering ---------------------------------------------------------------------------
