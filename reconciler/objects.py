@@ -53,16 +53,22 @@ def attribute_changes(before: Any, after: Any) -> list[AttributeChange]:
             for f in fields(before) if f.compare and getattr(before, f.name) != getattr(after, f.name)]
 
 
+def created_dropped_or_same(kind: ObjectKind, key: str, before: Any, after: Any) -> list[Change] | None:
+    """The changes of an object that is new, gone or unchanged; None when both exist and differ, which is
+    where a kind's own `diff` decides (alter in place, replace, rebuild)."""
+    if before is None:
+        return [Change(Action.CREATE, kind.name, kind.address(key), after=after)]
+    if after is None:
+        return [Change(Action.DROP, kind.name, kind.address(key), before=before)]
+    return [] if before == after else None
+
+
 def diff_object(kind: ObjectKind, key: str, before: Any, after: Any) -> list[Change]:
     """Create, drop, or alter with the differing attributes; nothing when equal."""
-    address = kind.address(key)
-    if before is None:
-        return [Change(Action.CREATE, kind.name, address, after=after)]
-    if after is None:
-        return [Change(Action.DROP, kind.name, address, before=before)]
-    if before == after:
-        return []
-    return [Change(Action.ALTER, kind.name, address, before=before, after=after,
+    simple = created_dropped_or_same(kind, key, before, after)
+    if simple is not None:
+        return simple
+    return [Change(Action.ALTER, kind.name, kind.address(key), before=before, after=after,
                    attributes=attribute_changes(before, after))]
 
 

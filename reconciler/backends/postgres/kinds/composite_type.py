@@ -15,7 +15,7 @@ from typing import Any
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
 from reconciler.errors import PlanError
 from reconciler.model import Column, Database
-from reconciler.objects import ObjectKind
+from reconciler.objects import ObjectKind, created_dropped_or_same
 from reconciler.spec.relational import collation_name, split_qualified
 
 from ..catalog import Catalog, Rows
@@ -142,13 +142,10 @@ def load(rows: Rows, catalog: Catalog) -> None:
 
 
 def diff(kind: ObjectKind, key: str, before: CompositeType | None, after: CompositeType | None) -> list[Change]:
+    simple = created_dropped_or_same(kind, key, before, after)
+    if simple is not None:
+        return simple
     address = kind.address(key)
-    if before is None:
-        return [Change(Action.CREATE, kind.name, address, after=after)]
-    if after is None:
-        return [Change(Action.DROP, kind.name, address, before=before)]
-    if before == after:
-        return []
     live, wanted = dict(before.attributes), dict(after.attributes)
     kept_live = [name for name, _ in before.attributes if name in wanted]
     kept_wanted = [name for name, _ in after.attributes if name in live]

@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.changes import Action, AttributeChange, Change, Statement
 from reconciler.model import Index, IndexElement
-from reconciler.objects import ObjectKind
+from reconciler.objects import ObjectKind, created_dropped_or_same
 
 from ..catalog import Catalog, Rows
 from ..render import comment_sql
@@ -217,13 +217,10 @@ def canonicalize_indexes(view: MaterializedView, live: MaterializedView | None) 
 
 def diff(kind: ObjectKind, key: str, before: MaterializedView | None,
          after: MaterializedView | None) -> list[Change]:
+    simple = created_dropped_or_same(kind, key, before, after)
+    if simple is not None:
+        return simple
     address = kind.address(key)
-    if before is None:
-        return [Change(Action.CREATE, kind.name, address, after=after)]
-    if after is None:
-        return [Change(Action.DROP, kind.name, address, before=before)]
-    if before == after:
-        return []
     if before.query != after.query:
         return rebuild(kind, key, before, after, "a materialized view's query cannot be replaced in place: "
                                                  "it is dropped and created again (and filled, unless with_data "

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.changes import Action, AttributeChange, Change, Hazard, Statement
-from reconciler.objects import ObjectKind
+from reconciler.objects import ObjectKind, created_dropped_or_same
 
 from ..catalog import Catalog, Rows
 from ..types import qualified_name, quote_ident, sql_string
@@ -372,13 +372,10 @@ def rebuild(kind: ObjectKind, key: str, before: Any, after: Any, note: str) -> l
 
 
 def diff(kind: ObjectKind, key: str, before: View | None, after: View | None) -> list[Change]:
+    simple = created_dropped_or_same(kind, key, before, after)
+    if simple is not None:
+        return simple
     address = kind.address(key)
-    if before is None:
-        return [Change(Action.CREATE, kind.name, address, after=after)]
-    if after is None:
-        return [Change(Action.DROP, kind.name, address, before=before)]
-    if before == after:
-        return []
     if before.query != after.query and not replaceable_in_place(before, after):
         return rebuild(kind, key, before, after, "its columns change (or could not be described): PostgreSQL "
                                                  "cannot replace it in place, so it is dropped and created again")
