@@ -19,7 +19,8 @@ from reconciler.objects import ObjectKind, created_dropped_or_same
 from reconciler.spec.relational import collation_name, split_qualified
 
 from ..catalog import Catalog, Rows
-from ..types import normalize_type, qualified_name, quote_ident, sql_string, user_type_name
+from ..render import comment_sql as comment_on
+from ..types import normalize_type, qualified_name, quote_ident, user_type_name
 
 QUERY = "composite_type"
 READ_ORDER = 45
@@ -221,14 +222,12 @@ def _create(composite: CompositeType) -> list[Statement]:
 
 
 def _attribute_comment_sql(composite: CompositeType, attribute: str) -> str:
-    comment = composite.attribute_comments.get(attribute)
     target = f"{qualified_name(composite.schema, composite.name)}.{quote_ident(attribute)}"
-    return f"COMMENT ON COLUMN {target} IS {'NULL' if comment is None else sql_string(comment)};"
+    return comment_on("COLUMN", target, composite.attribute_comments.get(attribute))
 
 
 def _comment_sql(composite: CompositeType) -> str:
-    comment = "NULL" if composite.comment is None else sql_string(composite.comment)
-    return f"COMMENT ON TYPE {qualified_name(composite.schema, composite.name)} IS {comment};"
+    return comment_on("TYPE", qualified_name(composite.schema, composite.name), composite.comment)
 
 
 def render(change: Change, options: Any) -> list[Statement]:

@@ -21,6 +21,7 @@ from reconciler.changes import Action, Change, Hazard, Statement
 from reconciler.objects import ObjectKind, attribute_changes
 
 from ..catalog import Catalog, Rows
+from ..render import comment_sql as comment_on
 from ..render import dollar_tag
 from ..types import (
     check_expression,
@@ -520,8 +521,7 @@ def create_statements(function: Function, or_replace: bool = False) -> list[Stat
 
 def comment_sql(function: Function) -> str:
     word = "PROCEDURE" if function.kind == "procedure" else "FUNCTION"
-    comment = "NULL" if function.comment is None else sql_string(function.comment)
-    return f"COMMENT ON {word} {signature_sql(function)} IS {comment};"
+    return comment_on(word, signature_sql(function), function.comment)
 
 
 def drop_sql(function: Function) -> str:

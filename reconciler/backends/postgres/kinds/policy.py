@@ -16,7 +16,8 @@ from reconciler.changes import Action, Change, Statement
 from reconciler.objects import ObjectKind, diff_object
 
 from ..catalog import Catalog, Rows
-from ..types import qualified_name, quote_ident, sql_string
+from ..render import comment_sql as comment_on
+from ..types import qualified_name, quote_ident
 
 QUERY = "policy"
 READ_ORDER = 90
@@ -144,8 +145,7 @@ def _on_sql(policy: Policy) -> str:
 
 
 def _comment_sql(policy: Policy) -> str:
-    comment = "NULL" if policy.comment is None else sql_string(policy.comment)
-    return f"COMMENT ON POLICY {_on_sql(policy)} IS {comment};"
+    return comment_on("POLICY", _on_sql(policy), policy.comment)
 
 
 def _create_sql(policy: Policy) -> list[Statement]:

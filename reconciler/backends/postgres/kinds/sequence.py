@@ -13,7 +13,8 @@ from reconciler.changes import Action, AttributeChange, Change, Hazard, Statemen
 from reconciler.objects import ObjectKind, diff_object
 
 from ..catalog import Catalog, Rows
-from ..types import qualified_name, quote_ident, sql_string
+from ..render import comment_sql as comment_on
+from ..types import qualified_name, quote_ident
 
 QUERY = "sequence"
 READ_ORDER = 50
@@ -156,8 +157,7 @@ def _owner_sql(owned_by: str | None) -> str:
 
 
 def _comment_sql(sequence: Sequence) -> str:
-    comment = "NULL" if sequence.comment is None else sql_string(sequence.comment)
-    return f"COMMENT ON SEQUENCE {qualified_name(sequence.schema, sequence.name)} IS {comment};"
+    return comment_on("SEQUENCE", qualified_name(sequence.schema, sequence.name), sequence.comment)
 
 
 def render(change: Change, options: Any) -> list[Statement]:

@@ -16,7 +16,8 @@ from reconciler.changes import Action, Change, Statement
 from reconciler.objects import ObjectKind, attribute_changes, diff_object
 
 from ..catalog import Catalog, Rows
-from ..types import qualified_name, quote_ident, sql_string
+from ..render import comment_sql as comment_on
+from ..types import qualified_name, quote_ident
 from .function import key_part, split_name
 
 QUERY = "statistics"
@@ -139,8 +140,7 @@ def target_sql(stats: Statistics) -> str:
 
 
 def comment_sql(stats: Statistics) -> str:
-    comment = "NULL" if stats.comment is None else sql_string(stats.comment)
-    return f"COMMENT ON STATISTICS {_name(stats)} IS {comment};"
+    return comment_on("STATISTICS", _name(stats), stats.comment)
 
 
 def render(change: Change, options: Any) -> list[Statement]:

@@ -23,6 +23,7 @@ from reconciler.changes import Action, Change, Statement
 from reconciler.objects import ObjectKind, attribute_changes, diff_object
 
 from ..catalog import Catalog, Rows
+from ..render import comment_sql as comment_on
 from ..types import check_expression, qualified_name, quote_ident, sql_string
 from .function import key_part, split_name
 
@@ -293,8 +294,7 @@ def enabled_sql(trigger: Trigger) -> str:
 
 
 def comment_sql(trigger: Trigger) -> str:
-    comment = "NULL" if trigger.comment is None else sql_string(trigger.comment)
-    return f"COMMENT ON TRIGGER {quote_ident(trigger.name)} {_on(trigger)} IS {comment};"
+    return comment_on("TRIGGER", f"{quote_ident(trigger.name)} {_on(trigger)}", trigger.comment)
 
 
 def drop_sql(trigger: Trigger) -> str:

@@ -22,6 +22,7 @@ from reconciler.changes import Action, AttributeChange, Change, Hazard, Statemen
 from reconciler.objects import ObjectKind, created_dropped_or_same
 
 from ..catalog import Catalog, Rows
+from ..render import comment_sql as comment_on
 from ..types import qualified_name, quote_ident, sql_string
 
 QUERY = "view"
@@ -153,8 +154,7 @@ def column_comment_statements(what: str, view: Any, before: Any | None = None) -
     for column in [*view.column_comments, *(c for c in old if c not in view.column_comments)]:
         comment = view.column_comments.get(column)
         if comment != old.get(column):
-            text = "NULL" if comment is None else sql_string(comment)
-            statements.append(Statement(f"COMMENT ON COLUMN {name}.{quote_ident(column)} IS {text};"))
+            statements.append(Statement(comment_on("COLUMN", f"{name}.{quote_ident(column)}", comment)))
     return statements
 
 
@@ -419,8 +419,7 @@ def column_list_sql(view: Any) -> str:
 
 
 def comment_statement(what: str, view: Any) -> Statement:
-    comment = "NULL" if view.comment is None else sql_string(view.comment)
-    return Statement(f"COMMENT ON {what} {qualified_name(view.schema, view.name)} IS {comment};")
+    return Statement(comment_on(what, qualified_name(view.schema, view.name), view.comment))
 
 
 def render(change: Change, options: Any) -> list[Statement]:
