@@ -77,7 +77,7 @@ deps:
 	fi
 
 test: venv deps secantus diagram-tools
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2  # two workers: the tests mostly wait on the servers
 	$(BIN)/ruff check reconciler tests
 
 lint: venv

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 
-from tests.support.pgserver import PgServer
+from tests.support.pgserver import DatabasePool, PgServer
 
 
 @pytest.fixture(scope="session")
@@ -19,14 +17,23 @@ def pg_server():
         server.stop()
 
 
-@pytest.fixture
-def pg_url(pg_server):
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    url = pg_server.create_database(name)
+@pytest.fixture(scope="session")
+def pg_databases(pg_server):
+    pool = DatabasePool(pg_server)
     try:
-        yield url
+        yield pool
     finally:
-        pg_server.drop_database(name)
+        pool.close()
+
+
+@pytest.fixture
+def pg_url(pg_server, pg_databases):
+    """A new empty database of its own for the test (made ahead of it, dropped after it)."""
+    name = pg_databases.take()
+    try:
+        yield pg_server.url(name)
+    finally:
+        pg_databases.give_back(name)
 
 
 @pytest.fixture

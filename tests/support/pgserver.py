@@ -14,12 +14,15 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import queue
 import re
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import uuid
 
 SUPERUSER = "postgres"
 PASSWORD = "s3cret-pw"
@@ -261,3 +264,55 @@ class PgServer:
         from psycopg import sql
 
         self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+class DatabasePool:
+    """Empty databases made ahead of the tests that take them, and the taken ones dropped afterwards, on a
+    background thread: `CREATE DATABASE` costs 0.1-0.2 s on a server the tests keep busy, which a test
+    would otherwise wait for in its set-up. Each test still gets a database of its own, created fresh from
+    template1 and never used before."""
+
+    def __init__(self, server: PgServer, ahead: int = 3):
+        self._server = server
+        self._ready: queue.Queue[str] = queue.Queue(maxsize=ahead)
+        self._to_drop: queue.Queue[str] = queue.Queue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="pg-database-pool", daemon=True)
+        self._thread.start()
+
+    def take(self) -> str:
+        """The name of a new empty database (made now if the pool has none ready)."""
+        try:
+            return self._ready.get_nowait()
+        except queue.Empty:
+            return self._create()
+
+    def give_back(self, name: str) -> None:
+        self._to_drop.put(name)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _create(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        self._server.create_database(name)
+        return name
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                while True:
+                    self._server.drop_database(self._to_drop.get_nowait())
+            except queue.Empty:
+                pass
+            except Exception:  # a server the tests restart or stop: the next turn tries again
+                time.sleep(0.2)
+                continue
+            if self._ready.full():
+                time.sleep(0.02)
+                continue
+            try:
+                self._ready.put(self._create())
+            except Exception:
+                time.sleep(0.2)
