@@ -68,11 +68,8 @@ class Hazard(StrEnum):
     DEPENDENT_OBJECTS = "dependent_objects"
 
 
-# Kinds of relational objects. Document backends add their own kinds.
-SCHEMA = "schema"
-EXTENSION = "extension"
-ENUM = "enum"
-DOMAIN = "domain"
+# Kinds of the relational table family every relational backend has. Backends add their own kinds
+# (PostgreSQL's schema, extension, enum, domain ... in their kind modules; MongoDB's collections).
 TABLE = "table"
 COLUMN = "column"
 PRIMARY_KEY = "primary_key"
@@ -81,10 +78,6 @@ INDEX = "index"
 FOREIGN_KEY = "foreign_key"
 CHECK = "check"
 EXCLUSION = "exclusion"
-# PostgreSQL: a partition detached from its old parent early in a plan, attached with its new bound at the end
-# (both `alter`: its rows are kept).
-PARTITION_DETACH = "partition_detach"
-PARTITION = "partition"
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.apply import Guards, check_guards
+from reconciler.backends import get_backend
 from reconciler.changes import Action, Hazard
 from reconciler.diff import diff_databases
 from reconciler.errors import PlanError
@@ -47,7 +48,8 @@ def test_create_order_puts_enums_first_and_foreign_keys_last_breaking_cycles():
     b = table("b", ID, Column("a_id", "integer", nullable=True), fks=[fk("b_a_id_fkey", "a_id", "a")],
               indexes=[Index("b_a_id_idx", [IndexElement(column="a_id")])])
     desired = db(a, b, enums=[Enum("role", ["x"], "public")])
-    ordered = relational_order(diff_databases(db(), desired))
+    # Enums are PostgreSQL's kind: its backend's order places them (kinds/enum.py ORDER).
+    ordered = get_backend("postgres").order(diff_databases(db(), desired))
     assert addresses(ordered) == [
         "+ enum public.role", "+ table public.a", "+ table public.b", "+ index public.b.b_a_id_idx",
         "+ foreign_key public.a.a_b_id_fkey", "+ foreign_key public.b.b_a_id_fkey",
@@ -183,3 +185,25 @@ def test_model_values_in_attribute_changes_are_shown_by_field():
 
     assert describe_value([IndexElement(column="a", descending=True)]) == (
         '[{"column": "a", "expression": null, "descending": true, "nulls": null, "opclass": null, "collation": null}]')
+
+
+def test_placements_run_next_to_their_anchors_in_any_declaration_order():
+    from reconciler.changes import Change
+    from reconciler.plan import Placement
+
+    # "b" is anchored on "a", declared first: it is placed once "a" is.
+    placements = [Placement("b", (Action.CREATE,), before=("a", Action.CREATE)),
+                  Placement("a", (Action.CREATE,), before=("table", Action.CREATE)),
+                  Placement("a", (Action.DROP,), after=("table", Action.DROP))]
+    changes = [Change(Action.DROP, "a", "a x"), Change(Action.DROP, "table", "table t"),
+               Change(Action.CREATE, "table", "table u"), Change(Action.CREATE, "a", "a y"),
+               Change(Action.CREATE, "b", "b z")]
+    ordered = [c.address for c in relational_order(changes, placements=placements)]
+    assert ordered == ["b z", "a y", "table u", "table t", "a x"]
+
+
+def test_a_placement_without_its_anchor_is_refused():
+    from reconciler.plan import Placement
+
+    with pytest.raises(ValueError, match="anchors"):
+        relational_order([], placements=[Placement("a", (Action.CREATE,), before=("nothing", Action.CREATE))])

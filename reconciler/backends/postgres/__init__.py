@@ -141,9 +141,9 @@ class PostgresBackend(Backend):
     def order(self, changes: list[Change]) -> list[Change]:
         from reconciler.plan import relational_order
 
-        from .kinds import OBJECT_KINDS
+        from .kinds import OBJECT_KINDS, PLACEMENTS
 
-        return relational_order(changes, OBJECT_KINDS.values())
+        return relational_order(changes, OBJECT_KINDS.values(), PLACEMENTS)
 
     def render(self, change: Change, options: RenderOptions) -> list[Statement]:
         from .render import render

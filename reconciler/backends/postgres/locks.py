@@ -19,14 +19,10 @@ from typing import Any
 from reconciler.changes import (
     CHECK,
     COLUMN,
-    DOMAIN,
-    ENUM,
     EXCLUSION,
-    EXTENSION,
     FOREIGN_KEY,
     INDEX,
     PRIMARY_KEY,
-    SCHEMA,
     TABLE,
     UNIQUE,
     Action,
@@ -34,6 +30,11 @@ from reconciler.changes import (
     Hazard,
 )
 from reconciler.model import Database, Table
+
+from .kinds.domain import DOMAIN
+from .kinds.enum import ENUM
+from .kinds.extension import EXTENSION
+from .kinds.schema import SCHEMA
 
 # Bytes a value takes at most; a row that can outgrow TOAST_TUPLE_THRESHOLD gets a TOAST table.
 _TOAST_THRESHOLD = 2032

@@ -11,7 +11,8 @@ and its spec's JSON Schema fragment, `<kind>.schema.json`: `{"description": ...,
 The older kinds outside `Database.objects` that only PostgreSQL has (schema, extension, enum, domain)
 compare their objects themselves: `DIFF(current, desired)`, run in `DIFF_ORDER` before the shared
 table diff (`reconciler.diff`), and optionally `AFTER_DIFF(changes, current, desired)`, a pass over the
-whole change list (see `diff_relational`).
+whole change list (see `diff_relational`); they and the partition helper say where their changes run
+in a plan with `ORDER`, `reconciler.plan.Placement`s next to the table family's steps.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reconciler.changes import Change
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database
 from reconciler.objects import ObjectKind
+from reconciler.plan import Placement
 from reconciler.spec.relational import relational_schema, split_qualified
 
 
@@ -40,6 +42,9 @@ def _discover() -> tuple[ModuleType, ...]:
 KINDS = _discover()
 OBJECT_KINDS: dict[str, ObjectKind] = {m.KIND.name: m.KIND for m in KINDS if isinstance(getattr(m, "KIND", None),
                                                                                     ObjectKind)}
+#: Where the older kinds outside `Database.objects` (schema, extension, enum, domain, partition) run in a
+#: plan, each declared by its module (`ORDER`) around the table family's steps.
+PLACEMENTS: tuple[Placement, ...] = tuple(p for m in KINDS for p in getattr(m, "ORDER", ()))
 
 
 def diff_relational(current: Database, desired: Database) -> list[Change]:

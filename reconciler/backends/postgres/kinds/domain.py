@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.changes import DOMAIN, Action, AttributeChange, Change
+from reconciler.changes import FOREIGN_KEY, TABLE, Action, AttributeChange, Change
 from reconciler.errors import PlanError
 from reconciler.model import CheckConstraint, Database, Default, Domain
+from reconciler.plan import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, collation_sql, comment_sql, constraint_body
@@ -12,9 +13,13 @@ from ..types import qualified_name, quote_ident, user_type_name
 from .constraint import check_body
 from .enum import uses_type
 
+DOMAIN = "domain"
 QUERY = "domain"
 READ_ORDER = 40
 DIFF_ORDER = 40
+# Before every table step (columns use domains); dropped once the tables using them are gone.
+ORDER = (Placement(DOMAIN, (Action.CREATE, Action.REPLACE, Action.ALTER), before=(FOREIGN_KEY, Action.DROP)),
+         Placement(DOMAIN, (Action.DROP,), after=(TABLE, Action.DROP)))
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.changes import CHECK, ENUM, EXCLUSION, INDEX, Action, AttributeChange, Change, Hazard
+from reconciler.changes import CHECK, EXCLUSION, INDEX, TABLE, Action, AttributeChange, Change, Hazard
 from reconciler.diff import drop_change
 from reconciler.model import Database, Enum
+from reconciler.plan import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, comment_sql
 from ..types import qualified_name, quote_ident, sql_string
 
+ENUM = "enum"
 QUERY = "enum"
 READ_ORDER = 30
 DIFF_ORDER = 30
+# Created before the domains (a domain may be based on an enum) and tables using them, dropped after
+# them. A changed enum goes after the drops: a recreated one needs the indexes and checks that mention
+# it gone first (new values are added by statements that run and commit before everything else anyway).
+ORDER = (Placement(ENUM, (Action.CREATE,), before=("domain", Action.CREATE)),
+         Placement(ENUM, (Action.ALTER,), before=(TABLE, Action.RENAME)),
+         Placement(ENUM, (Action.DROP,), after=("domain", Action.DROP)))
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

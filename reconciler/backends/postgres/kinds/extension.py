@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from reconciler.changes import EXTENSION, Action, Change
+from reconciler.changes import Action, Change
 from reconciler.model import Database, Extension
+from reconciler.plan import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer
 from ..types import quote_ident
 
+EXTENSION = "extension"
 QUERY = "extension"
 READ_ORDER = 20
 DIFF_ORDER = 20
+# Its types and functions before the enums, domains and tables using them; dropped after them. An
+# extension moved to another schema (replace) goes with the drops: nothing may use it by then.
+ORDER = (Placement(EXTENSION, (Action.CREATE,), before=("enum", Action.CREATE)),
+         Placement(EXTENSION, (Action.DROP, Action.REPLACE), after=("enum", Action.DROP)))
 
 
 def load(rows: Rows, catalog: Catalog) -> None:

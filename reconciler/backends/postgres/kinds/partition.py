@@ -28,8 +28,7 @@ from reconciler.backends import RenderOptions
 from reconciler.changes import (
     FOREIGN_KEY,
     INDEX,
-    PARTITION,
-    PARTITION_DETACH,
+    PRIMARY_KEY,
     TABLE,
     UNIQUE,
     Action,
@@ -39,15 +38,22 @@ from reconciler.changes import (
 )
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database, PartitionKey, Table, qualified
+from reconciler.plan import Placement
 from reconciler.spec.relational import split_qualified
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer
 from ..types import check_expression, qualified_name
 
+# A partition whose bound or parent changes is detached early (after the drops) and attached again with
+# its new bound at the end (both `alter`: its rows are kept).
+PARTITION_DETACH = "partition_detach"
+PARTITION = "partition"
 QUERY = "partition"
 READ_ORDER = 65
 DIFF_ORDER = 90
+ORDER = (Placement(PARTITION_DETACH, (Action.ALTER,), after=(PRIMARY_KEY, Action.DROP)),
+         Placement(PARTITION, (Action.ALTER,), after=(TABLE, Action.DROP)))
 STRATEGIES = ("range", "list", "hash")
 _PARTKEYDEF = re.compile(r"^(RANGE|LIST|HASH)\s*\((.*)\)\s*\Z", re.S | re.I)
 _BOUND = re.compile(r"^FOR\s+VALUES\s+(?:FROM\s*(\(.*\))\s*TO\s*(\(.*\))|IN\s*(\(.*\))|"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from reconciler.changes import SCHEMA, Action, AttributeChange, Change
+from reconciler.changes import Action, AttributeChange, Change
 from reconciler.model import Database
+from reconciler.plan import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer
 from ..types import quote_ident, sql_string
 
+SCHEMA = "schema"
 QUERY = "schema"
 READ_ORDER = 10
 DIFF_ORDER = 10
+# First everything else can live in; last, once everything in it is gone.
+ORDER = (Placement(SCHEMA, (Action.CREATE, Action.ALTER), before=("extension", Action.CREATE)),
+         Placement(SCHEMA, (Action.DROP,), after=("extension", Action.DROP)))
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
