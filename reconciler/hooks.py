@@ -39,8 +39,9 @@ class Hook:
     comment: str | None = field(default=None, compare=False)
 
 
-def build_hooks(loaded: Any, *, payload: str) -> dict[str, Hook]:
-    """The spec's `hooks:` section -> hooks; `payload` is "sql" or "command". Errors at their positions."""
+def build_hooks(loaded: Any, *, payload: str, sql_dialect: str | None = None) -> dict[str, Hook]:
+    """The spec's `hooks:` section -> hooks; `payload` is "sql" (statements in sqlglot's `sql_dialect`) or
+    "command". Errors at their positions."""
     hooks: dict[str, Hook] = {}
     errors: list[SpecError] = []
     for name, entry in (loaded.data.get("hooks") or {}).items():
@@ -54,7 +55,7 @@ def build_hooks(loaded: Any, *, payload: str) -> dict[str, Hook]:
         items = tuple(body) if isinstance(body, list) else (body,)
         if payload == "sql":
             for i, statement in enumerate(items):
-                if problem := _statement_problem(statement):
+                if problem := _statement_problem(statement, sql_dialect):
                     where = (*path, "sql", i) if isinstance(body, list) else (*path, "sql")
                     errors.append(loaded.positions.error(where, problem))
             hooks[name] = Hook(name, when[0], entry[when[0]], sql=items, comment=entry.get("comment"))
@@ -65,14 +66,14 @@ def build_hooks(loaded: Any, *, payload: str) -> dict[str, Hook]:
     return hooks
 
 
-def _statement_problem(sql: str) -> str | None:
+def _statement_problem(sql: str, dialect: str | None) -> str | None:
     """Each entry is one statement: apply sends statements one at a time (the extended protocol)."""
     from sqlglot import tokenize
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
     try:
-        tokens = tokenize(sql, read="postgres")
+        tokens = tokenize(sql, read=dialect)
     except TokenError as exc:
         return f"cannot read this SQL: {exc}"
     semicolons = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SEMICOLON]

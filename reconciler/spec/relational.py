@@ -849,5 +849,6 @@ def build_database(loaded: LoadedSpec, rules: DialectRules) -> Database:
     builder._extensions = frozenset()
     builder._domains_by_type = {}
     db = builder.build()
-    db.hooks = build_hooks(loaded, payload="sql")
+    # The relational dialects' names are sqlglot's (postgres, sqlite, mysql).
+    db.hooks = build_hooks(loaded, payload="sql", sql_dialect=rules.name)
     return db
