@@ -81,7 +81,7 @@ class PostgresBackend(Backend):
                                commit="COMMIT;", run_hint="psql -v ON_ERROR_STOP=1 -f plan.sql")
 
     def build_model(self, spec: Any) -> Database:
-        from .types import build_model
+        from .build import build_model
 
         return build_model(spec)
 

@@ -14,11 +14,10 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from reconciler.spec.loader import LoadedSpec
+from reconciler.spec.relational import DialectRules
 
 if TYPE_CHECKING:
     from sqlglot import exp
-from reconciler.spec.relational import DialectRules, build_database
 
 DEFAULT_SCHEMA = "public"
 MAX_IDENTIFIER = 63
@@ -549,13 +548,3 @@ RULES = DialectRules(
     spec_user_types=composite_user_types,
     supports=frozenset({"schemas", "extensions", "enums", "domains", "comments"}),
 )
-
-
-def build_model(loaded: LoadedSpec) -> Any:
-    from .kinds import build_objects
-    from .kinds.partition import build_partitions
-
-    db = build_database(loaded, RULES)
-    build_partitions(loaded, db)
-    build_objects(loaded, db)
-    return db
