@@ -1,0 +1,81 @@
+"""What the backends of the relational model (PostgreSQL, SQLite, MySQL) share: `RelationalBackend`, the
+`Backend` methods they implement alike, each backend overriding where it differs.
+
+Like the backends' `__init__` modules, this one imports nothing heavy: each method loads what it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.backends import (
+    ApplyResult,
+    Backend,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+)
+from reconciler.changes import Change, Statement
+from reconciler.model import Database, to_plain
+
+
+class RelationalBackend(Backend):
+    """A backend whose spec is the relational spec and whose model is `reconciler.model.Database`. The methods
+    that run a stage call the function of the same name in the backend's module for it (`build`, `inspect`,
+    `canonicalize`, `render`, `execute`)."""
+
+    relational_spec = True
+
+    def build_model(self, spec: Any) -> Database:
+        return self._module("build").build_model(spec)
+
+    def spec_schema(self) -> dict[str, Any]:
+        from reconciler.spec.relational import relational_schema
+
+        return relational_schema()
+
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
+        return self._module("execute").connect(url, read_only=read_only, options=options)
+
+    def close(self, conn: Any) -> None:
+        conn.close()
+
+    def inspect(self, conn: Any, desired: Any | None) -> Database:
+        # One namespace (a file, the URL's database): `desired` has nothing to scope.
+        return self._module("inspect").inspect_database(conn)
+
+    def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
+        return self._module("canonicalize").canonicalize(conn, desired, current)
+
+    def relational_diff(self, current: Database, desired: Database) -> list[Change]:
+        from reconciler.diff import compose_diff
+
+        return compose_diff(current, desired)  # the shared table diff: no kinds of the backend's own
+
+    def diff(self, current: Database, desired: Database) -> list[Change]:
+        return self.relational_diff(current, desired)
+
+    def render(self, change: Change, options: RenderOptions) -> list[Statement]:
+        return self._module("render").render(change, options)
+
+    def execute(
+        self,
+        conn: Any,
+        steps: list[tuple[Change, list[Statement]]],
+        *,
+        lock_timeout: float,
+        progress: Progress | ProgressCallback | None,
+        record: Callable[..., None] | None = None,
+    ) -> ApplyResult:
+        return self._module("execute").execute(conn, steps, lock_timeout=lock_timeout, progress=progress,
+                                               record=record)
+
+    def er_model(self, model: Database) -> Any:
+        from reconciler.diagram import relational_er
+
+        return relational_er(model)
+
+    def fingerprint_data(self, model: Database) -> Any:
+        return to_plain(model)
