@@ -17,8 +17,9 @@ from reconciler.backends import (
     ProgressCallback,
     RenderOptions,
 )
-from reconciler.changes import Change, Statement
-from reconciler.model import Database, to_plain
+from reconciler.changes import Action, Change, Statement
+from reconciler.errors import PlanError
+from reconciler.model import Column, Database, ForeignKey, to_plain
 
 
 class RelationalBackend(Backend):
@@ -79,3 +80,49 @@ class RelationalBackend(Backend):
 
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)
+
+
+# -- SQL text SQLite and MySQL write alike, each quoting identifiers its own way (`quote`) ------------------
+
+
+def names_sql(columns: list[str], quote: Callable[[str], str]) -> str:
+    return ", ".join(quote(c) for c in columns)
+
+
+def foreign_key_sql(fk: ForeignKey, quote: Callable[[str], str]) -> str:
+    sql = (f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({names_sql(fk.columns, quote)}) "
+           f"REFERENCES {quote(fk.ref_table)} ({names_sql(fk.ref_columns, quote)})")
+    # `no action` is the default (InnoDB reports it as RESTRICT): written as nothing.
+    if fk.on_delete != "no action":
+        sql += f" ON DELETE {fk.on_delete.upper()}"
+    if fk.on_update != "no action":
+        sql += f" ON UPDATE {fk.on_update.upper()}"
+    if fk.deferrable:  # SQLite's; MySQL's build refuses deferrable keys
+        sql += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+    return sql
+
+
+def owning_table(change: Change) -> str:
+    assert change.table is not None, f"{change.address} has no owning table"
+    return change.table
+
+
+def column_statements(change: Change, quote: Callable[[str], str], column_sql: Callable[[Column], str],
+                      unsupported: Callable[[Change], PlanError]) -> list[str]:
+    """ADD, DROP and RENAME COLUMN; `unsupported`'s error for another action."""
+    table = quote(owning_table(change))
+    if change.action == Action.CREATE:
+        return [f"ALTER TABLE {table} ADD COLUMN {column_sql(change.after)}"]
+    if change.action == Action.DROP:
+        return [f"ALTER TABLE {table} DROP COLUMN {quote(change.before.name)}"]
+    if change.action == Action.RENAME:
+        return [f"ALTER TABLE {table} RENAME COLUMN {quote(change.before.name)} TO {quote(change.after.name)}"]
+    raise unsupported(change)
+
+
+def render_sql(change: Change, renderers: dict[str, Callable[[Change], list[str]]], dialect: str) -> list[str]:
+    """The SQL text of one change, by the renderer of its kind."""
+    renderer = renderers.get(change.kind)
+    if renderer is None:
+        raise PlanError(f"{change.address}: {change.kind} is not supported by dialect {dialect}")
+    return renderer(change)
