@@ -7,7 +7,7 @@ Like the backends' `__init__` modules, this one imports nothing heavy: each meth
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.backends import (
     ApplyResult,
@@ -18,8 +18,12 @@ from reconciler.backends import (
     RenderOptions,
 )
 from reconciler.changes import Action, Change, Statement
-from reconciler.errors import PlanError
+from reconciler.errors import PlanError, SpecError, SpecErrors, spec_error_list
 from reconciler.model import Column, Database, ForeignKey, to_plain
+
+if TYPE_CHECKING:
+    from reconciler.spec.loader import LoadedSpec, Path_
+    from reconciler.spec.relational import DialectRules
 
 
 class RelationalBackend(Backend):
@@ -126,3 +130,38 @@ def render_sql(change: Change, renderers: dict[str, Callable[[Change], list[str]
     if renderer is None:
         raise PlanError(f"{change.address}: {change.kind} is not supported by dialect {dialect}")
     return renderer(change)
+
+
+# -- spec -> model: the shared builder, and what SQLite and MySQL refuse alike ----------------------------
+
+
+def build_refusing(loaded: LoadedSpec, rules: DialectRules,
+                   refused: list[SpecError]) -> tuple[Database | None, list[SpecError]]:
+    """The shared builder's model (None when it fails), and every error: `refused` (what the dialect cannot
+    hold, found before building) followed by the builder's."""
+    from reconciler.spec.relational import build_database
+
+    try:
+        return build_database(loaded, rules), refused
+    except (SpecError, SpecErrors) as exc:
+        return None, refused + spec_error_list(exc)
+
+
+def refuse_deferrable(error: Callable[[Path_, str], None], path: Path_, spec: Any, what: str, dialect: str) -> None:
+    """A deferrable key (`what`: primary keys, unique constraints), which only PostgreSQL has."""
+    if isinstance(spec, dict) and (spec.get("deferrable") or spec.get("initially_deferred")):
+        error(path, f"deferrable {what} are not supported by dialect {dialect}")
+
+
+def index_element_errors(loaded: LoadedSpec, path: Path_, index: dict[str, Any], keys: tuple[str, ...],
+                         target: str) -> list[SpecError]:
+    """An index's column entries that set one of `keys`, which `target` (SQLite, MySQL) indexes cannot hold."""
+    errors: list[SpecError] = []
+    for j, element in enumerate(index.get("columns") or []):
+        if not isinstance(element, dict):
+            continue
+        for key in keys:
+            if element.get(key):
+                errors.append(loaded.positions.error((*path, "columns", j, key),
+                                                     f"{key} is not supported in {target} indexes"))
+    return errors
