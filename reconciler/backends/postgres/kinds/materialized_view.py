@@ -36,7 +36,9 @@ from .view import (
     spec_key,
 )
 
-QUERY = "materialized_view"
+# The view query over the managed materialized views.
+QUERY = "view"
+MANAGED = "managed_materialized_views"
 READ_ORDER = 101
 _OPTION_NAME = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$"
 
