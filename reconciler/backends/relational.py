@@ -1,5 +1,6 @@
 """What the backends of the relational model (PostgreSQL, SQLite, MySQL) share: `RelationalBackend`, the
-`Backend` methods they implement alike, each backend overriding where it differs.
+`Backend` methods they implement alike, each backend overriding where it differs; the SQL text SQLite and
+MySQL write alike; and the refusals of spec features their `build`s share.
 
 Like the backends' `__init__` modules, this one imports nothing heavy: each method loads what it needs.
 """
