@@ -165,8 +165,7 @@ def script_style(dialect: str) -> ScriptStyle:
 
 class Backend(ABC):
     """What every backend provides. Required methods are abstract; optional capabilities have a
-    declared default here, which a backend overrides: the core calls them, never probes for them. The history
-    methods and `to_spec` call the backend's own `history` and `to_spec` modules unless it overrides them."""
+    declared default here, which a backend overrides: the core calls them, never probes for them."""
 
     #: Dialect name used in specs (`dialect: postgres`).
     name: str
@@ -311,15 +310,9 @@ class Backend(ABC):
         """The target's apply lock, held from before inspection to the end of an apply; none by default."""
         return nullcontext()
 
-    def _module(self, name: str) -> Any:
-        """This backend's own module `name` (every backend names its modules the same way: `build`, `render`,
-        `execute`, `history`, `to_spec` ...), imported when a method first needs it: the backend's `__init__`
-        stays light."""
-        return importlib.import_module(f"{type(self).__module__}.{name}")
-
+    @abstractmethod
     def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
-        """Append one apply record to the target's `schemactl_history` table or collection (by default: the
-        backend's `history.write_history`).
+        """Append one apply record to the target's `schemactl_history` table or collection.
 
         `entry` holds: applied_at (ISO time), spec_hash, plan_hash, tool_version, outcome
         ("applied" | "failed" | "interrupted"), statements (list of str, those that persisted), error (str or
@@ -328,29 +321,27 @@ class Backend(ABC):
         or None), rollback_to (the number of the record a `rollback` went back to, or None). A table made by
         an older version gets the newer columns on the next write.
         """
-        self._module("history").write_history(conn, entry)
 
+    @abstractmethod
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
         """The newest `limit` history entries, newest first; [] when there is no history yet.
 
         Each has `id` (its number: `history` shows it, `rollback --to` takes it), the fields written (None
         or [] for those an older version did not write) except `spec`, and `has_spec`.
         """
-        return self._module("history").read_history(conn, limit)
 
+    @abstractmethod
     def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
         """The `spec` of history entry `entry_id`; None when it has none or there is no such entry."""
-        return self._module("history").read_history_spec(conn, entry_id)
 
     def locate_history(self, conn: Any, desired: Any) -> None:
         """Take where a spec says the history lives (MongoDB's history_database), for reading it without
         inspecting; nothing by default (the history's place is fixed)."""
         return None
 
+    @abstractmethod
     def to_spec(self, model: Any) -> dict[str, Any]:
-        """The spec document (plain data, YAML-ready) that describes `model` (by default: the backend's
-        `to_spec.to_spec`)."""
-        return self._module("to_spec").to_spec(model)
+        """The spec document (plain data, YAML-ready) that describes `model`."""
 
     @abstractmethod
     def fingerprint_data(self, model: Any) -> Any:

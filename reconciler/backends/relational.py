@@ -11,14 +11,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from reconciler.backends import (
-    ApplyResult,
     Backend,
-    ConnectOptions,
-    Progress,
-    ProgressCallback,
-    RenderOptions,
 )
-from reconciler.changes import Action, Change, Statement
+from reconciler.changes import Action, Change
 from reconciler.errors import PlanError, SpecError, SpecErrors, spec_error_list
 from reconciler.model import Column, Database, ForeignKey, to_plain
 
@@ -28,32 +23,19 @@ if TYPE_CHECKING:
 
 
 class RelationalBackend(Backend):
-    """A backend whose spec is the relational spec and whose model is `reconciler.model.Database`. The methods
-    that run a stage call the function of the same name in the backend's module for it (`build`, `inspect`,
-    `canonicalize`, `render`, `execute`)."""
+    """A backend whose spec is the relational spec and whose model is `reconciler.model.Database`: the
+    `Backend` methods PostgreSQL, SQLite and MySQL implement alike. Each stage's own work (build, inspect,
+    render, execute ...) stays an explicit method of each backend, importing its own module."""
 
     relational_spec = True
-
-    def build_model(self, spec: Any) -> Database:
-        return self._module("build").build_model(spec)
 
     def spec_schema(self) -> dict[str, Any]:
         from reconciler.spec.relational import relational_schema
 
         return relational_schema()
 
-    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
-        return self._module("execute").connect(url, read_only=read_only, options=options)
-
     def close(self, conn: Any) -> None:
         conn.close()
-
-    def inspect(self, conn: Any, desired: Any | None) -> Database:
-        # One namespace (a file, the URL's database): `desired` has nothing to scope.
-        return self._module("inspect").inspect_database(conn)
-
-    def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
-        return self._module("canonicalize").canonicalize(conn, desired, current)
 
     def relational_diff(self, current: Database, desired: Database) -> list[Change]:
         from reconciler.diff import compose_diff
@@ -63,21 +45,6 @@ class RelationalBackend(Backend):
     def diff(self, current: Database, desired: Database) -> list[Change]:
         return self.relational_diff(current, desired)
 
-    def render(self, change: Change, options: RenderOptions) -> list[Statement]:
-        return self._module("render").render(change, options)
-
-    def execute(
-        self,
-        conn: Any,
-        steps: list[tuple[Change, list[Statement]]],
-        *,
-        lock_timeout: float,
-        progress: Progress | ProgressCallback | None,
-        record: Callable[..., None] | None = None,
-    ) -> ApplyResult:
-        return self._module("execute").execute(conn, steps, lock_timeout=lock_timeout, progress=progress,
-                                               record=record)
-
     def er_model(self, model: Database) -> Any:
         from reconciler.diagram import relational_er
 
@@ -85,9 +52,6 @@ class RelationalBackend(Backend):
 
     def fingerprint_data(self, model: Database) -> Any:
         return to_plain(model)
-
-
-# -- SQL text SQLite and MySQL write alike, each quoting identifiers its own way (`quote`) ------------------
 
 
 def names_sql(columns: list[str], quote: Callable[[str], str]) -> str:

@@ -120,8 +120,28 @@ class MongoBackend(Backend):
 
         return hold_apply_lock(conn, lock_timeout)
 
+    def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
+        from .history import write_history
+
+        write_history(conn, entry)
+
+    def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
+        from .history import read_history
+
+        return read_history(conn, limit)
+
+    def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
+        from .history import read_history_spec
+
+        return read_history_spec(conn, entry_id)
+
     def locate_history(self, conn: Any, desired: Any) -> None:
         conn.configure(desired.history_database, desired.history_collection)
+
+    def to_spec(self, model: Any) -> dict[str, Any]:
+        from .to_spec import to_spec
+
+        return to_spec(model)
 
     def render_hook(self, hook: Any, change: Change) -> list[Statement]:
         from .mongosh import command_line

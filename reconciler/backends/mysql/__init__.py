@@ -10,13 +10,21 @@ cannot hold is refused by `build`. Modules: `types` (rules, quoting), `build` (s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import RenderOptions, ScriptStyle
+from reconciler.backends import (
+    ApplyResult,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+    ScriptStyle,
+)
 from reconciler.backends.relational import RelationalBackend
 from reconciler.changes import Change, Statement
+from reconciler.model import Database
 
 
 class MysqlBackend(RelationalBackend):
@@ -29,10 +37,36 @@ class MysqlBackend(RelationalBackend):
         preamble=("SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';",),
         run_hint="mariadb DATABASE < plan.sql (or mysql DATABASE < plan.sql)")
 
+    def build_model(self, spec: Any) -> Database:
+        from .build import build_model
+
+        return build_model(spec)
+
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
+        from .execute import connect
+
+        return connect(url, read_only=read_only, options=options)
+
+    def inspect(self, conn: Any, desired: Any | None) -> Database:
+        # The URL's database is the one namespace; `desired` has nothing to scope.
+        from .inspect import inspect_database
+
+        return inspect_database(conn)
+
+    def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
+        from .canonicalize import canonicalize
+
+        return canonicalize(conn, desired, current)
+
     def order(self, changes: list[Change]) -> list[Change]:
         from .render import order
 
         return order(changes)
+
+    def render(self, change: Change, options: RenderOptions) -> list[Statement]:
+        from .render import render
+
+        return render(change, options)
 
     def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
         from .render import annotate_hazards
@@ -43,10 +77,43 @@ class MysqlBackend(RelationalBackend):
         # Hook statements run like every other: one at a time, each committing itself.
         return [Statement(s.sql, transactional=False) for s in super().render_hook(hook, change)]
 
+    def execute(
+        self,
+        conn: Any,
+        steps: list[tuple[Change, list[Statement]]],
+        *,
+        lock_timeout: float,
+        progress: Progress | ProgressCallback | None,
+        record: Callable[..., None] | None = None,
+    ) -> ApplyResult:
+        from .execute import execute
+
+        return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+
     def hold_apply_lock(self, conn: Any, lock_timeout: float) -> AbstractContextManager[Any]:
         from .execute import hold_apply_lock
 
         return hold_apply_lock(conn, lock_timeout)
+
+    def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
+        from .history import write_history
+
+        write_history(conn, entry)
+
+    def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
+        from .history import read_history
+
+        return read_history(conn, limit)
+
+    def read_history_spec(self, conn: Any, entry_id: int) -> str | None:
+        from .history import read_history_spec
+
+        return read_history_spec(conn, entry_id)
+
+    def to_spec(self, model: Database) -> dict[str, Any]:
+        from .to_spec import to_spec
+
+        return to_spec(model)
 
 
 BACKEND = MysqlBackend()

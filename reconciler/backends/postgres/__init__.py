@@ -12,11 +12,18 @@ This module imports nothing heavy: psycopg loads with the first connection, so `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from reconciler.backends import RenderOptions, ScriptStyle
+from reconciler.backends import (
+    ApplyResult,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+    ScriptStyle,
+)
 from reconciler.backends.relational import RelationalBackend
 from reconciler.changes import Action, Change, Statement
 from reconciler.model import Database
@@ -72,10 +79,20 @@ class PostgresBackend(RelationalBackend):
     script_style = ScriptStyle(preamble=("SET standard_conforming_strings = on;",), begin="BEGIN;",
                                commit="COMMIT;", run_hint="psql -v ON_ERROR_STOP=1 -f plan.sql")
 
+    def build_model(self, spec: Any) -> Database:
+        from .build import build_model
+
+        return build_model(spec)
+
     def spec_schema(self) -> dict[str, Any]:
         from .kinds import spec_schema
 
         return spec_schema()
+
+    def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
+        from .execute import connect
+
+        return connect(url, read_only=read_only, options=options)
 
     def close(self, conn: Any) -> None:
         from .execute import close
@@ -127,10 +144,22 @@ class PostgresBackend(RelationalBackend):
 
         return relational_order(changes, OBJECT_KINDS.values(), PLACEMENTS)
 
+    def render(self, change: Change, options: RenderOptions) -> list[Statement]:
+        from .render import render
+
+        return render(change, options)
+
     def annotate_hazards(self, change: Change, options: RenderOptions) -> Change:
         from .hazards import annotate_hazards
 
         return annotate_hazards(change, options)
+
+    def execute(self, conn: Any, steps: list[tuple[Change, list[Statement]]], *, lock_timeout: float,
+                progress: Progress | ProgressCallback | None,
+                record: Callable[..., None] | None = None) -> ApplyResult:
+        from .execute import execute
+
+        return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
 
     def script_settings(self, statement: Statement, *, in_transaction: bool) -> tuple[list[str], list[str]]:
         """What execute's `_run_statement` does around a statement, as SQL: SET LOCAL and back to the default
@@ -181,6 +210,11 @@ class PostgresBackend(RelationalBackend):
         from .apply_lock import hold_apply_lock
 
         return hold_apply_lock(conn, lock_timeout)
+
+    def write_history(self, conn: Any, entry: dict[str, Any]) -> None:
+        from .history import write_history
+
+        write_history(conn, entry)
 
     def read_history(self, conn: Any, limit: int = 1) -> list[dict[str, Any]]:
         from .history import read_history

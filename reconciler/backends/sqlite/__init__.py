@@ -10,12 +10,19 @@ This module imports nothing heavy (sqlglot loads when a spec is built or a datab
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconciler.backends import ConnectOptions, ScriptStyle
+from reconciler.backends import (
+    ApplyResult,
+    ConnectOptions,
+    Progress,
+    ProgressCallback,
+    RenderOptions,
+    ScriptStyle,
+)
 from reconciler.backends.relational import RelationalBackend
-from reconciler.changes import Change
+from reconciler.changes import Change, Statement
 from reconciler.model import Database
 
 from .history import HISTORY_TABLE
@@ -30,10 +37,26 @@ class SqliteBackend(RelationalBackend):
     script_style = ScriptStyle(preamble=("PRAGMA foreign_keys = OFF;",), begin="BEGIN IMMEDIATE;", commit="COMMIT;",
                                epilogue=("PRAGMA foreign_keys = ON;",), run_hint="sqlite3 -bail DATABASE < plan.sql")
 
+    def build_model(self, spec: Any) -> Database:
+        from .build import build_model
+
+        return build_model(spec)
+
     def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> sqlite3.Connection:
         from .execute import connect
 
         return connect(url, read_only=read_only)
+
+    def inspect(self, conn: sqlite3.Connection, desired: Any | None = None) -> Database:
+        # A SQLite file is one namespace; `desired` has nothing to scope.
+        from .inspect import inspect_database
+
+        return inspect_database(conn)
+
+    def canonicalize(self, conn: Any | None, desired: Database, current: Database) -> Database:
+        from .canonicalize import canonicalize
+
+        return canonicalize(conn, desired, current)
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
         from .fold import fold
@@ -45,10 +68,48 @@ class SqliteBackend(RelationalBackend):
 
         return order(changes)
 
+    def render(self, change: Change, options: RenderOptions) -> list[Statement]:
+        from .render import render
+
+        return render(change, options)
+
+    def execute(
+        self,
+        conn: sqlite3.Connection,
+        steps: list[tuple[Change, list[Statement]]],
+        *,
+        lock_timeout: float,
+        progress: Progress | ProgressCallback | None,
+        record: Callable[..., None] | None = None,
+    ) -> ApplyResult:
+        from .execute import execute
+
+        return execute(conn, steps, lock_timeout=lock_timeout, progress=progress, record=record)
+
     def hold_apply_lock(self, conn: sqlite3.Connection, lock_timeout: float) -> Any:
         from .apply_lock import hold_apply_lock
 
         return hold_apply_lock(conn, lock_timeout)
+
+    def write_history(self, conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
+        from .history import write_history
+
+        write_history(conn, entry)
+
+    def read_history(self, conn: sqlite3.Connection, limit: int = 1) -> list[dict[str, Any]]:
+        from .history import read_history
+
+        return read_history(conn, limit)
+
+    def read_history_spec(self, conn: sqlite3.Connection, entry_id: int) -> str | None:
+        from .history import read_history_spec
+
+        return read_history_spec(conn, entry_id)
+
+    def to_spec(self, model: Database) -> dict[str, Any]:
+        from .to_spec import to_spec
+
+        return to_spec(model)
 
 
 BACKEND = SqliteBackend()
