@@ -149,6 +149,16 @@ class ScriptStyle:
     run_hint: str | None = None
 
 
+#: The fields of a history record (`Backend.write_history`), in the order the SQL backends' tables hold them.
+HISTORY_FIELDS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
+                  "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
+#: What a listing reads (`Backend.read_history`): every field but the spec, which only a rollback needs.
+HISTORY_LISTED = tuple(name for name in HISTORY_FIELDS if name != "spec")
+#: The fields added after the first release, as a record an older version wrote reads them.
+HISTORY_ADDED: dict[str, Any] = {"failed_statement": None, "rolled_back": [], "applied_by": None,
+                                 "applied_from": None, "rollback_to": None}
+
+
 def script_style(dialect: str) -> ScriptStyle:
     return get_backend(dialect).script_style
 

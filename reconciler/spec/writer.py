@@ -170,10 +170,7 @@ class _Writer:
         else:
             spec["primary_key"] = {"columns": list(pk.columns)} if default else \
                 {"name": pk.name, "columns": list(pk.columns)}
-            if pk.deferrable:
-                spec["primary_key"]["deferrable"] = True
-            if pk.initially_deferred:
-                spec["primary_key"]["initially_deferred"] = True
+            spec["primary_key"].update(_deferral(pk))
             if pk.comment is not None:
                 spec["primary_key"]["comment"] = pk.comment
 
@@ -191,10 +188,7 @@ class _Writer:
                 entry: dict[str, Any] = {"columns": list(uq.columns)}
                 if not default:
                     entry = {"name": uq.name, **entry}
-                if uq.deferrable:
-                    entry["deferrable"] = True
-                if uq.initially_deferred:
-                    entry["initially_deferred"] = True
+                entry.update(_deferral(uq))
                 if uq.nulls_not_distinct:
                     entry["nulls_not_distinct"] = True
                 if uq.comment is not None:
@@ -232,10 +226,7 @@ class _Writer:
             if not default:
                 entry = {"name": fk.name, **entry}
             self.actions(fk, entry)
-            if fk.deferrable:
-                entry["deferrable"] = True
-            if fk.initially_deferred:
-                entry["initially_deferred"] = True
+            entry.update(_deferral(fk))
             if not fk.valid:
                 entry["not_valid"] = True
             if fk.match != "simple":
@@ -258,24 +249,30 @@ class _Writer:
         if index.name != self.default_name(table, [index_column_name(e) for e in index.elements], "idx"):
             spec["name"] = index.name
         spec["columns"] = [_element(e) for e in index.elements]
-        if index.unique:
-            spec["unique"] = True
-        if index.method != "btree":
-            spec["method"] = index.method
-        if index.where:
-            spec["where"] = index.where
-        if index.include:
-            spec["include"] = list(index.include)
-        if index.nulls_not_distinct:
-            spec["nulls_not_distinct"] = True
-        if index.with_:
-            spec["with"] = {k: int(v) if _INTEGER.match(v) else v for k, v in index.with_.items()}
-        if index.comment is not None:
-            spec["comment"] = index.comment
-        return spec
+        return {**spec, **index_attributes(index)}
 
 
 _INTEGER = re.compile(r"^-?\d+\Z")
+
+
+def index_attributes(index: Index) -> dict[str, Any]:
+    """An index's spec entry but for its name and columns: a table's index, or a materialized view's."""
+    spec: dict[str, Any] = {}
+    if index.unique:
+        spec["unique"] = True
+    if index.method != "btree":
+        spec["method"] = index.method
+    if index.where:
+        spec["where"] = index.where
+    if index.include:
+        spec["include"] = list(index.include)
+    if index.nulls_not_distinct:
+        spec["nulls_not_distinct"] = True
+    if index.with_:
+        spec["with"] = {k: int(v) if _INTEGER.match(v) else v for k, v in index.with_.items()}
+    if index.comment is not None:
+        spec["comment"] = index.comment
+    return spec
 
 
 def _check(check: CheckConstraint) -> str | dict[str, Any]:
@@ -299,13 +296,15 @@ def _exclusion(exclusion: ExclusionConstraint) -> dict[str, Any]:
         spec["elements"].append(item)
     if exclusion.where:
         spec["where"] = exclusion.where
-    if exclusion.deferrable:
-        spec["deferrable"] = True
-    if exclusion.initially_deferred:
-        spec["initially_deferred"] = True
+    spec.update(_deferral(exclusion))
     if exclusion.comment is not None:
         spec["comment"] = exclusion.comment
     return spec
+
+
+def _deferral(constraint: Any) -> dict[str, Any]:
+    """`deferrable` and `initially_deferred`, where the constraint is."""
+    return {name: True for name in ("deferrable", "initially_deferred") if getattr(constraint, name)}
 
 
 def _element(element: IndexElement) -> str | dict[str, Any]:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.backends import HISTORY_ADDED
 from reconciler.backends.mongodb.connection import MongoConnection
-
-_DEFAULTS: dict[str, Any] = {"failed_statement": None, "rolled_back": [], "applied_by": None, "applied_from": None,
-                             "rollback_to": None}
 
 
 def write_history(conn: MongoConnection, entry: dict[str, Any]) -> None:
@@ -36,7 +34,7 @@ def read_history(conn: MongoConnection, limit: int = 1) -> list[dict[str, Any]]:
     rows = []
     for number, doc in zip(range(newest, 0, -1), docs, strict=False):
         key = doc.pop("_id")
-        rows.append({**_DEFAULTS, **doc, "id": number, "has_spec": key in with_spec})
+        rows.append({**HISTORY_ADDED, **doc, "id": number, "has_spec": key in with_spec})
     return rows
 
 

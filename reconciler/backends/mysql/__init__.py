@@ -16,21 +16,20 @@ from typing import Any
 
 from reconciler.backends import (
     ApplyResult,
-    Backend,
     ConnectOptions,
     Progress,
     ProgressCallback,
     RenderOptions,
     ScriptStyle,
 )
+from reconciler.backends.relational import RelationalBackend
 from reconciler.changes import Change, Statement
-from reconciler.model import Database, to_plain
+from reconciler.model import Database
 
 
-class MysqlBackend(Backend):
+class MysqlBackend(RelationalBackend):
     name: str = "mysql"
     url_schemes: Sequence[str] = ("mysql", "mariadb")
-    relational_spec = True
     # No transaction: each statement commits itself, as `execute` runs them. The script sets the session's
     # sql_mode as `connect` does (strings are quoted for it).
     script_style = ScriptStyle(
@@ -43,18 +42,10 @@ class MysqlBackend(Backend):
 
         return build_model(spec)
 
-    def spec_schema(self) -> dict[str, Any]:
-        from reconciler.spec.relational import relational_schema
-
-        return relational_schema()
-
     def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> Any:
         from .execute import connect
 
         return connect(url, read_only=read_only, options=options)
-
-    def close(self, conn: Any) -> None:
-        conn.close()
 
     def inspect(self, conn: Any, desired: Any | None) -> Database:
         # The URL's database is the one namespace; `desired` has nothing to scope.
@@ -66,14 +57,6 @@ class MysqlBackend(Backend):
         from .canonicalize import canonicalize
 
         return canonicalize(conn, desired, current)
-
-    def relational_diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.diff import compose_diff
-
-        return compose_diff(current, desired)  # the shared table diff: no kinds of its own
-
-    def diff(self, current: Database, desired: Database) -> list[Change]:
-        return self.relational_diff(current, desired)
 
     def order(self, changes: list[Change]) -> list[Change]:
         from .render import order
@@ -131,14 +114,6 @@ class MysqlBackend(Backend):
         from .to_spec import to_spec
 
         return to_spec(model)
-
-    def er_model(self, model: Database) -> Any:
-        from reconciler.diagram import relational_er
-
-        return relational_er(model)
-
-    def fingerprint_data(self, model: Database) -> Any:
-        return to_plain(model)
 
 
 BACKEND = MysqlBackend()

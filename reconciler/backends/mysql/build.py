@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.backends.relational import build_refusing, index_element_errors, refuse_deferrable
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database, Index, IndexElement, Table, UniqueConstraint
 from reconciler.spec.loader import LoadedSpec, Path_
-from reconciler.spec.relational import build_database
 
 from .types import INTEGERS, RULES, UNINDEXABLE, base_type
 
@@ -26,14 +26,7 @@ _INDEX_ELEMENT_UNSUPPORTED = ("expression", "nulls", "opclass", "collation")
 
 
 def build_model(loaded: LoadedSpec) -> Database:
-    errors = _unsupported_features(loaded)
-    db: Database | None = None
-    try:
-        db = build_database(loaded, RULES)
-    except SpecErrors as exc:
-        errors.extend(exc.errors)
-    except SpecError as exc:
-        errors.append(exc)
+    db, errors = build_refusing(loaded, RULES, _unsupported_features(loaded))
     if db is not None and not errors:
         errors.extend(_fold(loaded, db))
     if errors:
@@ -90,12 +83,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
                 error((*cpath, "identity"), "identity always is not supported by dialect mysql "
                                             "(AUTO_INCREMENT is by_default)")
             errors.extend(_fk_errors(loaded, cpath, column))
-        primary_key = table.get("primary_key")
-        if isinstance(primary_key, dict) and (primary_key.get("deferrable") or primary_key.get("initially_deferred")):
-            error((*path, "primary_key"), "deferrable primary keys are not supported by dialect mysql")
+        refuse_deferrable(error, (*path, "primary_key"), table.get("primary_key"), "primary keys", "mysql")
         for i, unique in enumerate(table.get("unique") or []):
-            if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
-                error((*path, "unique", i), "deferrable unique constraints are not supported by dialect mysql")
+            refuse_deferrable(error, (*path, "unique", i), unique, "unique constraints", "mysql")
         for i, index in enumerate(table.get("indexes") or []):
             errors.extend(_index_errors(loaded, (*path, "indexes", i), index))
         for i, fk in enumerate(table.get("foreign_keys") or []):
@@ -128,14 +118,7 @@ def _index_errors(loaded: LoadedSpec, path: Path_, index: Any) -> list[SpecError
     for key in ("where", "include"):
         if index.get(key):
             errors.append(loaded.positions.error((*path, key), f"{key} is not supported by dialect mysql"))
-    for j, element in enumerate(index.get("columns") or []):
-        if not isinstance(element, dict):
-            continue
-        for key in _INDEX_ELEMENT_UNSUPPORTED:
-            if element.get(key):
-                errors.append(loaded.positions.error(
-                    (*path, "columns", j, key), f"{key} is not supported in MySQL indexes"))
-    return errors
+    return errors + index_element_errors(loaded, path, index, _INDEX_ELEMENT_UNSUPPORTED, "MySQL")
 
 
 def _fold(loaded: LoadedSpec, db: Database) -> list[SpecError]:

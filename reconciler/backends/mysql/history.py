@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.backends import HISTORY_FIELDS, HISTORY_LISTED
+
 from .types import quote_ident
 
 HISTORY_TABLE = "schemactl_history"
@@ -26,23 +28,19 @@ _CREATE = f"""CREATE TABLE IF NOT EXISTS {quote_ident(HISTORY_TABLE)} (
     rollback_to BIGINT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"""
 
-_COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
-            "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
-# What a listing reads: everything but the spec itself, which only a rollback needs.
-_LISTED = tuple(name for name in _COLUMNS if name != "spec")
 # Stored as JSON text.
 _LISTS = ("statements", "rolled_back")
 
 
 def write_history(conn: Any, entry: dict[str, Any]) -> None:
     """Append one row (its own statement: the session autocommits, as MySQL's DDL does anyway)."""
-    values = {**{name: entry.get(name) for name in _COLUMNS},
+    values = {**{name: entry.get(name) for name in HISTORY_FIELDS},
               **{name: json.dumps(list(entry.get(name) or [])) for name in _LISTS}}
     with conn.cursor() as cursor:
         cursor.execute(_CREATE)
         # Values go as driver parameters, never into the text.
-        cursor.execute(f"INSERT INTO {quote_ident(HISTORY_TABLE)} ({', '.join(_COLUMNS)}) "
-                       f"VALUES ({', '.join('%s' for _ in _COLUMNS)})", [values[name] for name in _COLUMNS])
+        cursor.execute(f"INSERT INTO {quote_ident(HISTORY_TABLE)} ({', '.join(HISTORY_FIELDS)}) "
+                       f"VALUES ({', '.join('%s' for _ in HISTORY_FIELDS)})", [values[name] for name in HISTORY_FIELDS])
 
 
 def _exists(cursor: Any) -> bool:
@@ -53,7 +51,7 @@ def _exists(cursor: Any) -> bool:
 
 def read_history(conn: Any, limit: int = 1) -> list[dict[str, Any]]:
     """The newest rows, newest first, each with its `id` and whether it holds its spec (`has_spec`)."""
-    names = ("id", *_LISTED)
+    names = ("id", *HISTORY_LISTED)
     with conn.cursor() as cursor:
         if not _exists(cursor):
             return []

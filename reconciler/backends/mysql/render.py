@@ -9,8 +9,16 @@ Each statement commits on its own (MySQL DDL is not transactional), so a change 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from reconciler.backends import RenderOptions
+from reconciler.backends.relational import (
+    column_statements,
+    foreign_key_sql,
+    names_sql,
+    owning_table,
+    render_sql,
+)
 from reconciler.changes import (
     COLUMN,
     FOREIGN_KEY,
@@ -24,7 +32,7 @@ from reconciler.changes import (
     Statement,
 )
 from reconciler.errors import PlanError
-from reconciler.model import Column, ForeignKey, Index, Table
+from reconciler.model import Column, Index, Table, UniqueConstraint
 from reconciler.plan import relational_order
 
 from .types import quote_ident as q
@@ -32,7 +40,7 @@ from .types import sql_string
 
 
 def _names(columns: list[str]) -> str:
-    return ", ".join(q(c) for c in columns)
+    return names_sql(columns, q)
 
 
 def column_sql(column: Column) -> str:
@@ -52,17 +60,6 @@ def index_columns_sql(index: Index) -> str:
     return ", ".join(q(e.column or "") + (" DESC" if e.descending else "") for e in index.elements)
 
 
-def foreign_key_sql(fk: ForeignKey) -> str:
-    sql = (f"CONSTRAINT {q(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
-           f"REFERENCES {q(fk.ref_table)} ({_names(fk.ref_columns)})")
-    # `no action` is InnoDB's default (reported as RESTRICT): written as nothing.
-    if fk.on_delete != "no action":
-        sql += f" ON DELETE {fk.on_delete.upper()}"
-    if fk.on_update != "no action":
-        sql += f" ON UPDATE {fk.on_update.upper()}"
-    return sql
-
-
 def create_table_sql(table: Table) -> str:
     lines = [column_sql(c) for c in table.columns.values()]
     if table.primary_key is not None:
@@ -74,8 +71,7 @@ def create_table_sql(table: Table) -> str:
 
 
 def _table(change: Change) -> str:
-    assert change.table is not None, f"{change.address} has no owning table"
-    return q(change.table)
+    return q(owning_table(change))
 
 
 def _render_table(change: Change) -> list[str]:
@@ -91,17 +87,10 @@ def _render_table(change: Change) -> list[str]:
 
 
 def _render_column(change: Change) -> list[str]:
-    table = _table(change)
-    if change.action == Action.CREATE:
-        return [f"ALTER TABLE {table} ADD COLUMN {column_sql(change.after)}"]
-    if change.action == Action.DROP:
-        return [f"ALTER TABLE {table} DROP COLUMN {q(change.before.name)}"]
     if change.action == Action.ALTER:
         # MODIFY restates the whole column: type, NULL, default, AUTO_INCREMENT and comment.
-        return [f"ALTER TABLE {table} MODIFY COLUMN {column_sql(change.after)}"]
-    if change.action == Action.RENAME:
-        return [f"ALTER TABLE {table} RENAME COLUMN {q(change.before.name)} TO {q(change.after.name)}"]
-    raise _unsupported(change)
+        return [f"ALTER TABLE {_table(change)} MODIFY COLUMN {column_sql(change.after)}"]
+    return column_statements(change, q, column_sql, _unsupported)
 
 
 def _render_primary_key(change: Change) -> list[str]:
@@ -117,31 +106,37 @@ def _render_primary_key(change: Change) -> list[str]:
     raise _unsupported(change)
 
 
+def _unique_sql(unique: UniqueConstraint) -> str:
+    return f"CONSTRAINT {q(unique.name)} UNIQUE ({_names(unique.columns)})"
+
+
+def _index_sql(index: Index) -> str:
+    return f"{'UNIQUE ' if index.unique else ''}INDEX {q(index.name)} ({index_columns_sql(index)})"
+
+
 def _render_unique(change: Change) -> list[str]:
-    table = _table(change)
     if change.action == Action.CREATE:
-        return [f"ALTER TABLE {table} ADD CONSTRAINT {q(change.after.name)} UNIQUE ({_names(change.after.columns)})"]
+        return [f"ALTER TABLE {_table(change)} ADD {_unique_sql(change.after)}"]
     if change.action == Action.DROP:
-        return [f"ALTER TABLE {table} DROP INDEX {q(change.before.name)}"]
-    if change.action == Action.REPLACE:
-        return [f"ALTER TABLE {table} DROP INDEX {q(change.before.name)}, "
-                f"ADD CONSTRAINT {q(change.after.name)} UNIQUE ({_names(change.after.columns)})"]
-    if change.action == Action.RENAME:
-        return [f"ALTER TABLE {table} RENAME INDEX {q(change.before.name)} TO {q(change.after.name)}"]
-    raise _unsupported(change)
+        return [f"ALTER TABLE {_table(change)} DROP INDEX {q(change.before.name)}"]
+    return _replace_or_rename_index(change, _unique_sql)
 
 
 def _render_index(change: Change) -> list[str]:
-    table = _table(change)
     if change.action == Action.CREATE:
         unique = "UNIQUE " if change.after.unique else ""
-        return [f"CREATE {unique}INDEX {q(change.after.name)} ON {table} ({index_columns_sql(change.after)})"]
+        return [f"CREATE {unique}INDEX {q(change.after.name)} ON {_table(change)} ({index_columns_sql(change.after)})"]
     if change.action == Action.DROP:
-        return [f"DROP INDEX {q(change.before.name)} ON {table}"]
+        return [f"DROP INDEX {q(change.before.name)} ON {_table(change)}"]
+    return _replace_or_rename_index(change, _index_sql)
+
+
+def _replace_or_rename_index(change: Change, definition: Callable[[Any], str]) -> list[str]:
+    """Unique keys are indexes to MySQL: both are replaced in one statement (`definition` the new one's clause)
+    and renamed alike."""
+    table = _table(change)
     if change.action == Action.REPLACE:
-        unique = "UNIQUE " if change.after.unique else ""
-        return [f"ALTER TABLE {table} DROP INDEX {q(change.before.name)}, "
-                f"ADD {unique}INDEX {q(change.after.name)} ({index_columns_sql(change.after)})"]
+        return [f"ALTER TABLE {table} DROP INDEX {q(change.before.name)}, ADD {definition(change.after)}"]
     if change.action == Action.RENAME:
         return [f"ALTER TABLE {table} RENAME INDEX {q(change.before.name)} TO {q(change.after.name)}"]
     raise _unsupported(change)
@@ -153,7 +148,7 @@ def _render_foreign_key(change: Change) -> list[str]:
     if change.action in (Action.DROP, Action.REPLACE, Action.RENAME):
         statements.append(f"ALTER TABLE {table} DROP FOREIGN KEY {q(change.before.name)}")
     if change.action in (Action.CREATE, Action.REPLACE, Action.RENAME):
-        statements.append(f"ALTER TABLE {table} ADD {foreign_key_sql(change.after)}")
+        statements.append(f"ALTER TABLE {table} ADD {foreign_key_sql(change.after, q)}")
     if not statements:
         raise _unsupported(change)
     return statements
@@ -175,10 +170,7 @@ _RENDERERS: dict[str, Callable[[Change], list[str]]] = {
 
 def render(change: Change, options: RenderOptions | None = None) -> list[Statement]:
     """Statements for one change; the online options are PostgreSQL's and change nothing here."""
-    renderer = _RENDERERS.get(change.kind)
-    if renderer is None:
-        raise PlanError(f"{change.address}: {change.kind} is not supported by dialect mysql")
-    return [Statement(sql=sql + ";", transactional=False) for sql in renderer(change)]
+    return [Statement(sql=sql + ";", transactional=False) for sql in render_sql(change, _RENDERERS, "mysql")]
 
 
 def order(changes: list[Change]) -> list[Change]:

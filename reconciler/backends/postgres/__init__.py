@@ -18,15 +18,15 @@ from typing import Any
 
 from reconciler.backends import (
     ApplyResult,
-    Backend,
     ConnectOptions,
     Progress,
     ProgressCallback,
     RenderOptions,
     ScriptStyle,
 )
+from reconciler.backends.relational import RelationalBackend
 from reconciler.changes import Action, Change, Statement
-from reconciler.model import Database, to_plain
+from reconciler.model import Database
 
 
 def enrich_enum_changes(changes: list[Change], current: Database, desired: Database) -> list[Change]:
@@ -71,10 +71,9 @@ def note_data_facts(changes: list[Change], current: Database) -> list[Change]:
     return changes
 
 
-class PostgresBackend(Backend):
+class PostgresBackend(RelationalBackend):
     name = "postgres"
     url_schemes: Sequence[str] = ("postgresql", "postgres")
-    relational_spec = True
     # Sessions of schemactl run with standard_conforming_strings on (execute.connect); the plan's literals
     # (defaults, checks as PostgreSQL prints them) are written for it.
     script_style = ScriptStyle(preamble=("SET standard_conforming_strings = on;",), begin="BEGIN;",
@@ -252,14 +251,6 @@ class PostgresBackend(Backend):
             else:
                 document[section] = entries
         return document
-
-    def er_model(self, model: Database) -> Any:
-        from reconciler.diagram import relational_er
-
-        return relational_er(model)
-
-    def fingerprint_data(self, model: Database) -> Any:
-        return to_plain(model)
 
 
 BACKEND = PostgresBackend()

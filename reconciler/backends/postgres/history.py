@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.backends import HISTORY_ADDED, HISTORY_FIELDS, HISTORY_LISTED
+
 HISTORY_SCHEMA = "schemactl"
 HISTORY_TABLE = "schemactl_history"
 
@@ -32,12 +34,6 @@ CREATE TABLE IF NOT EXISTS "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" (
 # `spec` is the applied spec, compressed (reconciler.history.archive_spec), for `rollback`.
 _ADDED_COLUMNS = {"failed_statement": "text", "rolled_back": "jsonb NOT NULL DEFAULT '[]'", "spec": "text",
                   "applied_by": "text", "applied_from": "text", "rollback_to": "bigint"}
-_COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
-            "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
-# What a listing reads: everything but the spec itself, which only a rollback needs.
-_LISTED = tuple(name for name in _COLUMNS if name != "spec")
-_DEFAULTS: dict[str, Any] = {"failed_statement": None, "rolled_back": [], "applied_by": None, "applied_from": None,
-                             "rollback_to": None}
 
 
 def write_history(conn: Any, entry: dict[str, Any]) -> None:
@@ -47,7 +43,7 @@ def write_history(conn: Any, entry: dict[str, Any]) -> None:
             cur.execute(statement)
         _add_missing_columns(cur)
         cur.execute(
-            f'INSERT INTO "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" ({", ".join(_COLUMNS)}) '
+            f'INSERT INTO "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" ({", ".join(HISTORY_FIELDS)}) '
             "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s, %s)",
             (entry["applied_at"], entry["spec_hash"], entry["plan_hash"], entry["tool_version"], entry["outcome"],
              json.dumps(list(entry.get("statements") or [])), entry.get("error"), entry.get("failed_statement"),
@@ -81,12 +77,12 @@ def read_history(conn: Any, limit: int = 1) -> list[dict[str, Any]]:
             return []
         # A table written by an older version may lack the newer columns: read those that exist.
         present = _present_columns(cur)
-        names = ["id", *(n for n in _LISTED if n in present)]
+        names = ["id", *(n for n in HISTORY_LISTED if n in present)]
         has_spec = "spec IS NOT NULL" if "spec" in present else "false"
         cur.execute(
             f'SELECT {", ".join(names)}, {has_spec} FROM "{HISTORY_SCHEMA}"."{HISTORY_TABLE}" '
             "ORDER BY id DESC LIMIT %s", (limit,))
-        rows = [{**_DEFAULTS, **dict(zip(names, row[:-1], strict=True)), "has_spec": row[-1]}
+        rows = [{**HISTORY_ADDED, **dict(zip(names, row[:-1], strict=True)), "has_spec": row[-1]}
                 for row in cur.fetchall()]
     for row in rows:
         row["applied_at"] = row["applied_at"].isoformat(timespec="seconds")

@@ -111,12 +111,16 @@ def _unquote_part(part: str) -> str:
     return part
 
 
-def _split_dotted(raw: str) -> list[str] | None:
-    """Split `schema."Name"` into its unquoted parts; None if it is not a dotted identifier."""
+_IDENTIFIER_PART = re.compile(r'\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*')
+
+
+def split_dotted(raw: str, part: re.Pattern[str] = _IDENTIFIER_PART) -> list[str] | None:
+    """Split `schema."Name"` into its unquoted parts (`part`: one part, quoted or not, with the white space
+    around it); None if it is not a dotted name."""
     parts: list[str] = []
     pos, text = 0, raw.strip()
     while True:
-        match = re.compile(r'\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*').match(text, pos)
+        match = part.match(text, pos)
         if not match:
             return None
         parts.append(_unquote_part(match.group(1)))
@@ -131,7 +135,7 @@ def _split_dotted(raw: str) -> list[str] | None:
 def _lookup_user_type(raw: str, user_types: dict[str, str]) -> str | None:
     if raw in user_types:
         return user_types[raw]
-    parts = _split_dotted(raw)
+    parts = split_dotted(raw)
     if parts is None or len(parts) > 2:
         return None
     plain = ".".join(parts)

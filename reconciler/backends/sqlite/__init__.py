@@ -15,23 +15,22 @@ from typing import Any
 
 from reconciler.backends import (
     ApplyResult,
-    Backend,
     ConnectOptions,
     Progress,
     ProgressCallback,
     RenderOptions,
     ScriptStyle,
 )
+from reconciler.backends.relational import RelationalBackend
 from reconciler.changes import Change, Statement
-from reconciler.model import Database, to_plain
+from reconciler.model import Database
 
 from .history import HISTORY_TABLE
 
 
-class SqliteBackend(Backend):
+class SqliteBackend(RelationalBackend):
     name: str = "sqlite"
     url_schemes: Sequence[str] = ("sqlite",)
-    relational_spec = True
     history_table: str = HISTORY_TABLE
     # As execute does: foreign keys off for the apply (they cannot change inside a transaction), one
     # transaction that holds the write lock from its start.
@@ -43,18 +42,10 @@ class SqliteBackend(Backend):
 
         return build_model(spec)
 
-    def spec_schema(self) -> dict[str, Any]:
-        from reconciler.spec.relational import relational_schema
-
-        return relational_schema()
-
     def connect(self, url: str, *, read_only: bool = False, options: ConnectOptions | None = None) -> sqlite3.Connection:
         from .execute import connect
 
         return connect(url, read_only=read_only)
-
-    def close(self, conn: sqlite3.Connection) -> None:
-        conn.close()
 
     def inspect(self, conn: sqlite3.Connection, desired: Any | None = None) -> Database:
         # A SQLite file is one namespace; `desired` has nothing to scope.
@@ -66,11 +57,6 @@ class SqliteBackend(Backend):
         from .canonicalize import canonicalize
 
         return canonicalize(conn, desired, current)
-
-    def relational_diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.diff import compose_diff
-
-        return compose_diff(current, desired)  # the shared table diff: SQLite has no kinds of its own
 
     def diff(self, current: Database, desired: Database) -> list[Change]:
         from .fold import fold
@@ -124,14 +110,6 @@ class SqliteBackend(Backend):
         from .to_spec import to_spec
 
         return to_spec(model)
-
-    def er_model(self, model: Database) -> Any:
-        from reconciler.diagram import relational_er
-
-        return relational_er(model)
-
-    def fingerprint_data(self, model: Database) -> Any:
-        return to_plain(model)
 
 
 BACKEND = SqliteBackend()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.errors import SpecError, SpecErrors
+from reconciler.backends.relational import build_refusing, index_element_errors, refuse_deferrable
+from reconciler.errors import SpecError, raise_spec_errors
 from reconciler.model import Database
 from reconciler.spec.loader import LoadedSpec, Path_
-from reconciler.spec.relational import build_database
 
 from .types import RULES
 
@@ -15,18 +15,10 @@ _INDEX_ELEMENT_UNSUPPORTED = ("nulls", "opclass")
 
 
 def build_model(loaded: LoadedSpec) -> Database:
-    errors = _unsupported_features(loaded)
-    db: Database | None = None
-    try:
-        db = build_database(loaded, RULES)
-    except SpecErrors as exc:
-        errors.extend(exc.errors)
-    except SpecError as exc:
-        errors.append(exc)
+    db, errors = build_refusing(loaded, RULES, _unsupported_features(loaded))
     if db is not None:
         errors.extend(_fold_auto_numbering(loaded, db))
-    if errors:
-        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+    raise_spec_errors(errors)
     assert db is not None
     return db
 
@@ -73,11 +65,9 @@ def _unsupported_features(loaded: LoadedSpec) -> list[SpecError]:
         primary_key = table.get("primary_key")
         if isinstance(primary_key, dict) and primary_key.get("comment") is not None:
             error((*path, "primary_key", "comment"), "comments are not supported by dialect sqlite")
-        if isinstance(primary_key, dict) and (primary_key.get("deferrable") or primary_key.get("initially_deferred")):
-            error((*path, "primary_key"), "deferrable primary keys are not supported by dialect sqlite")
+        refuse_deferrable(error, (*path, "primary_key"), primary_key, "primary keys", "sqlite")
         for i, unique in enumerate(table.get("unique") or []):
-            if isinstance(unique, dict) and (unique.get("deferrable") or unique.get("initially_deferred")):
-                error((*path, "unique", i), "deferrable unique constraints are not supported by dialect sqlite")
+            refuse_deferrable(error, (*path, "unique", i), unique, "unique constraints", "sqlite")
             _refuse(error, (*path, "unique", i), unique, _MEMBER_UNSUPPORTED)
         for i, index in enumerate(table.get("indexes") or []):
             errors.extend(_index_errors(loaded, (*path, "indexes", i), index))
@@ -113,14 +103,7 @@ def _index_errors(loaded: LoadedSpec, path: Path_, index: Any) -> list[SpecError
     if index.get("include"):
         errors.append(loaded.positions.error((*path, "include"), "include is not supported by dialect sqlite"))
     _refuse(lambda p, m: errors.append(loaded.positions.error(p, m)), path, index, _MEMBER_UNSUPPORTED)
-    for j, element in enumerate(index.get("columns") or []):
-        if not isinstance(element, dict):
-            continue
-        for key in _INDEX_ELEMENT_UNSUPPORTED:
-            if element.get(key):
-                errors.append(loaded.positions.error(
-                    (*path, "columns", j, key), f"{key} is not supported in SQLite indexes"))
-    return errors
+    return errors + index_element_errors(loaded, path, index, _INDEX_ELEMENT_UNSUPPORTED, "SQLite")
 
 
 def _fold_auto_numbering(loaded: LoadedSpec, db: Database) -> list[SpecError]:

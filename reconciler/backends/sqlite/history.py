@@ -6,6 +6,8 @@ import json
 import sqlite3
 from typing import Any
 
+from reconciler.backends import HISTORY_ADDED, HISTORY_FIELDS, HISTORY_LISTED
+
 HISTORY_TABLE = "schemactl_history"
 
 _CREATE = f"""CREATE TABLE IF NOT EXISTS "{HISTORY_TABLE}" (
@@ -29,12 +31,7 @@ _CREATE = f"""CREATE TABLE IF NOT EXISTS "{HISTORY_TABLE}" (
 # `spec` is the applied spec, compressed (reconciler.history.archive_spec), for `rollback`.
 _ADDED_COLUMNS = {"failed_statement": "TEXT", "rolled_back": "TEXT NOT NULL DEFAULT '[]'", "spec": "TEXT",
                   "applied_by": "TEXT", "applied_from": "TEXT", "rollback_to": "INTEGER"}
-_COLUMNS = ("applied_at", "spec_hash", "plan_hash", "tool_version", "outcome", "statements", "error",
-            "failed_statement", "rolled_back", "spec", "applied_by", "applied_from", "rollback_to")
-# What a listing reads: everything but the spec itself, which only a rollback needs.
-_LISTED = tuple(name for name in _COLUMNS if name != "spec")
-_DEFAULTS: dict[str, Any] = {"failed_statement": None, "rolled_back": "[]", "applied_by": None,
-                             "applied_from": None, "rollback_to": None}
+_DEFAULTS: dict[str, Any] = {**HISTORY_ADDED, "rolled_back": "[]"}  # stored as JSON text, decoded as it is
 # Stored as JSON text.
 _LISTS = ("statements", "rolled_back")
 
@@ -46,11 +43,11 @@ def write_history(conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
     for name, definition in _ADDED_COLUMNS.items():
         if name not in present:
             conn.execute(f'ALTER TABLE "{HISTORY_TABLE}" ADD COLUMN {name} {definition}')
-    values = {**{name: entry.get(name) for name in _COLUMNS},
+    values = {**{name: entry.get(name) for name in HISTORY_FIELDS},
               **{name: json.dumps(list(entry.get(name) or [])) for name in _LISTS}}
     conn.execute(
-        f'INSERT INTO "{HISTORY_TABLE}" ({", ".join(_COLUMNS)}) VALUES ({", ".join("?" for _ in _COLUMNS)})',
-        [values[name] for name in _COLUMNS],
+        f'INSERT INTO "{HISTORY_TABLE}" ({", ".join(HISTORY_FIELDS)}) VALUES ({", ".join("?" for _ in HISTORY_FIELDS)})',
+        [values[name] for name in HISTORY_FIELDS],
     )
 
 
@@ -69,7 +66,7 @@ def read_history(conn: sqlite3.Connection, limit: int = 1) -> list[dict[str, Any
         return []
     # A table written by an older version may lack the newer columns: read those that exist.
     present = _present_columns(conn)
-    names = ["id", *(name for name in _LISTED if name in present)]
+    names = ["id", *(name for name in HISTORY_LISTED if name in present)]
     has_spec = "spec IS NOT NULL" if "spec" in present else "0"
     rows = conn.execute(
         f'SELECT {", ".join(names)}, {has_spec} FROM "{HISTORY_TABLE}" ORDER BY id DESC LIMIT ?', (limit,)).fetchall()

@@ -14,6 +14,13 @@ import re
 from collections.abc import Callable
 
 from reconciler.backends import RenderOptions
+from reconciler.backends.relational import (
+    column_statements,
+    foreign_key_sql,
+    names_sql,
+    owning_table,
+    render_sql,
+)
 from reconciler.changes import (
     CHECK,
     COLUMN,
@@ -27,7 +34,7 @@ from reconciler.changes import (
     Statement,
 )
 from reconciler.errors import PlanError
-from reconciler.model import Column, ForeignKey, Index, IndexElement, Table
+from reconciler.model import Column, Index, IndexElement, Table
 
 from .types import quote_ident as q
 
@@ -66,19 +73,7 @@ def column_sql(column: Column) -> str:
 
 
 def _names(columns: list[str]) -> str:
-    return ", ".join(q(c) for c in columns)
-
-
-def foreign_key_sql(fk: ForeignKey) -> str:
-    sql = (f"CONSTRAINT {q(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
-           f"REFERENCES {q(fk.ref_table)} ({_names(fk.ref_columns)})")
-    if fk.on_delete != "no action":
-        sql += f" ON DELETE {fk.on_delete.upper()}"
-    if fk.on_update != "no action":
-        sql += f" ON UPDATE {fk.on_update.upper()}"
-    if fk.deferrable:
-        sql += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
-    return sql
+    return names_sql(columns, q)
 
 
 def create_table_sql(table: Table, name: str | None = None) -> str:
@@ -89,7 +84,7 @@ def create_table_sql(table: Table, name: str | None = None) -> str:
     for unique in table.uniques.values():
         lines.append(f"CONSTRAINT {q(unique.name)} UNIQUE ({_names(unique.columns)})")
     for fk in table.foreign_keys.values():
-        lines.append(foreign_key_sql(fk))
+        lines.append(foreign_key_sql(fk, q))
     for check in table.checks.values():
         lines.append(f"CONSTRAINT {q(check.name)} CHECK ({check.expression})")
     body = ",\n  ".join(lines)
@@ -148,11 +143,6 @@ def rebuild_statements(before: Table, after: Table, sources: dict[str, str]) -> 
     return statements
 
 
-def _table_name(change: Change) -> str:
-    assert change.table is not None, f"{change.address} has no owning table"
-    return change.table
-
-
 def _render_table(change: Change) -> list[str]:
     if change.action == Action.CREATE:
         return [create_table_sql(change.after)]
@@ -169,18 +159,11 @@ def _render_table(change: Change) -> list[str]:
 
 
 def _render_column(change: Change) -> list[str]:
-    table = q(_table_name(change))
-    if change.action == Action.CREATE:
-        return [f"ALTER TABLE {table} ADD COLUMN {column_sql(change.after)}"]
-    if change.action == Action.DROP:
-        return [f"ALTER TABLE {table} DROP COLUMN {q(change.before.name)}"]
-    if change.action == Action.RENAME:
-        return [f"ALTER TABLE {table} RENAME COLUMN {q(change.before.name)} TO {q(change.after.name)}"]
-    raise _unsupported(change)
+    return column_statements(change, q, column_sql, _unsupported)
 
 
 def _render_index(change: Change) -> list[str]:
-    table = _table_name(change)
+    table = owning_table(change)
     statements: list[str] = []
     if change.action in (Action.DROP, Action.REPLACE, Action.RENAME):
         statements.append(f"DROP INDEX {q(change.before.name)}")
@@ -216,7 +199,5 @@ _RENDERERS: dict[str, Callable[[Change], list[str]]] = {
 
 def render(change: Change, options: RenderOptions | None = None) -> list[Statement]:
     """Statements for one change; online options do not apply (SQLite locks the whole file anyway)."""
-    renderer = _RENDERERS.get(change.kind)
-    if renderer is None:
-        raise PlanError(f"{change.address}: {change.kind} is not supported by dialect sqlite")
-    return [Statement(sql=sql if sql.rstrip().endswith(";") else sql.rstrip() + ";") for sql in renderer(change)]
+    return [Statement(sql=sql if sql.rstrip().endswith(";") else sql.rstrip() + ";")
+            for sql in render_sql(change, _RENDERERS, "sqlite")]

@@ -120,7 +120,8 @@ def spec_schema() -> dict[str, Any]:
         kind = getattr(module, "KIND", None)
         if not isinstance(kind, ObjectKind):
             continue
-        part = json.loads(resources.files(__name__).joinpath(f"{module.QUERY}.schema.json").read_text("utf-8"))
+        name = module.__name__.rpartition(".")[2]
+        part = json.loads(resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
         root["properties"].update(part["properties"])
         schema["$defs"].update(part.get("$defs", {}))
     schema["$defs"]["postgresSpec"] = root

@@ -25,6 +25,7 @@ from ..types import (
     normalize_type,
     qualified_name,
     quote_ident,
+    split_dotted,
     user_type_name,
 )
 
@@ -69,7 +70,7 @@ class Target:
         return f"{self.schema}.{self.name}"
 
     def spec_key(self) -> str:
-        """As written in a spec: without the default schema; a function's name quoted where `_split_name`
+        """As written in a spec: without the default schema; a function's name quoted where `split_dotted`
         needs it to read it back."""
         key = self.key
         if self.on == "function":
@@ -122,22 +123,6 @@ def privileges_of(on: str, names: list[str]) -> tuple[str, ...]:
     return tuple(p for p in PRIVILEGES[on] if p in wanted)
 
 
-def _split_name(text: str) -> list[str] | None:
-    parts, pos = [], 0
-    while True:
-        match = _NAME_PART.match(text, pos)
-        if not match:
-            return None
-        part = match.group(1)
-        parts.append(part[1:-1].replace('""', '"') if part.startswith('"') else part)
-        pos = match.end()
-        if pos == len(text):
-            return parts
-        if text[pos] != ".":
-            return None
-        pos += 1
-
-
 def _split_args(text: str) -> list[str]:
     args, depth, start = [], 0, 0
     for i, char in enumerate(text):
@@ -162,7 +147,7 @@ def _user_types(db: Any, default_schema: str) -> dict[str, str]:
 
 def function_target(text: str, context: Any) -> Target:
     match = _FUNCTION.fullmatch(text)
-    parts = _split_name(match.group(1)) if match else None
+    parts = split_dotted(match.group(1), _NAME_PART) if match else None
     if match is None or parts is None or len(parts) > 2:
         raise ValueError(f"function {text!r}: expected name(argument types) or schema.name(argument types)")
     schema, name = parts if len(parts) == 2 else (context.default_schema, parts[0])

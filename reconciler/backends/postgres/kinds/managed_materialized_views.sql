@@ -1,5 +1,5 @@
--- The managed materialized views, as managed_tables.sql is for tables: the index kind's query reads their
--- indexes with this CTE in place of the tables' (kinds/materialized_view_index.py).
+-- The managed materialized views, as managed_tables.sql is for tables: view.sql reads them with this CTE
+-- (kinds/materialized_view.py), and the index kind's query their indexes (kinds/materialized_view_index.py).
 WITH managed AS MATERIALIZED (
     SELECT c.oid, n.nspname, c.relname
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

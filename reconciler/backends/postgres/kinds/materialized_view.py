@@ -14,6 +14,7 @@ from typing import Any
 from reconciler.changes import Action, AttributeChange, Change, Statement
 from reconciler.model import Index, IndexElement
 from reconciler.objects import ObjectKind, created_dropped_or_same
+from reconciler.spec.writer import index_attributes
 
 from ..catalog import Catalog, Rows
 from ..render import comment_sql
@@ -36,7 +37,9 @@ from .view import (
     spec_key,
 )
 
-QUERY = "materialized_view"
+# The view query over the managed materialized views.
+QUERY = "view"
+MANAGED = "managed_materialized_views"
 READ_ORDER = 101
 _OPTION_NAME = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$"
 
@@ -137,6 +140,7 @@ def build(key: str, spec: dict[str, Any], context: Any) -> MaterializedView:
 
 
 def _index_spec(index: Index) -> dict[str, Any]:
+    # The elements as this kind's build reads them (collations verbatim), the rest as a table's index.
     columns: list[Any] = []
     for element in index.elements:
         item: dict[str, Any] = ({"column": element.column} if element.column is not None
@@ -147,22 +151,7 @@ def _index_spec(index: Index) -> dict[str, Any]:
             if getattr(element, name) is not None:
                 item[name] = getattr(element, name)
         columns.append(item["column"] if list(item) == ["column"] else item)
-    spec: dict[str, Any] = {"columns": columns}
-    if index.unique:
-        spec["unique"] = True
-    if index.method != "btree":
-        spec["method"] = index.method
-    if index.where:
-        spec["where"] = index.where
-    if index.include:
-        spec["include"] = list(index.include)
-    if index.nulls_not_distinct:
-        spec["nulls_not_distinct"] = True
-    if index.with_:
-        spec["with"] = {k: int(v) if v.isdigit() else v for k, v in index.with_.items()}
-    if index.comment is not None:
-        spec["comment"] = index.comment
-    return spec
+    return {"columns": columns, **index_attributes(index)}
 
 
 def to_spec(view: MaterializedView) -> tuple[str, dict[str, Any]]:

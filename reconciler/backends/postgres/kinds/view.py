@@ -26,6 +26,7 @@ from ..render import comment_sql as comment_on
 from ..types import qualified_name, quote_ident, sql_string
 
 QUERY = "view"
+MANAGED = "managed_views"
 READ_ORDER = 100
 VIEW, MATERIALIZED_VIEW = "view", "materialized_view"
 VIEW_KINDS = (VIEW, MATERIALIZED_VIEW)
@@ -227,7 +228,7 @@ def has_domain_columns(described: list[list[int]]) -> bool:
 
 
 def load(rows: Rows, catalog: Catalog) -> None:
-    for schema, name, definition, reloptions, comment, names, described, column_comments in rows:
+    for _oid, schema, name, definition, reloptions, comment, _populated, names, described, column_comments in rows:
         options = parse_reloptions(reloptions)
         view = View(name=name, schema=schema, query=live_query(definition),
                     security_barrier=options.get("security_barrier", "false").lower() in _TRUE,

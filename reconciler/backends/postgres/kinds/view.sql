@@ -1,7 +1,10 @@
--- Views in the managed schemas: definition as PostgreSQL prints it (pretty, names qualified: the
--- search_path is empty), options, comment, and the output columns (name, type, typmod) that decide
--- whether a new definition can replace it in place. Extension members are the extension's.
-SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloptions, d.description,
+/*managed_tables*/
+-- The managed views (managed_views.sql) or materialized views (managed_materialized_views.sql): definition as
+-- PostgreSQL prints it (pretty, names qualified: the search_path is empty), options, comment, whether it holds
+-- data (materialized views: relispopulated, compared only when one is created: REFRESH is not a schema change),
+-- and the output columns (name, type, typmod) that decide whether a new definition can replace it in place.
+SELECT c.oid, m.nspname, m.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloptions, d.description,
+       c.relispopulated,
        ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
        -- Each column's type as the server describes a query's result (a domain as its base type and typmod,
@@ -16,11 +19,8 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.reloption
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
        ARRAY(SELECT pg_catalog.col_description(c.oid, a.attnum) FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+FROM managed m
+JOIN pg_catalog.pg_class c ON c.oid = m.oid
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
-WHERE c.relkind = 'v' AND n.nspname = ANY(%(schemas)s)
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')
-ORDER BY n.nspname, c.relname
+ORDER BY m.nspname, m.relname
