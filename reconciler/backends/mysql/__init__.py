@@ -68,7 +68,7 @@ class MysqlBackend(Backend):
         return canonicalize(conn, desired, current)
 
     def relational_diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.diff import compose_diff
+        from reconciler.relational import compose_diff
 
         return compose_diff(current, desired)  # the shared table diff: no kinds of its own
 
