@@ -4,8 +4,9 @@ A change names one object (by `kind` and `address`), what happens to it
 (`action`), the model objects before and after, the attributes that differ,
 and the hazards it carries. Renderers dispatch on `(kind, action)`.
 
-Relational changes (`table` is the owning table's key): `reconciler.diff` emits the tables' and their
-members'; PostgreSQL's kind modules (`backends/postgres/kinds/`) emit schema, extension, enum and domain:
+Relational changes (`table` is the owning table's key): `reconciler.relational` emits the tables' and
+their members' (one module per kind); PostgreSQL's kind modules (`backends/postgres/kinds/`) emit schema,
+extension, enum and domain:
 
 | kind        | action  | before / after                 | notes                                        |
 |-------------|---------|--------------------------------|----------------------------------------------|

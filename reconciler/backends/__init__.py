@@ -218,8 +218,8 @@ class Backend(ABC):
         """Changes that turn `current` into `desired`, unordered."""
 
     def relational_diff(self, current: Any, desired: Any) -> list[Change]:
-        """A relational backend's model diff before its own passes (`reconciler.diff.diff_databases`): the
-        backend's kinds composed with the shared table diff (`reconciler.diff.compose_diff`)."""
+        """A relational backend's model diff before its own passes (`reconciler.relational.diff_databases`):
+        the backend's kinds composed with the shared table diff (`reconciler.relational.compose_diff`)."""
         raise NotImplementedError(f"{self.name} has no relational model")
 
     @abstractmethod

@@ -38,7 +38,7 @@ class RelationalBackend(Backend):
         conn.close()
 
     def relational_diff(self, current: Database, desired: Database) -> list[Change]:
-        from reconciler.diff import compose_diff
+        from reconciler.relational import compose_diff
 
         return compose_diff(current, desired)  # the shared table diff: no kinds of the backend's own
 

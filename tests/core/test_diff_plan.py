@@ -7,10 +7,10 @@ import pytest
 from reconciler.apply import Guards, check_guards
 from reconciler.backends import get_backend
 from reconciler.changes import Action, Hazard
-from reconciler.diff import diff_databases
 from reconciler.errors import PlanError
 from reconciler.model import Column, Database, Enum, ForeignKey, Index, IndexElement, PrimaryKey, Table
 from reconciler.plan import Plan, PlannedChange, relational_order
+from reconciler.relational import diff_databases
 
 
 def table(name, *columns, fks=(), indexes=(), **kw):

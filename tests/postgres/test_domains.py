@@ -12,9 +12,9 @@ from reconciler.backends import RenderOptions
 from reconciler.backends.postgres import BACKEND
 from reconciler.changes import Action, Hazard
 from reconciler.cli import main
-from reconciler.diff import diff_databases
 from reconciler.errors import PlanError
 from reconciler.model import CheckConstraint, Default, Domain
+from reconciler.relational import diff_databases
 from tests.cli.helpers import apply_ok, replan
 from tests.postgres.helpers import inspect, model_from_spec
 

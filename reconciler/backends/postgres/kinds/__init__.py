@@ -10,8 +10,8 @@ and its spec's JSON Schema fragment, `<kind>.schema.json`: `{"description": ...,
 
 The older kinds outside `Database.objects` that only PostgreSQL has (schema, extension, enum, domain)
 compare their objects themselves: `DIFF(current, desired)`, run in `DIFF_ORDER` before the shared
-table diff (`reconciler.diff`), and optionally `AFTER_DIFF(changes, current, desired)`, a pass over the
-whole change list (see `diff_relational`); they and the partition helper say where their changes run
+table diff (`reconciler.relational`), and optionally `AFTER_DIFF(changes, current, desired)`, a pass over
+the whole change list (see `diff_relational`); they and the partition helper say where their changes run
 in a plan with `ORDER`, `reconciler.plan.Placement`s next to the table family's steps.
 """
 
@@ -50,7 +50,7 @@ PLACEMENTS: tuple[Placement, ...] = tuple(p for m in KINDS for p in getattr(m, "
 def diff_relational(current: Database, desired: Database) -> list[Change]:
     """The kinds' own comparisons in `DIFF_ORDER`, then the shared table diff, then their `AFTER_DIFF` passes
     (in the same order) and the prevent_destroy marking: `PostgresBackend.relational_diff`."""
-    from reconciler.diff import compose_diff
+    from reconciler.relational import compose_diff
 
     comparing = sorted((module for module in KINDS if hasattr(module, "DIFF")), key=lambda module: module.DIFF_ORDER)
     return compose_diff(current, desired, [module.DIFF for module in comparing],

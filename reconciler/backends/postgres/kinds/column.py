@@ -6,6 +6,7 @@ import re
 
 from reconciler.changes import Action, Change
 from reconciler.model import Column, Default
+from reconciler.relational.column import COLUMN_ATTRIBUTES
 from reconciler.spec.relational import identity_options, make_object_name
 
 from ..catalog import Catalog, Rows
@@ -70,16 +71,12 @@ def _column_rename(r: Renderer) -> None:
           f"TO {quote_ident(r.change.after.name)}")
 
 
-_COLUMN_ATTRIBUTES = ("type", "nullable", "default", "identity", "serial", "comment", "collation", "generated",
-                      "identity_options")
-
-
 def changed_attributes(change: Change) -> set[str]:
     names = {a.name for a in change.attributes}
     if names:
         return names
     before, after = change.before, change.after
-    return {a for a in _COLUMN_ATTRIBUTES if getattr(before, a) != getattr(after, a)}
+    return {a for a in COLUMN_ATTRIBUTES if getattr(before, a) != getattr(after, a)}
 
 
 class ColumnAlter:

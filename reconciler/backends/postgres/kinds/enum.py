@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.changes import CHECK, EXCLUSION, INDEX, TABLE, Action, AttributeChange, Change, Hazard
-from reconciler.diff import drop_change
 from reconciler.model import Database, Enum
 from reconciler.plan import Placement
+from reconciler.relational.compare import drop_change
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, comment_sql
@@ -154,7 +154,7 @@ def _insertions(old: list[str], new: list[str]) -> list[tuple[str, str | None]] 
 def after_diff(changes: list[Change], current: Database, desired: Database) -> list[Change]:
     """The pass over the whole change list (the tables' too), once every kind is compared: a recreated
     enum loses values, so it is flagged `prevented` when the spec protects it, like a destroying change
-    (`reconciler.diff.mark_prevented`); then what names it is rebuilt around it."""
+    (`reconciler.relational.mark_prevented`); then what names it is rebuilt around it."""
     for change in changes:
         if change.kind == ENUM and change.extra.get("recreate"):
             change.prevented = bool(getattr(change.after, "prevent_destroy", False))
