@@ -5,7 +5,7 @@ per kind: `table`, `column`, `constraint` (primary key, unique, foreign key, che
 `compare`, what they build their changes with; each backend's own modules render the changes. A backend
 composes it with its own kinds' comparisons (`compose_diff`: PostgreSQL's schemas, extensions, enums and
 domains). Both models must already be canonical (each backend's `canonicalize`), so comparison is equality of
-values. Ordering is not done here (see `plan`).
+values. Ordering is `order.py`'s (each backend's `order` calls it).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ from reconciler.backends import get_backend
 from reconciler.changes import Action, Hazard
 from reconciler.errors import PlanError
 from reconciler.model import Column, Database, Enum, ForeignKey, Index, IndexElement, PrimaryKey, Table
-from reconciler.plan import Plan, PlannedChange, relational_order
+from reconciler.plan import Plan, PlannedChange
 from reconciler.relational import diff_databases
+from reconciler.relational.order import relational_order
 
 
 def table(name, *columns, fks=(), indexes=(), **kw):
@@ -189,7 +190,7 @@ def test_model_values_in_attribute_changes_are_shown_by_field():
 
 def test_placements_run_next_to_their_anchors_in_any_declaration_order():
     from reconciler.changes import Change
-    from reconciler.plan import Placement
+    from reconciler.relational.order import Placement
 
     # "b" is anchored on "a", declared first: it is placed once "a" is.
     placements = [Placement("b", (Action.CREATE,), before=("a", Action.CREATE)),
@@ -203,7 +204,7 @@ def test_placements_run_next_to_their_anchors_in_any_declaration_order():
 
 
 def test_a_placement_without_its_anchor_is_refused():
-    from reconciler.plan import Placement
+    from reconciler.relational.order import Placement
 
     with pytest.raises(ValueError, match="anchors"):
         relational_order([], placements=[Placement("a", (Action.CREATE,), before=("nothing", Action.CREATE))])

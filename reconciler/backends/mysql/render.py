@@ -33,7 +33,7 @@ from reconciler.changes import (
 )
 from reconciler.errors import PlanError
 from reconciler.model import Column, Index, Table, UniqueConstraint
-from reconciler.plan import relational_order
+from reconciler.relational.order import relational_order
 
 from .types import quote_ident as q
 from .types import sql_string

@@ -138,7 +138,7 @@ class PostgresBackend(RelationalBackend):
         return split_required_columns(run_after_diffs(changes, current, desired, OBJECT_KINDS.values()), desired.hooks)
 
     def order(self, changes: list[Change]) -> list[Change]:
-        from reconciler.plan import relational_order
+        from reconciler.relational.order import relational_order
 
         from .kinds import OBJECT_KINDS, PLACEMENTS
 

@@ -12,7 +12,7 @@ The older kinds outside `Database.objects` that only PostgreSQL has (schema, ext
 compare their objects themselves: `DIFF(current, desired)`, run in `DIFF_ORDER` before the shared
 table diff (`reconciler.relational`), and optionally `AFTER_DIFF(changes, current, desired)`, a pass over
 the whole change list (see `diff_relational`); they and the partition helper say where their changes run
-in a plan with `ORDER`, `reconciler.plan.Placement`s next to the table family's steps.
+in a plan with `ORDER`, `reconciler.relational.order.Placement`s next to the table family's steps.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from reconciler.changes import Change
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database
 from reconciler.objects import ObjectKind
-from reconciler.plan import Placement
+from reconciler.relational.order import Placement
 from reconciler.spec.relational import relational_schema, split_qualified
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reconciler.changes import FOREIGN_KEY, TABLE, Action, AttributeChange, Change
 from reconciler.errors import PlanError
 from reconciler.model import CheckConstraint, Database, Default, Domain
-from reconciler.plan import Placement
+from reconciler.relational.order import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, collation_sql, comment_sql, constraint_body

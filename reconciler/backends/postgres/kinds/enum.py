@@ -6,8 +6,8 @@ from typing import Any
 
 from reconciler.changes import CHECK, EXCLUSION, INDEX, TABLE, Action, AttributeChange, Change, Hazard
 from reconciler.model import Database, Enum
-from reconciler.plan import Placement
 from reconciler.relational.compare import drop_change
+from reconciler.relational.order import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer, comment_sql

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconciler.changes import Action, Change
 from reconciler.model import Database, Extension
-from reconciler.plan import Placement
+from reconciler.relational.order import Placement
 
 from ..catalog import Catalog, Rows
 from ..render import Renderer

@@ -38,7 +38,7 @@ from reconciler.changes import (
 )
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.model import Database, PartitionKey, Table, qualified
-from reconciler.plan import Placement
+from reconciler.relational.order import Placement
 from reconciler.spec.relational import split_qualified
 
 from ..catalog import Catalog, Rows
