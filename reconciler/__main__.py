@@ -1,3 +1,3 @@
-from reconciler.cli import main
+from reconciler.cli import process_main
 
-main()
+process_main()

@@ -155,6 +155,8 @@ _SCALAR_TAGS: dict[str, Callable[..., Any]] = {
 # libyaml's parser where the wheel has it; only its events are used.
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MISSING = object()
+# The scalars a mapping key may be (spelled as a string); None is refused.
+_KEY_TYPES = (str, int, float, bool)
 
 
 def _show_tag(tag: str) -> str:
@@ -237,9 +239,17 @@ class _Reader:
         if marks is not None and path not in marks:
             marks[path] = (self.file, event.start_mark.line + 1, event.start_mark.column + 1)
         kind = event.__class__
+        anchor = event.anchor
+        if kind is yaml.ScalarEvent and anchor is None:
+            # Nearly every node of a spec: a plain scalar read before (a type, `true`, a column's key).
+            self.count(event, path)
+            if event.tag is None and self.env is None and event.implicit[0]:
+                value = self.plain.get(event.value, _MISSING)
+                if value is not _MISSING:
+                    return value
+            return self.scalar(event, path, key)
         if kind is yaml.AliasEvent:
             return self.alias(event, path)
-        anchor = event.anchor
         if anchor is not None:
             if anchor in self.anchors:
                 first = self.anchor_marks[anchor]
@@ -315,6 +325,7 @@ class _Reader:
 
     def mapping(self, path: Path_, depth: int) -> dict[str, Any]:
         get_event, marks = self.parser.get_event, self.marks
+        keys = self.keys if not path else None
         result: dict[str, Any] = {}
         merged: list[tuple[str, Any, Any]] = []
         while (key_event := get_event()).__class__ is not yaml.MappingEndEvent:
@@ -325,14 +336,15 @@ class _Reader:
                 continue
             key = self.node(key_event, path, depth + 1, key=True)
             value_event = get_event()
-            if key is None or not isinstance(key, str | int | float | bool):
-                self.errors.append(self.error(key_event.start_mark, path, "mapping keys must be strings"))
-                self.node(value_event, path, depth + 1)
-                continue
-            key = key if type(key) is str else str(key)
+            if type(key) is not str:
+                if key is None or not isinstance(key, _KEY_TYPES):
+                    self.errors.append(self.error(key_event.start_mark, path, "mapping keys must be strings"))
+                    self.node(value_event, path, depth + 1)
+                    continue
+                key = str(key)
             child = (*path, key)
-            if self.keys is not None and not path:
-                self.keys.setdefault(key, (self.file, key_event.start_mark.line + 1, key_event.start_mark.column + 1))
+            if keys is not None:
+                keys.setdefault(key, (self.file, key_event.start_mark.line + 1, key_event.start_mark.column + 1))
             if key in result:
                 self.errors.append(self.error(key_event.start_mark, child, f"duplicate key {key!r}"))
                 self.node(value_event, child, depth + 1)

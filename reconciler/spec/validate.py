@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,22 +61,23 @@ def describe_error(error: jsonschema.ValidationError) -> str:
 _REPEATED = (("columns", "column"), ("indexes", "index"), ("foreign_keys", "foreignKey"))
 
 
-@cache
-def _fast_validators() -> tuple[Callable[[Any], Any], dict[str, Callable[[Any], Any]]]:
-    """The spec schema with columns, indexes and foreign keys left open, and a validator for each of those.
+def fast_validator_schemas(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The schemas of the fast validators: `structure`, the spec schema with columns, indexes and foreign keys
+    left open, and one for each of those.
 
-    fastjsonschema compiles a schema to Python: ~6x faster than jsonschema on a 2,000-table spec.
-    It speaks draft 7, which covers every keyword the spec schema uses. Two things make the split
-    worth it: the same column, index and foreign key shapes repeat table after table, and
-    fastjsonschema formats a path name with locals() for every referenced value it checks, which
-    cost more than the checks themselves.
+    fastjsonschema turns a schema into Python: ~6x faster than jsonschema on a 2,000-table spec. It speaks
+    draft 7, which covers every keyword the spec schema uses. Two things make the split worth it: the same
+    column, index and foreign key shapes repeat table after table, and fastjsonschema formats a path name
+    with locals() for every referenced value it checks, which cost more than the checks themselves.
+    `make schemas` writes their code to `spec_validators.py` (`reconciler/spec/schemas.py`), without detailed
+    exceptions: jsonschema reports the errors, fastjsonschema only says whether there are any.
     """
-    schema = {k: v for k, v in spec_schema().items() if k != "$schema"}
+    schema = _const_as_enum({k: v for k, v in schema.items() if k != "$schema"})
     defs = schema["$defs"]
     opened = {}
     # Every definition a spec's `tables` entries are checked against (the relational `table`, PostgreSQL's
     # `postgresTable`), with its columns, indexes and foreign keys left to the part validators.
-    for name in _table_definitions(defs):
+    for name in sorted(_table_definitions(defs)):
         text = json.dumps(defs[name])
         for _, part in _REPEATED:
             text = text.replace(f'{{"$ref": "#/$defs/{part}"}}', "true")
@@ -89,10 +89,27 @@ def _fast_validators() -> tuple[Callable[[Any], Any], dict[str, Callable[[Any], 
         opened[name] = table
     if not opened:
         raise AssertionError("spec schema: no definition of the tables of a spec")
-    structure = fastjsonschema.compile({**schema, "$defs": {**defs, **opened}})
-    parts = {name: fastjsonschema.compile({"$id": schema["$id"], "$defs": defs, "$ref": f"#/$defs/{name}"})
-             for _, name in _REPEATED}
-    return structure, parts
+    return {"structure": {**schema, "$defs": {**defs, **opened}},
+            **{name: {"$id": schema["$id"], "$defs": defs, "$ref": f"#/$defs/{name}"} for _, name in _REPEATED}}
+
+
+def _const_as_enum(node: Any, names: bool = False) -> Any:
+    """`node` with each `const` written as a one-value `enum`, which fastjsonschema checks the same way.
+
+    fastjsonschema 2.22 cannot write a `const` check without detailed exceptions. `names`: `node` maps
+    names to schemas (`properties`, `$defs`), so a key `const` there is a name.
+    """
+    if isinstance(node, list):
+        return [_const_as_enum(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "const" and not names:
+            out["enum"] = [value]
+        else:
+            out[key] = _const_as_enum(value, names=not names and key in ("properties", "patternProperties", "$defs"))
+    return out
 
 
 def _table_definitions(defs: dict[str, Any]) -> set[str]:
@@ -108,8 +125,10 @@ def _table_definitions(defs: dict[str, Any]) -> set[str]:
 
 def _fast_validate(data: Any) -> None:
     """Raise JsonSchemaException if `data` does not match the spec schema."""
-    structure, parts = _fast_validators()
-    structure(data)
+    # Generated from the spec schema by `make schemas`: compiling it here would cost more than checking.
+    from reconciler.spec import spec_validators as generated
+
+    generated.validate_structure(data)
     if not _is_relational(data):
         return  # only relational specs have tables
     checked: set[Any] = set()
@@ -118,7 +137,7 @@ def _fast_validate(data: Any) -> None:
             items = table.get(section)
             if not items:
                 continue
-            validate = parts[name]
+            validate = getattr(generated, f"validate_{name}")
             for item in items.values() if type(items) is dict else items:
                 key = _shape(name, item)
                 if key is None:

@@ -16,6 +16,12 @@ def test_checked_in_schema_is_up_to_date(name: str) -> None:
     assert on_disk == schemas.render(schemas.assembled()[name]), f"run `make schemas` to update schemas/{name}"
 
 
+def test_checked_in_fast_validators_are_up_to_date() -> None:
+    on_disk = schemas.VALIDATORS_MODULE.read_text(encoding="utf-8")
+    assert on_disk == schemas.validators_code(schemas.spec_schema()), \
+        "run `make schemas` to update reconciler/spec/spec_validators.py"
+
+
 def test_every_backend_has_its_dialect_and_part_in_the_spec_schema() -> None:
     spec = schemas.spec_schema()
     from reconciler.backends import registry
