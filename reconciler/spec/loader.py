@@ -241,12 +241,8 @@ class _Reader:
         kind = event.__class__
         anchor = event.anchor
         if kind is yaml.ScalarEvent and anchor is None:
-            # Nearly every node of a spec: a plain scalar read before (a type, `true`, a column's key).
+            # Nearly every node of a spec (a type, `true`, a column's key): no anchor to record.
             self.count(event, path)
-            if event.tag is None and self.env is None and event.implicit[0]:
-                value = self.plain.get(event.value, _MISSING)
-                if value is not _MISSING:
-                    return value
             return self.scalar(event, path, key)
         if kind is yaml.AliasEvent:
             return self.alias(event, path)
