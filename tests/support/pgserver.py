@@ -302,17 +302,22 @@ class DatabasePool:
     def _work(self) -> None:
         while not self._stopping.is_set():
             try:
-                while True:
-                    self._server.drop_database(self._to_drop.get_nowait())
-            except queue.Empty:
-                pass
-            except Exception:  # a server the tests restart or stop: the next turn tries again
+                self._step()
+            except Exception:  # a server the tests restart or stop: try again shortly
                 time.sleep(0.2)
-                continue
+
+    def _step(self) -> None:
+        """Drop one given-back database, or else make one ahead if fewer than `ahead` are ready."""
+        try:
+            name = self._to_drop.get_nowait()
+        except queue.Empty:
             if self._ready.full():
                 time.sleep(0.02)
-                continue
-            try:
+            else:
                 self._ready.put(self._create())
-            except Exception:
-                time.sleep(0.2)
+            return
+        try:
+            self._server.drop_database(name)
+        except Exception:
+            self._to_drop.put(name)  # dropped on a later turn
+            raise
