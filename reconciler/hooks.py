@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from reconciler.changes import COLUMN, Action, AttributeChange, Change, Statement
-from reconciler.errors import SpecError, SpecErrors
+from reconciler.errors import SpecError, raise_spec_errors
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ def build_hooks(loaded: Any, *, payload: str, sql_dialect: str | None = None) ->
             hooks[name] = Hook(name, when[0], entry[when[0]], sql=items, comment=entry.get("comment"))
         else:
             hooks[name] = Hook(name, when[0], entry[when[0]], commands=items, comment=entry.get("comment"))
-    if errors:
-        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+    raise_spec_errors(errors)
     return hooks
 
 

@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from reconciler.changes import Change
-from reconciler.errors import SpecError, SpecErrors
+from reconciler.errors import SpecError, raise_spec_errors
 from reconciler.model import Database
 from reconciler.objects import ObjectKind
 from reconciler.relational.order import Placement
@@ -95,8 +95,7 @@ def build_objects(loaded: Any, db: Database) -> None:
             if obj.key in objects:
                 errors.append(loaded.positions.error((kind.section, key), f"{kind.name} {obj.key} is defined twice"))
             objects[obj.key] = obj
-    if errors:
-        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+    raise_spec_errors(errors)
 
 
 def object_sections(db: Database) -> dict[str, dict[str, Any]]:

@@ -36,7 +36,7 @@ from reconciler.changes import (
     Change,
     Hazard,
 )
-from reconciler.errors import SpecError, SpecErrors
+from reconciler.errors import SpecError, raise_spec_errors
 from reconciler.model import Database, PartitionKey, Table, qualified
 from reconciler.relational.order import Placement
 from reconciler.spec.relational import split_qualified
@@ -164,8 +164,7 @@ def build_partitions(loaded: Any, db: Database) -> None:
             message = "a table cannot be a partition of itself"
         if message:
             errors.append(loaded.positions.error(("tables", key, "partition_of"), message))
-    if errors:
-        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+    raise_spec_errors(errors)
 
 
 def _partition_key(spec: dict[str, Any]) -> PartitionKey:
