@@ -72,6 +72,16 @@ class Placement:
     before: tuple[str, Action] | None = None
     after: tuple[str, Action] | None = None
 
+    def __post_init__(self) -> None:
+        if (self.before is None) == (self.after is None):
+            raise ValueError(f"a placement of {self.kind} needs one anchor: before or after")
+
+    @property
+    def anchor(self) -> tuple[str, Action]:
+        anchor = self.before or self.after
+        assert anchor is not None  # __post_init__
+        return anchor
+
 
 def relational_phases(placements: Iterable[Placement] = ()) -> dict[tuple[str, str], int]:
     """(kind, action) -> its step's position: the table family's steps with the placements inserted,
@@ -81,7 +91,7 @@ def relational_phases(placements: Iterable[Placement] = ()) -> dict[tuple[str, s
     while pending:
         unplaced = []
         for placement in pending:
-            kind, action = placement.before or placement.after or ("", Action.CREATE)
+            kind, action = placement.anchor
             at = next((i for i, (k, actions) in enumerate(steps) if k == kind and action in actions), None)
             if at is None:
                 unplaced.append(placement)

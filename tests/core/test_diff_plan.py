@@ -208,3 +208,5 @@ def test_a_placement_without_its_anchor_is_refused():
 
     with pytest.raises(ValueError, match="anchors"):
         relational_order([], placements=[Placement("a", (Action.CREATE,), before=("nothing", Action.CREATE))])
+    with pytest.raises(ValueError, match="one anchor"):
+        Placement("a", (Action.CREATE,), before=("table", Action.CREATE), after=("table", Action.DROP))
